@@ -1,0 +1,96 @@
+#include "common/command_line.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+namespace common {
+namespace {
+
+long parse_pids_max(std::string_view text) {
+  long value = 0;
+  if (text.empty() || text.size() > 9) throw UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'");
+  for (char digit : text) {
+    if (digit < '0' || digit > '9') throw UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'");
+    value = value * 10 + (digit - '0');
+  }
+  if (value < 1) throw UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'");
+  return value;
+}
+
+}  // namespace
+
+const char* default_rootfs() noexcept { return CONTAINER_DEFAULT_ROOTFS; }
+
+CommandLine parse_arguments(const std::vector<std::string>& words, const CommandLineSpec& spec) {
+  CommandLine result;
+  result.rootfs = default_rootfs();
+  std::size_t i = 0;
+  // Takes the value of an option given as `--name VALUE` or `--name=VALUE`.
+  auto value_of = [&](std::string_view word, std::string_view name) -> std::string {
+    if (word.size() > name.size()) return std::string(word.substr(name.size() + 1));
+    if (i + 1 >= words.size()) throw UsageError("option " + std::string(name) + " needs a value");
+    return words[++i];
+  };
+  auto is_option = [](std::string_view word, std::string_view name) {
+    return word == name || (word.starts_with(name) && word.size() > name.size() && word[name.size()] == '=');
+  };
+  for (; i < words.size(); ++i) {
+    const std::string_view word = words[i];
+    if (word == "--") {
+      ++i;
+      break;
+    }
+    if (word == "--help" || word == "-h") {
+      result.help = true;
+    } else if (is_option(word, "--rootfs")) {
+      result.rootfs = value_of(word, "--rootfs");
+      if (result.rootfs.empty()) throw UsageError("--rootfs needs a folder");
+    } else if (spec.pids_max && is_option(word, "--pids-max")) {
+      result.pids_max = parse_pids_max(value_of(word, "--pids-max"));
+    } else if (word.starts_with("-") && word != "-") {
+      throw UsageError("unknown option '" + std::string(word) + "'");
+    } else {
+      break;  // the command starts here
+    }
+  }
+  result.command.assign(words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
+  if (result.command.empty()) result.command = {"/bin/sh"};
+  return result;
+}
+
+std::string usage(std::string_view program, const CommandLineSpec& spec) {
+  std::string text = "usage: " + std::string(program) + " [--rootfs DIR]";
+  if (spec.pids_max) text += " [--pids-max N]";
+  text += " [--] [CMD [ARG...]]\n";
+  text += "Runs CMD (default: /bin/sh) in the container this step builds.\n";
+  text += "  --rootfs DIR   folder to use as / (from step 07 on; default: ";
+  text += default_rootfs();
+  text += ")\n";
+  if (spec.pids_max) text += "  --pids-max N   most processes the container may have at once (default: 5)\n";
+  text += "  -h, --help     show this help\n";
+  text += "Exit status: the command's own, 128+N if signal N ended it, 125 if the step failed,\n";
+  text += "126 if CMD cannot be executed, 127 if CMD was not found.\n";
+  return text;
+}
+
+CommandLine parse_command_line(int argc, char* argv[], const CommandLineSpec& spec) {
+  std::vector<std::string> words(argv + (argc > 0 ? 1 : 0), argv + argc);
+  try {
+    CommandLine result = parse_arguments(words, spec);
+    if (result.help) {
+      std::fputs(usage(program_name(), spec).c_str(), stdout);
+      std::exit(EXIT_SUCCESS);
+    }
+    return result;
+  } catch (const UsageError& error) {
+    log_line(error.what());
+    std::fputs(usage(program_name(), spec).c_str(), stderr);
+    std::exit(kRuntimeFailure);
+  }
+}
+
+}  // namespace common

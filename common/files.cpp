@@ -1,0 +1,57 @@
+#include "common/files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+
+namespace common {
+namespace {
+
+// Closes the descriptor whatever happens between open and close.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { ::close(fd_); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+void write_file(const std::filesystem::path& path, std::string_view content) {
+  Fd fd(check(::open(path.c_str(), O_WRONLY | O_CLOEXEC), "open", path.native()));
+  const ssize_t written = check(::write(fd.get(), content.data(), content.size()), "write", path.native());
+  if (static_cast<std::size_t>(written) != content.size()) throw SyscallError(EIO, "write", path.native());
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  Fd fd(check(::open(path.c_str(), O_RDONLY | O_CLOEXEC), "open", path.native()));
+  std::string content;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got == -1 && errno == EINTR) continue;
+    if (check(got, "read", path.native()) == 0) break;
+    content.append(buffer, static_cast<std::size_t>(got));
+  }
+  return content;
+}
+
+bool contains_word(std::string_view list, std::string_view word) noexcept {
+  std::size_t start = 0;
+  while (start < list.size()) {
+    const std::size_t end = list.find_first_of(" \n\t", start);
+    const std::string_view item = list.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (item == word) return true;
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace common

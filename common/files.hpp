@@ -1,0 +1,30 @@
+#pragma once
+/// \file
+/// \brief Reading and writing small files such as cgroup control files.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace common {
+
+/// \brief Writes \p content to the existing file \p path with one write(2).
+///
+/// Control files (cgroups, /proc) take one value per write and report a bad value as
+/// the write's error, so the write is checked, not just the open. Throws SyscallError
+/// naming the path, e.g. `write(/sys/fs/cgroup/x/pids.max): Invalid argument`.
+/// \param path an existing file; it is not created.
+/// \param content the bytes to write.
+void write_file(const std::filesystem::path& path, std::string_view content);
+
+/// \brief Reads the whole file \p path. Throws SyscallError naming the path.
+/// \param path the file to read.
+std::string read_file(const std::filesystem::path& path);
+
+/// \brief True if the space-separated list \p list contains \p word, as in a cgroup v2
+/// `cgroup.controllers` or `cgroup.subtree_control` file ("cpu io memory pids").
+/// \param list the words, separated by spaces or newlines.
+/// \param word the word to look for.
+bool contains_word(std::string_view list, std::string_view word) noexcept;
+
+}  // namespace common

@@ -1,0 +1,34 @@
+#include "common/log.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace common {
+
+std::string_view program_name() noexcept {
+  const std::string_view name = program_invocation_short_name;
+  return name.substr(0, name.find('_'));
+}
+
+void log_line(std::string_view message) noexcept {
+  std::string line;
+  try {
+    line.append(program_name()).append(": ").append(message).append("\n");
+  } catch (...) {
+    return;  // out of memory while reporting: nothing better to do
+  }
+  const int saved_errno = errno;  // callers often log right before reading errno
+  const char* data = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    const ssize_t written = ::write(STDERR_FILENO, data, left);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) break;  // stderr closed: the message has nowhere to go
+    data += written;
+    left -= static_cast<std::size_t>(written);
+  }
+  errno = saved_errno;
+}
+
+}  // namespace common

@@ -1,0 +1,52 @@
+// Step 05: the child gets a UTS namespace of its own and a hostname of its own; the
+// host's hostname never changes. Needs root. The chapter is steps/05_uts_namespace/README.md.
+
+#include <sched.h>  // clone, CLONE_NEW*
+#include <unistd.h>  // sethostname
+
+#include <csignal>  // SIGCHLD
+#include <cstdlib>  // clearenv
+#include <exception>
+#include <string_view>
+
+#include "common/command_line.hpp"
+#include "common/error.hpp"
+#include "common/exec.hpp"
+#include "common/process.hpp"
+#include "common/stack.hpp"
+
+namespace {
+
+constexpr std::string_view kHostname = "container";
+
+// clone(2) runs this function in the new process. It does not return: execvp(3)
+// replaces the whole program with the command (or exits 126/127 if it cannot).
+int child(void* arg) try {
+  const auto& command_line = *static_cast<const common::CommandLine*>(arg);
+  // We are in a new UTS namespace: this name is seen only by us and our children
+  // (uts_namespaces(7)). In the host's namespace it would rename the machine.
+  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+  // empties it for this process only: the parent's copy is untouched. It only resets
+  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+  ::clearenv();
+  common::exec_command(command_line.command);
+} catch (const std::exception& error) {
+  return common::report_failure(error);
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) try {
+  common::CommandLine command_line = common::parse_command_line(argc, argv);
+
+  common::ChildStack stack;
+  // The child gets a copy of our memory, so it can read command_line through this pointer.
+  // CLONE_NEWUTS needs CAP_SYS_ADMIN: without root, clone fails with EPERM.
+  const pid_t pid = common::check(::clone(child, stack.top(), CLONE_NEWUTS | SIGCHLD, &command_line),
+                                  "clone", "CLONE_NEWUTS");
+
+  return common::wait_for(pid);
+} catch (const std::exception& error) {
+  return common::report_failure(error);
+}

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "common/command_line.hpp"
+
+namespace {
+
+using common::parse_arguments;
+using common::UsageError;
+using Words = std::vector<std::string>;
+
+TEST(ParseArguments, DefaultsToShellAndBuiltRootfs) {
+  const auto parsed = parse_arguments({});
+  EXPECT_EQ(parsed.command, Words{"/bin/sh"});
+  EXPECT_EQ(parsed.rootfs, common::default_rootfs());
+  EXPECT_EQ(parsed.pids_max, 5);
+  EXPECT_FALSE(parsed.help);
+}
+
+TEST(ParseArguments, CommandKeepsItsOwnOptions) {
+  const auto parsed = parse_arguments({"sh", "-c", "echo --rootfs"});
+  EXPECT_EQ(parsed.command, (Words{"sh", "-c", "echo --rootfs"}));
+  EXPECT_EQ(parsed.rootfs, common::default_rootfs());
+}
+
+TEST(ParseArguments, RootfsInBothSpellings) {
+  EXPECT_EQ(parse_arguments({"--rootfs", "/r", "ls"}).rootfs, "/r");
+  EXPECT_EQ(parse_arguments({"--rootfs=/r", "ls"}).rootfs, "/r");
+  EXPECT_EQ(parse_arguments({"--rootfs=/r", "ls"}).command, Words{"ls"});
+}
+
+TEST(ParseArguments, DoubleDashEndsOptions) {
+  const auto parsed = parse_arguments({"--", "--help"});
+  EXPECT_FALSE(parsed.help);
+  EXPECT_EQ(parsed.command, Words{"--help"});
+}
+
+TEST(ParseArguments, Help) {
+  EXPECT_TRUE(parse_arguments({"--help"}).help);
+  EXPECT_TRUE(parse_arguments({"-h"}).help);
+}
+
+TEST(ParseArguments, UnknownOptionIsAUsageError) {
+  try {
+    parse_arguments({"--bogus"});
+    FAIL() << "no UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_STREQ(error.what(), "unknown option '--bogus'");
+  }
+}
+
+TEST(ParseArguments, OptionWithoutValueIsAUsageError) {
+  EXPECT_THROW(parse_arguments({"--rootfs"}), UsageError);
+  EXPECT_THROW(parse_arguments({"--rootfs="}), UsageError);
+}
+
+TEST(ParseArguments, PidsMaxOnlyWhereTheStepTakesIt) {
+  EXPECT_THROW(parse_arguments({"--pids-max", "9"}), UsageError);
+  const common::CommandLineSpec spec{.pids_max = true};
+  EXPECT_EQ(parse_arguments({"--pids-max", "9"}, spec).pids_max, 9);
+  EXPECT_EQ(parse_arguments({"--pids-max=12", "ls"}, spec).pids_max, 12);
+  for (const char* bad : {"0", "-3", "x", "", "12345678901"}) {
+    EXPECT_THROW(parse_arguments({"--pids-max", bad}, spec), UsageError) << bad;
+  }
+}
+
+TEST(Usage, ListsTheOptionsTheStepTakes) {
+  const std::string plain = common::usage("step04");
+  EXPECT_TRUE(plain.starts_with("usage: step04 [--rootfs DIR] [--] [CMD [ARG...]]\n")) << plain;
+  EXPECT_EQ(plain.find("--pids-max"), std::string::npos);
+  EXPECT_NE(common::usage("step10", {.pids_max = true}).find("--pids-max N"), std::string::npos);
+}
+
+TEST(ParseCommandLineDeathTest, HelpPrintsUsageAndExitsZero) {
+  char program[] = "step04_clearenv";
+  char help[] = "--help";
+  char* argv[] = {program, help, nullptr};
+  EXPECT_EXIT(common::parse_command_line(2, argv), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(ParseCommandLineDeathTest, BadOptionExits125WithUsage) {
+  char program[] = "step04_clearenv";
+  char bad[] = "--bogus";
+  char* argv[] = {program, bad, nullptr};
+  EXPECT_EXIT(common::parse_command_line(2, argv), ::testing::ExitedWithCode(125),
+              "unknown option '--bogus'\nusage: ");
+}
+
+}  // namespace

@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "common/rootfs.hpp"
+#include "tests/support/environment.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Files, WriteThenReadBack) {
+  const support::TempDir dir;
+  const fs::path file = dir.path() / "value";
+  std::ofstream(file).close();
+  common::write_file(file, "5");
+  EXPECT_EQ(common::read_file(file), "5");
+}
+
+TEST(Files, WriteDoesNotCreateAndNamesThePath) {
+  const support::TempDir dir;
+  const fs::path file = dir.path() / "missing";
+  try {
+    common::write_file(file, "1");
+    FAIL() << "no error";
+  } catch (const common::SyscallError& error) {
+    EXPECT_EQ(std::string(error.what()), "open(" + file.native() + "): No such file or directory");
+  }
+  EXPECT_FALSE(fs::exists(file));
+}
+
+TEST(Files, ReadMissingNamesThePath) {
+  EXPECT_THROW(common::read_file("/no/such/file"), common::SyscallError);
+}
+
+TEST(Files, ContainsWord) {
+  EXPECT_TRUE(common::contains_word("cpuset cpu io memory pids\n", "pids"));
+  EXPECT_TRUE(common::contains_word("pids", "pids"));
+  EXPECT_FALSE(common::contains_word("cpuset cpu io memory\n", "pids"));
+  EXPECT_FALSE(common::contains_word("pidsx cpu", "pids"));
+  EXPECT_FALSE(common::contains_word("", "pids"));
+}
+
+TEST(RequireRootfs, MissingFolderNamesItAndTheFix) {
+  try {
+    common::require_rootfs("/no/such/rootfs");
+    FAIL() << "no error";
+  } catch (const common::RootfsError& error) {
+    const std::string text = error.what();
+    EXPECT_NE(text.find("/no/such/rootfs: No such file or directory"), std::string::npos) << text;
+    EXPECT_NE(text.find("make rootfs"), std::string::npos) << text;
+  }
+}
+
+TEST(RequireRootfs, FolderWithoutShellIsRefused) {
+  const support::TempDir dir;
+  try {
+    common::require_rootfs(dir.path());
+    FAIL() << "no error";
+  } catch (const common::RootfsError& error) {
+    EXPECT_NE(std::string(error.what()).find("has no /bin/sh"), std::string::npos) << error.what();
+  }
+}
+
+TEST(RequireRootfs, AFileIsRefused) {
+  const support::TempDir dir;
+  std::ofstream(dir.path() / "file").close();
+  EXPECT_THROW(common::require_rootfs(dir.path() / "file"), common::RootfsError);
+}
+
+TEST(RequireRootfs, AbsoluteShellLinkIsAccepted) {
+  // Alpine's /bin/sh -> /bin/busybox only resolves inside the chroot.
+  const support::TempDir dir;
+  fs::create_directories(dir.path() / "bin");
+  fs::create_symlink("/bin/busybox-that-only-exists-inside", dir.path() / "bin" / "sh");
+  EXPECT_NO_THROW(common::require_rootfs(dir.path()));
+}
+
+}  // namespace

@@ -1,0 +1,69 @@
+#include <sys/stat.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using Step03Execvp = support::StepTest;
+
+TEST_F(Step03Execvp, RunsTheCommandWithItsArguments) {
+  support::reread("Goal");
+  const auto result = run_step({"/bin/sh", "-c", "printf '%s|' \"$@\"", "sh", "a", "b c"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "a|b c|") << "the command and each argument must reach execvp unchanged\n"
+                                  << result.describe();
+}
+
+TEST_F(Step03Execvp, DefaultCommandIsAShell) {
+  support::reread("Run it");
+  const auto result = run_step({}, {.input = "echo from-the-shell\nexit 4\n"});
+  EXPECT_EQ(result.out, "from-the-shell\n") << "without CMD the step should run /bin/sh\n" << result.describe();
+  EXPECT_EQ(result.exit_code, 4) << result.describe();
+}
+
+TEST_F(Step03Execvp, ExitStatusesPassBack) {
+  support::reread("Pitfalls");
+  for (int code : {0, 1, 42, 255}) {
+    const auto result = run_step({"/bin/sh", "-c", "exit " + std::to_string(code)});
+    EXPECT_EQ(result.exit_code, code) << "`sh -c 'exit " << code << "'` in the child\n" << result.describe();
+  }
+}
+
+TEST_F(Step03Execvp, CommandKilledBySignalGives128PlusN) {
+  support::reread("Pitfalls");
+  const auto term = run_step({"/bin/sh", "-c", "kill -TERM $$"});
+  EXPECT_EQ(term.exit_code, 128 + SIGTERM) << term.describe();
+  const auto kill = run_step({"/bin/sh", "-c", "kill -KILL $$"});
+  EXPECT_EQ(kill.exit_code, 128 + SIGKILL) << kill.describe();
+}
+
+TEST_F(Step03Execvp, MissingCommandGives127AndItsName) {
+  support::reread("Pitfalls");
+  const auto result = run_step({"no-such-command-here"});
+  EXPECT_EQ(result.exit_code, 127) << result.describe();
+  EXPECT_NE(result.err.find("no-such-command-here"), std::string::npos)
+      << "stderr should name the command that was not found\n" << result.describe();
+}
+
+TEST_F(Step03Execvp, NonExecutableFileGives126AndItsName) {
+  support::reread("Pitfalls");
+  const support::TempDir dir;
+  const auto file = dir.path() / "script.sh";
+  std::ofstream(file) << "echo hi\n";
+  ::chmod(file.c_str(), 0644);
+  const auto result = run_step({file.native()});
+  EXPECT_EQ(result.exit_code, 126) << result.describe();
+  EXPECT_NE(result.err.find(file.native()), std::string::npos) << result.describe();
+}
+
+TEST_F(Step03Execvp, DoubleDashPassesOptionsToTheCommand) {
+  support::reread("Run it");
+  const auto result = run_step({"--", "/usr/bin/printf", "%s\n", "--help"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "--help\n") << "after --, words belong to the command\n" << result.describe();
+}
+
+}  // namespace

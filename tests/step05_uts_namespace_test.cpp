@@ -1,0 +1,39 @@
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using Step05UtsNamespace = support::ContainerTest;
+
+TEST_F(Step05UtsNamespace, HostnameInsideIsTheContainers) {
+  support::reread("Goal");
+  const auto result = run_container({"/bin/hostname"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "container\n") << "hostname inside should be the container's own\n" << result.describe();
+  EXPECT_NE(result.out, support::host_hostname() + "\n") << "inside, the hostname is still the host's";
+}
+
+TEST_F(Step05UtsNamespace, ChangingTheHostnameInsideLeavesTheHostsAlone) {
+  support::reread("Pitfalls");
+  const std::string before = support::host_hostname();
+  const auto result = run_container({"/bin/sh", "-c", "hostname renamed-inside && hostname"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "renamed-inside\n") << result.describe();
+  EXPECT_EQ(support::host_hostname(), before) << "the host was renamed: the UTS namespace is missing";
+}
+
+TEST_F(Step05UtsNamespace, ExitStatusStillPassesBack) {
+  support::reread("Run it");
+  EXPECT_EQ(run_container({"/bin/sh", "-c", "exit 42"}).exit_code, 42);
+}
+
+// Runs the step as the unprivileged user nobody; needs root to switch to it.
+TEST_F(Step05UtsNamespace, WithoutRootSaysRootIsNeeded) {
+  support::reread("Pitfalls");
+  const auto result = run_step({"/bin/true"}, {.as_user = 65534});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("Operation not permitted"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("root"), std::string::npos)
+      << "the error should say that root (CAP_SYS_ADMIN) is needed\n" << result.describe();
+}
+
+}  // namespace

@@ -1,0 +1,75 @@
+#include <fstream>
+
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using Step07Chroot = support::ContainerTest;
+
+TEST_F(Step07Chroot, RootIsTheRootfs) {
+  support::reread("Goal");
+  std::ofstream(rootfs() / "only-in-this-rootfs").close();
+  const auto result = run_container({"/bin/ls", "/"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.out.find("only-in-this-rootfs"), std::string::npos)
+      << "`ls /` inside should list the rootfs folder\n" << result.describe();
+}
+
+TEST_F(Step07Chroot, HostFilesAreInvisible) {
+  support::reread("Goal");
+  const support::TempDir host_dir;
+  std::ofstream(host_dir.path() / "host-secret").close();
+  const auto result = run_container({"/bin/sh", "-c", "ls " + (host_dir.path() / "host-secret").native()});
+  EXPECT_NE(result.exit_code, 0) << "a file of the host is visible inside\n" << result.describe();
+}
+
+TEST_F(Step07Chroot, WorkingDirectoryIsTheNewRoot) {
+  support::reread("Pitfalls");
+  const auto result = run_container({"/bin/sh", "-c", "pwd; cd ..; pwd"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "/\n/\n") << "pwd inside should be /, and stay / after cd .. (chdir after chroot)\n" << result.describe();
+}
+
+TEST_F(Step07Chroot, PathIsAbsoluteAndTermIsSet) {
+  support::reread("Pitfalls");
+  const auto result = run_container({"/bin/sh", "-c", "echo \"$PATH\"; echo \"${TERM:+term set}\""});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  const std::string path = result.out.substr(0, result.out.find('\n'));
+  EXPECT_FALSE(path.empty()) << "PATH is not set inside\n" << result.describe();
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find(':', start), path.size());
+    EXPECT_EQ(path.substr(start, 1), "/") << "PATH entry '" << path.substr(start, end - start) << "' is not absolute";
+    start = end + 1;
+  }
+  EXPECT_NE(result.out.find("term set"), std::string::npos) << "TERM is not set inside\n" << result.describe();
+}
+
+TEST_F(Step07Chroot, CommandsComeFromTheRootfs) {
+  support::reread("Run it");
+  // The rootfs has busybox only: its `ls` says so in --help, the host's does not.
+  const auto result = run_container({"/bin/sh", "-c", "readlink /bin/ls"});
+  EXPECT_EQ(result.out, "busybox\n") << result.describe();
+}
+
+TEST_F(Step07Chroot, MissingRootfsIsRefusedBeforeAnythingStarts) {
+  support::reread("Pitfalls");
+  const std::string missing = (rootfs() / "no-such-folder").native();
+  const auto result = run_step({"--rootfs", missing, "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find(missing), std::string::npos) << "stderr should name the rootfs\n" << result.describe();
+  EXPECT_NE(result.err.find("make rootfs"), std::string::npos) << "stderr should say how to build one\n" << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << "a container was started anyway\n"
+                                                                      << result.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step07Chroot, RootfsWithoutShellIsRefused) {
+  support::reread("Pitfalls");
+  const support::TempDir empty;
+  const auto result = run_step({"--rootfs", empty.path().native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("/bin/sh"), std::string::npos) << result.describe();
+}
+
+}  // namespace

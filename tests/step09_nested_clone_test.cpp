@@ -1,0 +1,78 @@
+#include <csignal>
+#include <regex>
+
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+using Step09NestedClone = support::ContainerTest;
+
+TEST_F(Step09NestedClone, ExitStatusesPassBack) {
+  support::reread("Pitfalls");
+  for (int code : {0, 3, 255}) {
+    const auto result = run_container({"/bin/sh", "-c", "exit " + std::to_string(code)});
+    EXPECT_EQ(result.exit_code, code) << result.describe();
+  }
+  const auto killed = run_container({"/bin/sh", "-c", "kill -TERM $$"});
+  EXPECT_EQ(killed.exit_code, 128 + SIGTERM) << "a command killed by SIGTERM should give 143\n" << killed.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step09NestedClone, ProcIsNeverMountedOnTheHost) {
+  support::reread("What changed");
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 5"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const auto visible = support::mounts_under(rootfs());
+  EXPECT_TRUE(visible.empty()) << "while the container runs, the host sees its mount at " << visible.front()
+                               << ": the container needs a mount namespace of its own";
+  process.signal(SIGTERM);
+  process.wait(10s);
+  expect_no_mounts_left();
+}
+
+TEST_F(Step09NestedClone, CommandRunsUnderAnInitThatStays) {
+  support::reread("Goal");
+  const auto result = run_container({"/bin/sh", "-c", "echo $$; ps -o pid,comm"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_TRUE(result.out.starts_with("2\n")) << "the command should be PID 2, under the step's PID 1\n"
+                                             << result.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step09NestedClone, OrphanDoesNotEndTheContainerEarlyNorStayAZombie) {
+  support::reread("Pitfalls");
+  // The inner shell starts a sleep and exits: the sleep is orphaned and re-parented to
+  // PID 1. An init that takes any child's end for the command's would stop here; one
+  // that never reaps would leave it a zombie (state Z) for ps to show.
+  const auto result = run_container(
+      {"/bin/sh", "-c", "sh -c 'sleep 0.2 &'; sleep 1; ps -o pid,stat,comm; echo end; exit 5"});
+  EXPECT_EQ(result.exit_code, 5) << "the container ended before its command\n" << result.describe();
+  EXPECT_NE(result.out.find("end\n"), std::string::npos) << "the command was cut short\n" << result.describe();
+  EXPECT_FALSE(std::regex_search(result.out, std::regex(R"(^ *[0-9]+ +Z)", std::regex::multiline)))
+      << "a zombie is left in the container: PID 1 must reap every child\n" << result.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step09NestedClone, SigtermToTheHostProcessStopsTheContainerWith143) {
+  support::reread("Pitfalls");
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 30"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const auto start = std::chrono::steady_clock::now();
+  process.signal(SIGTERM);
+  const auto result = process.wait(10s);
+  EXPECT_FALSE(result.timed_out) << "SIGTERM did not reach the command\n" << result.describe();
+  EXPECT_EQ(result.exit_code, 143) << result.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  expect_no_mounts_left();
+}
+
+TEST_F(Step09NestedClone, FailingCommandStillUnmounts) {
+  support::reread("Goal");
+  const auto result = run_container({"/no/such/command"});
+  EXPECT_EQ(result.exit_code, 127) << result.describe();
+  expect_no_mounts_left();
+}
+
+}  // namespace

@@ -1,0 +1,100 @@
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <set>
+
+#include "common/files.hpp"
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+namespace fs = std::filesystem;
+using Step10PidsCgroup = support::ContainerTest;
+
+// The cgroup folder the step reports on stderr ("cgroup /sys/fs/cgroup/... allows N").
+fs::path reported_cgroup(const std::string& err) {
+  std::smatch match;
+  if (!std::regex_search(err, match, std::regex("cgroup (/sys/fs/cgroup/[^ ]+)"))) return {};
+  return match[1].str();
+}
+
+// Starts many background sleeps: with pids.max 5 some cannot be created.
+const std::string kForkLoop = "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo loop-done";
+
+TEST_F(Step10PidsCgroup, ForkLoopHitsTheLimitAndTheCgroupIsRemoved) {
+  support::reread("Goal");
+  const auto result = run_container({"/bin/sh", "-c", kForkLoop});
+  EXPECT_NE(result.err.find("can't fork"), std::string::npos)
+      << "10 background processes should exceed the default limit of 5\n" << result.describe();
+  // sh gives up on the loop when it cannot fork (exit status 2); the container must end.
+  EXPECT_FALSE(result.timed_out) << "the container did not end\n" << result.describe();
+  const fs::path cgroup = reported_cgroup(result.err);
+  ASSERT_FALSE(cgroup.empty()) << "stderr should name the container's cgroup\n" << result.describe();
+  EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind after the container ended";
+  expect_no_mounts_left();
+}
+
+TEST_F(Step10PidsCgroup, LimitIsAdjustable) {
+  support::reread("Try this");
+  const auto result = run_container({"--pids-max", "30", "/bin/sh", "-c", kForkLoop});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.err.find("can't fork"), std::string::npos) << "--pids-max 30 should allow 10 sleeps\n"
+                                                             << result.describe();
+  EXPECT_NE(result.out.find("loop-done"), std::string::npos) << result.describe();
+}
+
+TEST_F(Step10PidsCgroup, ContainerIsInItsCgroupWhileItRuns) {
+  support::reread("What changed");
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 5"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const fs::path cgroup = reported_cgroup(process.so_far().err);
+  ASSERT_FALSE(cgroup.empty()) << process.so_far().describe();
+  ASSERT_TRUE(fs::exists(cgroup)) << cgroup;
+  EXPECT_EQ(common::read_file(cgroup / "pids.max"), "5\n");
+  const std::string procs = common::read_file(cgroup / "cgroup.procs");
+  EXPECT_GE(std::count(procs.begin(), procs.end(), '\n'), 2) << "PID 1 and the command should be in " << cgroup
+                                                              << "; cgroup.procs is:\n" << procs;
+  process.signal(SIGTERM);
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 143) << result.describe();
+  EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind after SIGTERM";
+  expect_no_mounts_left();
+}
+
+TEST_F(Step10PidsCgroup, ContainersStartedTogetherGetACgroupEach) {
+  support::reread("Pitfalls");
+  std::vector<std::unique_ptr<support::Subprocess>> running;
+  for (int i = 0; i < 3; ++i) {
+    running.push_back(std::make_unique<support::Subprocess>(container({"/bin/sh", "-c", "echo ready; sleep 1"})));
+  }
+  std::set<fs::path> cgroups;
+  for (auto& process : running) {
+    const auto result = process->wait(20s);
+    EXPECT_EQ(result.exit_code, 0) << result.describe();
+    cgroups.insert(reported_cgroup(result.err));
+  }
+  EXPECT_EQ(cgroups.size(), 3u) << "containers running at the same time must not share a cgroup";
+  for (const fs::path& cgroup : cgroups) EXPECT_FALSE(!cgroup.empty() && fs::exists(cgroup)) << cgroup << " is left behind";
+}
+
+TEST_F(Step10PidsCgroup, ExitStatusAndFailuresStillRemoveTheCgroup) {
+  support::reread("Pitfalls");
+  const auto result = run_container({"/no/such/command"});
+  EXPECT_EQ(result.exit_code, 127) << result.describe();
+  const fs::path cgroup = reported_cgroup(result.err);
+  ASSERT_FALSE(cgroup.empty()) << result.describe();
+  EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind";
+  expect_no_mounts_left();
+}
+
+TEST_F(Step10PidsCgroup, BadLimitIsAUsageError) {
+  support::reread("Run it");
+  const auto result = run_container({"--pids-max", "0", "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("--pids-max"), std::string::npos) << result.describe();
+}
+
+}  // namespace

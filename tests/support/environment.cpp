@@ -1,0 +1,77 @@
+#include "tests/support/environment.hpp"
+
+#include <limits.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/error.hpp"
+#include "tests/support/subprocess.hpp"
+
+namespace support {
+namespace fs = std::filesystem;
+
+fs::path built_rootfs() { return CONTAINER_ROOTFS; }
+
+bool is_root() noexcept { return ::geteuid() == 0; }
+
+std::string host_hostname() {
+  char name[HOST_NAME_MAX + 1] = {};
+  common::check(::gethostname(name, sizeof name - 1), "gethostname");
+  return name;
+}
+
+std::vector<std::string> mounts_under(const fs::path& dir) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::vector<std::string> found;
+  const std::string prefix = dir.native();
+  for (std::string line; std::getline(mountinfo, line);) {
+    // Field 5 is the mount point, with spaces written as \040 (proc(5)).
+    std::istringstream fields(line);
+    std::string id, parent, device, root, point;
+    fields >> id >> parent >> device >> root >> point;
+    for (std::size_t at; (at = point.find("\\040")) != std::string::npos;) point.replace(at, 4, " ");
+    if (point == prefix || point.starts_with(prefix + "/")) found.push_back(point);
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return found;
+}
+
+void unmount_all_under(const fs::path& dir) {
+  for (int round = 0; round < 10; ++round) {  // stacked mounts come off one per round
+    const auto mounts = mounts_under(dir);
+    if (mounts.empty()) return;
+    for (const std::string& point : mounts) ::umount2(point.c_str(), MNT_DETACH);
+  }
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "container-test-XXXXXX").native();
+  if (::mkdtemp(pattern.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  // A step under test may have left mounts here (step 08 does, by design). Detach them
+  // before deleting, or remove_all would walk into a live /proc.
+  unmount_all_under(path_);
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+TempRootfs::TempRootfs() : root_(dir_.path() / "rootfs") {
+  const fs::path source = built_rootfs();
+  if (!fs::exists(source / "bin" / "sh")) {
+    throw std::runtime_error("no rootfs at " + source.native() + ": run 'sudo make rootfs' first");
+  }
+  // cp -a keeps links, modes and the device nodes in /dev, which std::filesystem::copy cannot.
+  const ProcessResult copy = run({"/bin/cp", "-a", source.native(), root_.native()}, 60s);
+  if (copy.exit_code != 0) throw std::runtime_error("copying the rootfs failed: " + copy.describe());
+}
+
+}  // namespace support

@@ -1,0 +1,63 @@
+#pragma once
+/// \file
+/// \brief What a test needs to know about its surroundings: the program under test,
+/// the rootfs, root privileges and the host's state.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace support {
+
+/// \brief The rootfs `make rootfs` builds; tests copy it, never use it in place.
+std::filesystem::path built_rootfs();
+
+/// \brief Whether this process runs as root.
+bool is_root() noexcept;
+
+/// \brief The host's hostname, as gethostname(2) reports it.
+std::string host_hostname();
+
+/// \brief Mount points at or below \p dir in this process's mount namespace, deepest first.
+std::vector<std::string> mounts_under(const std::filesystem::path& dir);
+
+/// \brief Detaches (umount2 MNT_DETACH) everything mounted at or below \p dir.
+void unmount_all_under(const std::filesystem::path& dir);
+
+/// \brief A fresh temporary folder, removed (with anything mounted in it) when destroyed.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  /// \brief The folder.
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// \brief A private copy of the built rootfs, so tests can run in parallel (`ctest -j`)
+/// and mount into it without touching the shared one. Its destructor unmounts whatever
+/// a step left mounted in it, then deletes it.
+class TempRootfs {
+ public:
+  TempRootfs();
+  /// \brief The copy's root folder, to pass as `--rootfs`.
+  const std::filesystem::path& path() const noexcept { return root_; }
+
+ private:
+  TempDir dir_;
+  std::filesystem::path root_;
+};
+
+}  // namespace support
+
+/// Skips the current test, with the reason, unless it runs as root.
+#define SKIP_UNLESS_ROOT()                                                        \
+  do {                                                                            \
+    if (!::support::is_root()) GTEST_SKIP() << "needs root: run sudo make test"; \
+  } while (0)

@@ -1,0 +1,75 @@
+#pragma once
+/// \file
+/// \brief Fixtures for a step's tests: run the program under test as a user would.
+/// Header-only: PROGRAM_UNDER_TEST differs per test executable.
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/environment.hpp"
+#include "tests/support/program.hpp"
+#include "tests/support/subprocess.hpp"
+
+namespace support {
+
+/// \brief Names the part of the chapter a student should reread when this test fails;
+/// `make check` prints it (recorded as the test property `reread`).
+inline void reread(const std::string& section) { ::testing::Test::RecordProperty("reread", section); }
+
+/// \brief A test that runs the step program without privileges or a rootfs.
+class StepTest : public ::testing::Test {
+ protected:
+  /// \brief The program under test followed by \p args.
+  std::vector<std::string> step(const std::vector<std::string>& args = {}) const {
+    std::vector<std::string> argv{program_under_test()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  /// \brief Runs the program under test with \p args and waits at most \p timeout.
+  ProcessResult run_step(const std::vector<std::string>& args, const ProcessOptions& options = {},
+                         std::chrono::milliseconds timeout = 20s) const {
+    return run(step(args), timeout, options);
+  }
+};
+
+/// \brief A test of a container step: needs root, gets its own rootfs copy, and checks
+/// that the host's hostname is the same after the test as before.
+class ContainerTest : public StepTest {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_ROOT();
+    rootfs_.emplace();
+    hostname_ = host_hostname();
+  }
+  void TearDown() override {
+    if (!rootfs_) return;
+    EXPECT_EQ(host_hostname(), hostname_) << "the host's hostname changed: only the container's may";
+  }
+  /// \brief The program under test with `--rootfs <this test's copy>` and \p args.
+  std::vector<std::string> container(const std::vector<std::string>& args = {}) const {
+    std::vector<std::string> argv{program_under_test(), "--rootfs", rootfs().native()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  /// \brief Runs container(\p args) and waits at most \p timeout.
+  ProcessResult run_container(const std::vector<std::string>& args, const ProcessOptions& options = {},
+                              std::chrono::milliseconds timeout = 20s) const {
+    return run(container(args), timeout, options);
+  }
+  /// \brief This test's rootfs copy.
+  const std::filesystem::path& rootfs() const { return rootfs_->path(); }
+  /// \brief Fails the test if anything is still mounted in this test's rootfs.
+  void expect_no_mounts_left() const {
+    const auto left = mounts_under(rootfs());
+    EXPECT_TRUE(left.empty()) << "still mounted on the host after the container ended: " << left.front();
+  }
+
+ private:
+  std::optional<TempRootfs> rootfs_;
+  std::string hostname_;
+};
+
+}  // namespace support

@@ -1,0 +1,181 @@
+#include "tests/support/subprocess.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/process.hpp"
+
+namespace support {
+namespace {
+
+void set_env(const std::vector<std::string>& assignments) {
+  for (const std::string& assignment : assignments) {
+    const auto equals = assignment.find('=');
+    ::setenv(assignment.substr(0, equals).c_str(),
+             equals == std::string::npos ? "" : assignment.c_str() + equals + 1, 1);
+  }
+}
+
+// The child side of the fork: wire the pipes, drop privileges if asked, exec.
+[[noreturn]] void become(const std::vector<std::string>& argv, const ProcessOptions& options,
+                         int in, int out, int err) {
+  ::setpgid(0, 0);
+  ::dup2(in, STDIN_FILENO);
+  ::dup2(out, STDOUT_FILENO);
+  ::dup2(err, STDERR_FILENO);
+  set_env(options.extra_env);
+  if (options.as_user) {
+    const gid_t group = *options.as_user;
+    if (::setgroups(0, nullptr) == -1 || ::setgid(group) == -1 || ::setuid(*options.as_user) == -1) {
+      std::fprintf(stderr, "support: cannot become user %u: %s\n", *options.as_user, std::strerror(errno));
+      ::_exit(126);
+    }
+  }
+  std::vector<char*> args;
+  for (const std::string& word : argv) args.push_back(const_cast<char*>(word.c_str()));
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  std::fprintf(stderr, "support: cannot run %s: %s\n", args[0], std::strerror(errno));
+  ::_exit(127);
+}
+
+}  // namespace
+
+std::string ProcessResult::describe() const {
+  std::string text = timed_out ? "timed out (killed)" : "exit status " + std::to_string(exit_code);
+  text += "\n--- stdout ---\n" + out + "--- stderr ---\n" + err + "---";
+  return text;
+}
+
+Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOptions& options) {
+  if (argv.empty()) throw std::invalid_argument("Subprocess: empty command");
+  int in[2], out[2], err[2];
+  common::check(::pipe2(in, O_CLOEXEC), "pipe2", "stdin");
+  common::check(::pipe2(out, O_CLOEXEC), "pipe2", "stdout");
+  common::check(::pipe2(err, O_CLOEXEC), "pipe2", "stderr");
+  std::fflush(nullptr);  // or the child would repeat our buffered output
+  pid_ = common::check(::fork(), "fork", argv[0]);
+  if (pid_ == 0) become(argv, options, in[0], out[1], err[1]);
+  ::setpgid(pid_, pid_);  // also here: whichever runs first, the group exists before a kill
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  // A pipe holds 64 KiB: plenty for the few lines the tests send.
+  if (!options.input.empty()) {
+    [[maybe_unused]] const ssize_t written = ::write(in[1], options.input.data(), options.input.size());
+  }
+  ::close(in[1]);
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+}
+
+Subprocess::~Subprocess() {
+  kill_all();
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+void Subprocess::signal(int signal_number) const {
+  if (!reaped_) ::kill(pid_, signal_number);
+}
+
+void Subprocess::kill_all() noexcept {
+  if (reaped_) return;
+  ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) == -1 && errno == EINTR) {
+  }
+  reaped_ = true;
+}
+
+void Subprocess::pump(std::chrono::steady_clock::time_point deadline, std::string_view needle) {
+  for (;;) {
+    if (!needle.empty() && (result_.out.find(needle) != std::string::npos ||
+                            result_.err.find(needle) != std::string::npos)) {
+      return;
+    }
+    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    const int open_fds = (out_fd_ >= 0) + (err_fd_ >= 0);
+    if (open_fds == 0) return;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    const int ready = ::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100)));
+    if (ready < 0 && errno != EINTR) return;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[4096];
+      const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (got > 0) {
+        (i == 0 ? result_.out : result_.err).append(buffer, static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        ::close(fds[i].fd);
+        (i == 0 ? out_fd_ : err_fd_) = -1;
+      }
+    }
+  }
+}
+
+bool Subprocess::wait_for_output(std::string_view needle, std::chrono::milliseconds timeout) {
+  pump(std::chrono::steady_clock::now() + timeout, needle);
+  return result_.out.find(needle) != std::string::npos || result_.err.find(needle) != std::string::npos;
+}
+
+ProcessResult Subprocess::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_) {
+    pump(std::min(deadline, std::chrono::steady_clock::now() + 50ms));
+    int status = 0;
+    const pid_t ended = ::waitpid(pid_, &status, WNOHANG);
+    if (ended == pid_) {
+      reaped_ = true;
+      result_.exit_code = common::exit_status(status);
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      kill_all();
+      result_.timed_out = true;
+      result_.exit_code = -1;
+    }
+  }
+  // What it wrote last may still be in the pipes; a descendant it left running may hold
+  // them open, so only drain for a moment.
+  pump(std::min(deadline, std::chrono::steady_clock::now() + 500ms));
+  return result_;
+}
+
+ProcessResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                  const ProcessOptions& options) {
+  Subprocess process(argv, options);
+  return process.wait(timeout);
+}
+
+void become_subreaper() {
+  common::check(::prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl", "PR_SET_CHILD_SUBREAPER");
+}
+
+int reap_orphans(std::chrono::milliseconds grace) {
+  int count = 0;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    const pid_t ended = ::waitpid(-1, nullptr, WNOHANG);
+    if (ended > 0) {
+      ++count;
+      continue;
+    }
+    if (ended == -1) return count;  // ECHILD: no children left
+    if (std::chrono::steady_clock::now() >= deadline) return count + 1;  // one still running
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+}  // namespace support

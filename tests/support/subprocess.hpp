@@ -1,0 +1,84 @@
+#pragma once
+/// \file
+/// \brief Running a program the way a user would, with its output captured and a timeout.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace support {
+
+using namespace std::chrono_literals;
+
+/// \brief What a user would have seen of a finished program.
+struct ProcessResult {
+  int exit_code = -1;      ///< as a shell reports it: 128+N for signal N; -1 if timed out
+  std::string out;         ///< everything written to stdout
+  std::string err;         ///< everything written to stderr
+  bool timed_out = false;  ///< the program was killed for running too long
+
+  /// \brief Exit status, stdout and stderr, for assertion messages.
+  std::string describe() const;
+};
+
+/// \brief How to start a program.
+struct ProcessOptions {
+  /// Variables added to (or replacing those of) the test's own environment.
+  std::vector<std::string> extra_env;
+  /// Run as this user and group instead (for "fails without root" tests).
+  std::optional<uid_t> as_user;
+  /// Written to the program's stdin, which is then closed.
+  std::string input;
+};
+
+/// \brief A started program; the destructor kills it (and its process group) if it is
+/// still running, so a failed assertion never leaves a process behind.
+class Subprocess {
+ public:
+  /// \brief Starts \p argv in a process group of its own. Throws on fork/pipe failure.
+  Subprocess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  /// \brief Its process ID.
+  pid_t pid() const noexcept { return pid_; }
+  /// \brief Sends signal \p signal_number to the program itself (not its group).
+  void signal(int signal_number) const;
+  /// \brief Reads its output until \p needle shows in stdout or stderr, or \p timeout passes.
+  /// \return whether the text appeared.
+  bool wait_for_output(std::string_view needle, std::chrono::milliseconds timeout);
+  /// \brief Waits at most \p timeout for it to end, then kills it; returns what it did.
+  ProcessResult wait(std::chrono::milliseconds timeout = 20s);
+  /// \brief What it has written so far.
+  const ProcessResult& so_far() const noexcept { return result_; }
+
+ private:
+  // Reads whatever is available until the deadline or until both pipes are closed.
+  void pump(std::chrono::steady_clock::time_point deadline, std::string_view needle = {});
+  void kill_all() noexcept;
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  bool reaped_ = false;
+  ProcessResult result_;
+};
+
+/// \brief Starts \p argv and waits for it: Subprocess(argv, options).wait(timeout).
+ProcessResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 20s,
+                  const ProcessOptions& options = {});
+
+/// \brief Makes this test process the reaper of orphaned descendants (PR_SET_CHILD_SUBREAPER),
+/// so a child that a program under test abandons is re-parented to us and can be counted.
+void become_subreaper();
+
+/// \brief Reaps children of this process that nobody waited for and returns how many
+/// there were (see become_subreaper()). Waits up to \p grace for late ones to end.
+int reap_orphans(std::chrono::milliseconds grace = 500ms);
+
+}  // namespace support

@@ -1,0 +1,69 @@
+// The test harness itself: a test that cannot fail is a defect, and so is a harness
+// that hides a hang or an orphan.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "tests/support/environment.hpp"
+#include "tests/support/subprocess.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Subprocess, CapturesOutputAndStatus) {
+  const auto result = support::run({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_EQ(result.out, "out\n");
+  EXPECT_EQ(result.err, "err\n");
+  EXPECT_FALSE(result.timed_out);
+}
+
+TEST(Subprocess, FeedsInput) {
+  const auto result = support::run({"/bin/cat"}, 5s, {.input = "hello\n"});
+  EXPECT_EQ(result.out, "hello\n");
+}
+
+TEST(Subprocess, KillsAHungProgramAtTheTimeout) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = support::run({"/bin/sleep", "30"}, 300ms);
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST(Subprocess, ReportsSignalsAs128PlusN) {
+  EXPECT_EQ(support::run({"/bin/sh", "-c", "kill -TERM $$"}).exit_code, 143);
+}
+
+TEST(Subprocess, WaitsForOutput) {
+  support::Subprocess process({"/bin/sh", "-c", "echo ready; sleep 30"});
+  EXPECT_TRUE(process.wait_for_output("ready", 5s));
+  process.signal(SIGTERM);
+  EXPECT_EQ(process.wait(5s).exit_code, 143);
+}
+
+TEST(Subprocess, ExtraEnvironment) {
+  const auto result = support::run({"/bin/sh", "-c", "echo $X"}, 5s, {.extra_env = {"X=42"}});
+  EXPECT_EQ(result.out, "42\n");
+}
+
+TEST(Orphans, AnAbandonedChildIsCounted) {
+  support::become_subreaper();
+  const auto result = support::run({"/bin/sh", "-c", "sleep 0.2 & exit 0"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(support::reap_orphans(2s), 1);
+  EXPECT_EQ(support::reap_orphans(), 0);
+}
+
+TEST(TempDir, IsRemovedWithWhatIsMountedInIt) {
+  std::filesystem::path where;
+  {
+    const support::TempDir dir;
+    where = dir.path();
+    EXPECT_TRUE(std::filesystem::is_directory(where));
+    EXPECT_TRUE(support::mounts_under(where).empty());
+  }
+  EXPECT_FALSE(std::filesystem::exists(where));
+}
+
+}  // namespace
