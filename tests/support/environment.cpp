@@ -1,6 +1,7 @@
 #include "tests/support/environment.hpp"
 
 #include <limits.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -19,6 +20,12 @@ namespace fs = std::filesystem;
 fs::path built_rootfs() { return CONTAINER_ROOTFS; }
 
 bool is_root() noexcept { return ::geteuid() == 0; }
+
+void isolate_test_process() {
+  common::check(::unshare(CLONE_NEWUTS | CLONE_NEWNS), "unshare", "CLONE_NEWUTS | CLONE_NEWNS");
+  // Private, or mounts made here would still propagate to the machine (mount_namespaces(7)).
+  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ as private");
+}
 
 std::string host_hostname() {
   char name[HOST_NAME_MAX + 1] = {};

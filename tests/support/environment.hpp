@@ -17,6 +17,11 @@ std::filesystem::path built_rootfs();
 /// \brief Whether this process runs as root.
 bool is_root() noexcept;
 
+/// \brief Moves this process into new UTS and mount namespaces (unshare(2)), its mounts
+/// made private, so nothing it or its children do to hostname and mounts reaches the
+/// machine. Needs root. Throws SyscallError.
+void isolate_test_process();
+
 /// \brief The host's hostname, as gethostname(2) reports it.
 std::string host_hostname();
 

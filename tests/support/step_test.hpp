@@ -37,10 +37,16 @@ class StepTest : public ::testing::Test {
 
 /// \brief A test of a container step: needs root, gets its own rootfs copy, and checks
 /// that the host's hostname is the same after the test as before.
+///
+/// The test process first moves into a UTS and a mount namespace of its own
+/// (isolate_test_process()): the step sees them as "the host", so a wrong program (a
+/// student's step 05 without CLONE_NEWUTS, step 08's leftover /proc) changes only the
+/// test's copies, which die with it, and never the machine's.
 class ContainerTest : public StepTest {
  protected:
   void SetUp() override {
     SKIP_UNLESS_ROOT();
+    isolate_test_process();
     rootfs_.emplace();
     hostname_ = host_hostname();
   }
