@@ -5,6 +5,7 @@
 #                                 run a step (default: the last one) with CMD (default /bin/sh)
 #   sudo make test [STEP=NN]      build, then run the tests (of one step with STEP=NN)
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
+#   make docs                     the course site (Doxygen) in build/default/docs/html/
 #   make rootfs                   build the busybox root filesystem the steps chroot into
 #   make clean                    delete build/ (keeps the rootfs)
 #
@@ -25,10 +26,10 @@ PREV_DIR  = $(lastword $(shell printf '%s\n' $(STEPS) | sed '/^$(STEP_DIR)$$/,$$
 CMD    ?= /bin/sh
 
 # Debian/Ubuntu package for each tool the build needs.
-NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg
+NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: all build deps rootfs run test diff clean check-step
+.PHONY: all build deps rootfs run test diff docs clean check-step
 
 all: build
 
@@ -47,7 +48,7 @@ deps:
 	  else \
 	    echo "deps: missing packages:$$missing"; \
 	    echo "deps: on Debian/Ubuntu run: sudo apt-get install$$missing"; \
-	    echo "deps: elsewhere install CMake >= 3.25, a C++20 compiler, GNU make, diffutils and GoogleTest"; \
+	    echo "deps: elsewhere install CMake >= 3.25, a C++20 compiler, GNU make, diffutils, GoogleTest and Doxygen"; \
 	    exit 1; \
 	  fi; \
 	fi
@@ -72,8 +73,11 @@ test: build rootfs
 
 diff: check-step
 	@[ -n "$(PREV_DIR)" ] || { echo "step $(STEP) is the first step: nothing to diff against"; exit 1; }
-	@diff -u --label steps/$(PREV_DIR)/main.cpp --label steps/$(STEP_DIR)/main.cpp \
-	  steps/$(PREV_DIR)/main.cpp steps/$(STEP_DIR)/main.cpp; test $$? -le 1
+	@sh docs/step_page.sh diff steps $(PREV_DIR) $(STEP_DIR)
+
+# The site's pages show the same diffs, made by the same script.
+docs: build
+	cmake --build --preset $(PRESET) --target docs
 
 clean:
 	rm -rf build

@@ -36,11 +36,14 @@ class SyscallError : public std::runtime_error {
 /// \brief Throws SyscallError with the current errno when \p result is -1, else returns it.
 ///
 /// Use it around every system call, one line each:
-/// `check(::chroot(root), "chroot", root);`
+/// \code
+/// common::check(::chroot(root), "chroot", root);
+/// \endcode
 /// \param result what the system call returned.
 /// \param call the call's name for the message.
 /// \param argument what it worked on for the message (optional).
-/// \return \p result, so `pid_t pid = check(::clone(...), "clone");` reads naturally.
+/// \return \p result, so that `const pid_t pid = common::check(clone(...), "clone");`
+/// reads naturally.
 template <std::integral Result>
 Result check(Result result, std::string_view call, std::string_view argument = {}) {
   if (result == -1) throw SyscallError(errno, call, argument);

@@ -2,6 +2,8 @@
 
 namespace {
 
+using namespace std::chrono_literals;
+
 using Step05UtsNamespace = support::ContainerTest;
 
 TEST_F(Step05UtsNamespace, HostnameInsideIsTheContainers) {
@@ -26,10 +28,17 @@ TEST_F(Step05UtsNamespace, ExitStatusStillPassesBack) {
   EXPECT_EQ(run_container({"/bin/sh", "-c", "exit 42"}).exit_code, 42);
 }
 
-// Runs the step as the unprivileged user nobody; needs root to switch to it.
+// Runs the step as the unprivileged user nobody; needs root to switch to it. A copy in
+// a folder anyone can read, since the build folder may be private (a 0700 checkout).
 TEST_F(Step05UtsNamespace, WithoutRootSaysRootIsNeeded) {
   support::reread("Pitfalls");
-  const auto result = run_step({"/bin/true"}, {.as_user = 65534});
+  const support::TempDir dir;
+  const auto copy = dir.path() / "step";
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                               std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                               std::filesystem::perms::others_exec);
+  std::filesystem::copy_file(support::program_under_test(), copy);
+  const auto result = support::run({copy.native(), "/bin/true"}, 20s, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("Operation not permitted"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("root"), std::string::npos)

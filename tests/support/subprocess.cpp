@@ -35,6 +35,10 @@ void set_env(const std::vector<std::string>& assignments) {
   ::dup2(out, STDOUT_FILENO);
   ::dup2(err, STDERR_FILENO);
   set_env(options.extra_env);
+  if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) == -1) {
+    std::fprintf(stderr, "support: cannot chdir to %s: %s\n", options.cwd.c_str(), std::strerror(errno));
+    ::_exit(126);
+  }
   if (options.as_user) {
     const gid_t group = *options.as_user;
     if (::setgroups(0, nullptr) == -1 || ::setgid(group) == -1 || ::setuid(*options.as_user) == -1) {

@@ -33,6 +33,8 @@ struct ProcessOptions {
   std::optional<uid_t> as_user;
   /// Written to the program's stdin, which is then closed.
   std::string input;
+  /// Working directory; empty: the test's own.
+  std::string cwd;
 };
 
 /// \brief A started program; the destructor kills it (and its process group) if it is

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Turns a step's chapter into a page of the course site, and prints step diffs.
+#
+#   sh docs/step_page.sh diff STEPS_DIR PREV CUR
+#       the unified diff from PREV's main.cpp to CUR's (what `make diff` prints)
+#   sh docs/step_page.sh page STEPS_DIR PREV CUR NEXT OUT_DIR
+#       writes OUT_DIR/CUR.md (the chapter with navigation, the diff and the whole
+#       program) and OUT_DIR/CUR.diff.html; PREV or NEXT may be "-" for none
+set -eu
+
+# diff exits 1 when the files differ, which is the normal case here.
+step_diff() {
+  diff -u --label "steps/$2/main.cpp" --label "steps/$3/main.cpp" "$1/$2/main.cpp" "$1/$3/main.cpp" || [ $? -eq 1 ]
+}
+
+# The diff as HTML: escaped, one span per line, classed for docs/course.css.
+diff_html() {
+  printf '<pre class="step-diff">'
+  step_diff "$@" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' \
+    -e 's/^\(+++.*\)$/<span class="file">\1<\/span>/' \
+    -e 's/^\(---.*\)$/<span class="file">\1<\/span>/' \
+    -e 's/^\(@@.*\)$/<span class="hunk">\1<\/span>/' \
+    -e 's/^\(+.*\)$/<span class="add">\1<\/span>/' \
+    -e 's/^\(-.*\)$/<span class="del">\1<\/span>/'
+  printf '</pre>\n'
+}
+
+label() { echo "step${1%%_*}"; }
+
+page() {
+  steps=$1 prev=$2 cur=$3 next=$4 out=$5
+  readme=$steps/$cur/README.md
+  [ -f "$readme" ] || { echo "step_page: no chapter $readme" >&2; exit 1; }
+  mkdir -p "$out"
+  nav="[Course overview](@ref index)"
+  [ "$prev" = - ] || nav="<- [Previous: step ${prev%%_*}](@ref $(label "$prev")) | $nav"
+  [ "$next" = - ] || nav="$nav | [Next: step ${next%%_*}](@ref $(label "$next")) ->"
+  [ "$prev" = - ] || diff_html "$steps" "$prev" "$cur" >"$out/$cur.diff.html"
+  {
+    # The first line is the title: give it the page's label.
+    head -n 1 "$readme" | sed "s/\$/ {#$(label "$cur")}/"
+    echo
+    echo "$nav"
+    # The chapter, with the real diff shown at the end of "What changed".
+    tail -n +2 "$readme" | awk -v diff="$cur.diff.html" -v has_diff="$([ "$prev" = - ] && echo 0 || echo 1)" '
+      /^## / && in_changed { if (has_diff) print "\\htmlinclude " diff "\n"; in_changed = 0 }
+      /^## What changed/ { in_changed = 1 }
+      { print }'
+    echo
+    echo "## The whole program"
+    echo
+    echo "\`steps/$cur/main.cpp\`, as built and tested:"
+    echo
+    echo "\\include{lineno} $cur/main.cpp"
+    echo
+    echo "$nav"
+  } >"$out/$cur.md"
+}
+
+case "${1:-}" in
+  diff) shift; step_diff "$@" ;;
+  page) shift; page "$@" ;;
+  *) echo "usage: $0 diff STEPS_DIR PREV CUR | page STEPS_DIR PREV CUR NEXT OUT_DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,127 @@
+// Every chapter's "Run it" section, run against the built steps: a chapter whose
+// transcript no longer matches its program fails here.
+//
+// Each chapter's commands run in one shell (so `echo $?` sees the previous command), in
+// a UTS and mount namespace of the test's own, with a private copy of the rootfs mounted
+// over the default one: the chapters' commands (step 08 leaves /proc mounted) cannot
+// touch the machine. `sudo` commands run as root; other commands that run a step run as
+// the user nobody, as a reader without sudo would.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "tests/support/environment.hpp"
+#include "tests/support/subprocess.hpp"
+#include "tests/support/transcript.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kBinInDocs = "./build/default/bin/";
+
+std::vector<std::string> chapters() {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(fs::path(PROJECT_SOURCE_DIR) / "steps")) {
+    if (fs::exists(entry.path() / "README.md")) names.push_back(entry.path().filename());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string read(const fs::path& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+std::string marker(std::size_t index) { return "\n@@command " + std::to_string(index) + "@@\n"; }
+
+// The shell line for one documented command.
+std::string shell_line(const std::string& command, const std::string& bin_dir) {
+  if (command.starts_with("sudo ")) return replace_all(command.substr(5), kBinInDocs, bin_dir + "/");
+  std::string line = replace_all(command, kBinInDocs, bin_dir + "/");
+  if (line == command) return line;  // not a step: a shell builtin or a host tool
+  // A user's PATH: root's may hold folders nobody cannot search, which execvp reports.
+  return "setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/local/bin:/usr/bin:/bin sh -c '" +
+         replace_all(line, "'", "'\\''") + "'";
+}
+
+// Lines starting with the step's prefix come from the runtime, the rest from the
+// command; each kind keeps its order, but the two may interleave either way.
+std::pair<std::vector<std::string>, std::vector<std::string>> by_source(const std::vector<std::string>& lines,
+                                                                        const std::string& prefix) {
+  std::pair<std::vector<std::string>, std::vector<std::string>> split;
+  for (const std::string& line : lines) (line.starts_with(prefix) ? split.first : split.second).push_back(line);
+  return split;
+}
+
+std::string show(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += "    " + line + "\n";
+  return text.empty() ? "    (nothing)\n" : text;
+}
+
+class ChapterTranscript : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
+  SKIP_UNLESS_ROOT();
+  const std::string chapter = GetParam();
+  const fs::path readme = fs::path(PROJECT_SOURCE_DIR) / "steps" / chapter / "README.md";
+  const auto commands = support::parse_run_it(read(readme));
+  ASSERT_FALSE(commands.empty()) << readme << " has no commands in its \"## Run it\" section";
+
+  support::isolate_test_process();
+  const support::TempRootfs rootfs;
+  common::check(::mount(rootfs.path().c_str(), CONTAINER_ROOTFS, nullptr, MS_BIND, nullptr), "mount",
+                "rootfs copy");
+  // The programs, where the user nobody can reach them whatever the checkout's permissions.
+  const support::TempDir alias;
+  fs::permissions(alias.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+  const fs::path bin = alias.path() / "bin";
+  fs::create_directory(bin);
+  common::check(::mount(BIN_DIR, bin.c_str(), nullptr, MS_BIND, nullptr), "mount", "bin");
+
+  std::string script = "exec 2>&1\n";
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    // The marker must not change $?, which the next command may be `echo $?`.
+    script += "status=$?; printf '" + replace_all(marker(i), "\n", "\\n") + "'; (exit $status)\n" +
+              shell_line(commands[i].command, bin) + "\n";
+  }
+  const auto result = support::run({"/bin/sh", "-c", script}, 60s, {.cwd = PROJECT_SOURCE_DIR});
+  ASSERT_FALSE(result.timed_out) << result.describe();
+
+  const std::string prefix = "step" + chapter.substr(0, 2) + ": ";
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::size_t start = result.out.find(marker(i));
+    ASSERT_NE(start, std::string::npos) << "the transcript stopped before `" << commands[i].command << "`\n"
+                                        << result.describe();
+    const std::size_t from = start + marker(i).size();
+    const std::size_t end = i + 1 < commands.size() ? result.out.find(marker(i + 1), from) : result.out.size();
+    const auto actual = support::split_lines(std::string_view(result.out).substr(from, end - from));
+    const auto [want_runtime, want_command] = by_source(commands[i].expected, prefix);
+    const auto [got_runtime, got_command] = by_source(actual, prefix);
+    EXPECT_TRUE(support::lines_match(want_runtime, got_runtime) && support::lines_match(want_command, got_command))
+        << readme << ", \"Run it\": `$ " << commands[i].command << "`\n  the chapter shows:\n"
+        << show(commands[i].expected) << "  the program printed:\n" << show(actual);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Chapters, ChapterTranscript, ::testing::ValuesIn(chapters()),
+                         [](const auto& info) { return "step" + info.param.substr(0, 2); });
+
+}  // namespace
