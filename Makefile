@@ -6,6 +6,11 @@
 #   sudo make test [STEP=NN]      build, then run the tests (of one step with STEP=NN)
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
+#
+# Labs (README.md, "For teachers"): a student turns step NN-1 into step NN.
+#   make lab STEP=NN [RESET=1]    start a lab in .lab/NN_topic/main.cpp (never overwrites)
+#   sudo make check STEP=NN       build the lab and grade it with step NN's tests
+#   make hint STEP=NN [ALL=1]     the chapter's next hint (or all of them)
 #   make rootfs                   build the busybox root filesystem the steps chroot into
 #   make clean                    delete build/ (keeps the rootfs)
 #
@@ -24,12 +29,13 @@ STEP_DIR  = $(filter $(STEP)_%,$(STEPS))
 # The step before STEP_DIR in the sorted list.
 PREV_DIR  = $(lastword $(shell printf '%s\n' $(STEPS) | sed '/^$(STEP_DIR)$$/,$$d'))
 CMD    ?= /bin/sh
+LAB_DIR ?= .lab
 
 # Debian/Ubuntu package for each tool the build needs.
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: all build deps rootfs run test diff docs clean check-step
+.PHONY: all build deps rootfs run test diff docs lab check hint clean check-step need-step
 
 all: build
 
@@ -78,6 +84,24 @@ diff: check-step
 # The site's pages show the same diffs, made by the same script.
 docs: build
 	cmake --build --preset $(PRESET) --target docs
+
+need-step: check-step
+	@[ -n "$(STEP_GIVEN)" ] || { echo "say which step: make $(MAKECMDGOALS) STEP=NN"; exit 1; }
+
+lab: need-step
+	@sh tests/lab/lab.sh prepare $(STEP) $(LAB_DIR) $(if $(filter 1,$(RESET)),reset)
+
+hint: need-step
+	@sh tests/lab/lab.sh hint $(STEP) $(LAB_DIR) $(if $(filter 1,$(ALL)),all)
+
+# Builds .lab/NN_topic/main.cpp with the steps' flags and common/, then runs step NN's
+# own tests against it; the test program prints a report for the student.
+check: need-step deps rootfs
+	@[ -f $(LAB_DIR)/$(STEP_DIR)/main.cpp ] || { echo "no lab for step $(STEP) yet: make lab STEP=$(STEP)"; exit 1; }
+	@cmake --preset $(PRESET) -DCONTAINER_LAB_DIR=$(abspath $(LAB_DIR)) >/dev/null
+	@cmake --build --preset $(PRESET) --target lab$(STEP_DIR) step$(STEP_DIR)_test -j $$(nproc) >/dev/null \
+	  || { echo; echo "Your lab does not compile: the compiler's messages are above."; exit 1; }
+	@STEP_BINARY=$(abspath $(BIN))/lab$(STEP_DIR) STEP_LAB_REPORT=1 $(BIN)/step$(STEP_DIR)_test
 
 clean:
 	rm -rf build

@@ -1,0 +1,88 @@
+// main() of every step's test program. With STEP_LAB_REPORT set (make check), it prints
+// a short report for a student instead of GoogleTest's log: each behaviour, passed or
+// not, and for a failure what a user would see and which part of the chapter to reread.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+// "ExitStatusesPassBack" -> "exit statuses pass back"
+std::string behaviour(const char* test_name) {
+  std::string words;
+  for (const char* c = test_name; *c != '\0'; ++c) {
+    const bool upper = *c >= 'A' && *c <= 'Z';
+    if (upper && !words.empty()) words += ' ';
+    words += upper ? static_cast<char>(*c - 'A' + 'a') : *c;
+  }
+  return words;
+}
+
+class LabReport : public ::testing::EmptyTestEventListener {
+ public:
+  explicit LabReport(std::string chapter) : chapter_(std::move(chapter)) {}
+
+  void OnTestProgramStart(const ::testing::UnitTest&) override {
+    std::printf("Checking your program against the tests of %s\n\n", chapter_.c_str());
+  }
+
+  void OnTestEnd(const ::testing::TestInfo& test) override {
+    const ::testing::TestResult& result = *test.result();
+    const std::string name = behaviour(test.name());
+    if (result.Skipped()) {
+      std::printf("  SKIP  %s: not checked (needs root: run sudo make check)\n", name.c_str());
+      return;
+    }
+    if (result.Passed()) {
+      std::printf("  ok    %s\n", name.c_str());
+      return;
+    }
+    std::printf("  FAIL  %s\n", name.c_str());
+    for (int i = 0; i < result.total_part_count(); ++i) {
+      const ::testing::TestPartResult& part = result.GetTestPartResult(i);
+      if (!part.failed()) continue;
+      std::string message = part.message();
+      // Indent the message: it says what was expected and what the program did.
+      for (std::size_t at = 0; (at = message.find('\n', at)) != std::string::npos; at += 7) {
+        message.replace(at, 1, "\n       ");
+      }
+      std::printf("       %s\n", message.c_str());
+    }
+    for (int i = 0; i < result.test_property_count(); ++i) {
+      const ::testing::TestProperty& property = result.GetTestProperty(i);
+      if (std::string(property.key()) == "reread") {
+        std::printf("       -> reread \"%s\" in %s\n", property.value(), chapter_.c_str());
+      }
+    }
+    std::printf("\n");
+  }
+
+  void OnTestProgramEnd(const ::testing::UnitTest& unit) override {
+    const int total = unit.total_test_count();
+    const int passed = unit.successful_test_count();
+    std::printf("\n%d of %d behaviours pass", passed, total);
+    if (unit.skipped_test_count() > 0) std::printf(", %d not checked", unit.skipped_test_count());
+    std::printf(".%s\n", passed == total ? " This step is done!" : "");
+  }
+
+ private:
+  std::string chapter_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  const bool lab_report = std::getenv("STEP_LAB_REPORT") != nullptr;
+  if (lab_report) {
+    ::testing::TestEventListeners& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+    listeners.Append(new LabReport(STEP_CHAPTER));
+  }
+  const int status = RUN_ALL_TESTS();
+  // A behaviour that could not be checked is not a pass.
+  if (lab_report && ::testing::UnitTest::GetInstance()->skipped_test_count() > 0) return 1;
+  return status;
+}
