@@ -6,6 +6,7 @@
 #   sudo make test [STEP=NN]      build, then run the tests (of one step with STEP=NN)
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
+#   sudo make bench [RUNS=N]      time each step against unshare, bwrap and runc (release build)
 #
 # Labs (README.md, "For teachers"): a student turns step NN-1 into step NN.
 #   make lab STEP=NN [RESET=1]    start a lab in .lab/NN_topic/main.cpp (never overwrites)
@@ -30,12 +31,13 @@ STEP_DIR  = $(filter $(STEP)_%,$(STEPS))
 PREV_DIR  = $(lastword $(shell printf '%s\n' $(STEPS) | sed '/^$(STEP_DIR)$$/,$$d'))
 CMD    ?= /bin/sh
 LAB_DIR ?= .lab
+RUNS   ?= 30
 
 # Debian/Ubuntu package for each tool the build needs.
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: all build deps rootfs run test diff docs lab check hint clean check-step need-step
+.PHONY: all build deps rootfs run test diff docs bench lab check hint clean check-step need-step
 
 all: build
 
@@ -84,6 +86,15 @@ diff: check-step
 # The site's pages show the same diffs, made by the same script.
 docs: build
 	cmake --build --preset $(PRESET) --target docs
+
+# Always the release build: debug flags would measure the compiler, not the kernel.
+bench: deps rootfs
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $$(nproc) --target container_bench
+	@mkdir -p build/bench
+	build/release/bin/container_bench --bin build/release/bin --rootfs rootfs/busybox --runs $(RUNS) \
+	  --svg build/bench/bench.svg --markdown build/bench/results.md
+	@echo "Table: build/bench/results.md, chart: build/bench/bench.svg (make docs shows both)"
 
 need-step: check-step
 	@[ -n "$(STEP_GIVEN)" ] || { echo "say which step: make $(MAKECMDGOALS) STEP=NN"; exit 1; }

@@ -1,0 +1,306 @@
+// make bench: what each isolation layer costs. Times `/bin/true` from the rootfs run
+// bare (fork + exec), through each step program from 03 on, and through unshare, bwrap
+// and runc where they are installed, interleaved round after round; prints a Markdown
+// table and writes an SVG bar chart. Needs root.
+//
+//   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--svg FILE] [--markdown FILE]
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Row {
+  Row(std::string name_, std::string what_, std::vector<std::string> argv_ = {})
+      : name(std::move(name_)), what(std::move(what_)), argv(std::move(argv_)) {}
+  std::string name;         // first column
+  std::string what;         // what this row adds
+  std::vector<std::string> argv;
+  bool installed = true;    // false: a peer that is not on this machine
+  std::vector<double> ms;   // wall time of each timed run
+  long peak_rss_kib = 0;    // the largest ru_maxrss of the runtime process
+  int failures = 0;
+};
+
+struct Options {
+  fs::path bin;
+  fs::path rootfs;
+  int runs = 30;
+  int warmup = 3;
+  fs::path svg;
+  fs::path markdown;
+};
+
+std::optional<fs::path> find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const fs::path candidate = fs::path(dir) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+// Runs argv with stdio on /dev/null; returns its wall time and records its peak RSS.
+double time_once(Row& row) {
+  std::vector<char*> args;
+  for (std::string& word : row.argv) args.push_back(word.data());
+  args.push_back(nullptr);
+  const auto start = Clock::now();
+  const pid_t pid = common::check(::fork(), "fork");
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) == -1) {
+    if (errno != EINTR) throw common::SyscallError(errno, "wait4", row.name);
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++row.failures;
+  row.peak_rss_kib = std::max(row.peak_rss_kib, usage.ru_maxrss);
+  return ms;
+}
+
+// Step 08 leaves /proc mounted by design; take it down between runs, outside the timing,
+// or every later run would work on a longer mount table.
+void unmount_leftovers(const fs::path& rootfs) {
+  while (::umount2((rootfs / "proc").c_str(), MNT_DETACH) == 0) {
+  }
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double index = p * static_cast<double>(values.size() - 1);
+  const auto low = static_cast<std::size_t>(index);
+  const std::size_t high = std::min(low + 1, values.size() - 1);
+  return values[low] + (values[high] - values[low]) * (index - static_cast<double>(low));
+}
+
+std::string fixed(double value, int digits = 2) {
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(digits) << value;
+  return text.str();
+}
+
+// An OCI bundle for runc over the same rootfs, with the same namespaces as step 09/10.
+void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs) {
+  fs::create_directories(bundle);
+  std::ofstream config(bundle / "config.json");
+  config << R"({
+  "ociVersion": "1.0.2",
+  "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
+              "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin"], "cwd": "/"},
+  "root": {"path": ")" << rootfs.native() << R"(", "readonly": false},
+  "hostname": "container",
+  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+  "linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}, {"type": "mount"}]}
+}
+)";
+}
+
+std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const fs::path& scratch) {
+  const std::string true_path = (rootfs / "bin" / "true").native();
+  std::vector<Row> rows;
+  rows.emplace_back("fork + exec", "the floor: no isolation", std::vector<std::string>{true_path});
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {"03_execvp", "clone + execvp"},
+      {"04_clearenv", "+ empty environment"},
+      {"05_uts_namespace", "+ UTS namespace"},
+      {"06_pid_namespace", "+ PID namespace"},
+      {"07_chroot", "+ chroot"},
+      {"08_mount_proc", "+ /proc mount"},
+      {"09_nested_clone", "+ init process, mount namespace"},
+      {"10_pids_cgroup", "+ pids cgroup created, joined, removed"},
+  };
+  for (const auto& [step, what] : steps) {
+    // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
+    const bool chroots = step >= "07";
+    rows.emplace_back("step" + step, what,
+                      std::vector<std::string>{(options.bin / ("step" + step)).native(), "--rootfs",
+                                               rootfs.native(), chroots ? "/bin/true" : true_path});
+  }
+  Row unshare{"unshare", "util-linux: PID, UTS, mount ns, --root, --mount-proc"};
+  if (const auto path = find_in_path("unshare")) {
+    unshare.argv = {path->native(), "--fork", "--pid", "--uts", "--mount", "--root=" + rootfs.native(),
+                    "--mount-proc=/proc", "/bin/true"};
+  } else {
+    unshare.installed = false;
+  }
+  rows.push_back(unshare);
+  Row bwrap{"bwrap", "bubblewrap: PID, UTS, mount ns, bind rootfs, /proc"};
+  if (const auto path = find_in_path("bwrap")) {
+    bwrap.argv = {path->native(), "--unshare-pid", "--unshare-uts", "--bind", rootfs.native(), "/",
+                  "--proc", "/proc", "/bin/true"};
+  } else {
+    bwrap.installed = false;
+  }
+  rows.push_back(bwrap);
+  Row runc{"runc", "OCI runtime: PID, UTS, mount ns, pivot_root, cgroup"};
+  if (const auto path = find_in_path("runc")) {
+    write_runc_bundle(scratch / "bundle", rootfs);
+    runc.argv = {path->native(), "--root", (scratch / "runc-state").native(), "run", "--bundle",
+                 (scratch / "bundle").native(), "bench-" + std::to_string(::getpid())};
+  } else {
+    runc.installed = false;
+  }
+  rows.push_back(runc);
+  return rows;
+}
+
+void write_svg(const fs::path& file, const std::vector<Row>& rows) {
+  double widest = 0;
+  for (const Row& row : rows) if (row.installed) widest = std::max(widest, percentile(row.ms, 0.9));
+  if (widest <= 0) widest = 1;
+  const int label = 190, chart = 520, bar_height = 22, gap = 8, top = 40;
+  const int height = top + static_cast<int>(rows.size()) * (bar_height + gap) + 30;
+  std::ofstream svg(file);
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label + chart + 120 << "\" height=\"" << height
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      << "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Start to exit of /bin/true, median"
+         " (bar) and p90 (line), milliseconds</text>\n";
+  int y = top;
+  for (const Row& row : rows) {
+    svg << "<text x=\"" << label - 8 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">" << row.name << "</text>\n";
+    if (!row.installed) {
+      svg << "<text x=\"" << label << "\" y=\"" << y + 15 << "\" fill=\"#888\">not installed</text>\n";
+    } else {
+      const double median = percentile(row.ms, 0.5), p90 = percentile(row.ms, 0.9);
+      const bool step = row.name.starts_with("step");
+      const double w = median / widest * chart, w90 = p90 / widest * chart;
+      svg << "<rect x=\"" << label << "\" y=\"" << y << "\" width=\"" << fixed(std::max(w, 1.0), 1) << "\" height=\""
+          << bar_height << "\" fill=\"" << (step ? "#4a7ebb" : row.name == "fork + exec" ? "#7a7a7a" : "#d08c35")
+          << "\"/>\n"
+          << "<line x1=\"" << fixed(label + w, 1) << "\" x2=\"" << fixed(label + w90, 1) << "\" y1=\"" << y + 11
+          << "\" y2=\"" << y + 11 << "\" stroke=\"#222\"/>\n"
+          << "<text x=\"" << fixed(label + std::max(w, w90) + 6, 1) << "\" y=\"" << y + 15 << "\">" << fixed(median)
+          << "</text>\n";
+    }
+    y += bar_height + gap;
+  }
+  svg << "</svg>\n";
+}
+
+std::string markdown_table(const std::vector<Row>& rows, const Options& options) {
+  double bare = 0, unshare = 0;
+  for (const Row& row : rows) {
+    if (row.name == "fork + exec") bare = percentile(row.ms, 0.5);
+    if (row.name == "unshare" && row.installed) unshare = percentile(row.ms, 0.5);
+  }
+  std::ostringstream table;
+  table << "| Runtime | What it does | Median ms | p90 ms | x bare | x unshare | Peak RSS KiB |\n"
+        << "|---|---|---:|---:|---:|---:|---:|\n";
+  for (const Row& row : rows) {
+    table << "| " << row.name << " | " << row.what << " | ";
+    if (!row.installed) {
+      table << "not installed | | | | |\n";
+      continue;
+    }
+    const double median = percentile(row.ms, 0.5);
+    table << fixed(median) << " | " << fixed(percentile(row.ms, 0.9)) << " | " << fixed(median / bare, 1) << " | "
+          << (unshare > 0 ? fixed(median / unshare, 2) : "") << " | " << row.peak_rss_kib << " |";
+    if (row.failures > 0) table << " (" << row.failures << " failed runs)";
+    table << "\n";
+  }
+  table << "\n" << options.runs << " interleaved rounds after " << options.warmup
+        << " warm-up rounds; wall time from fork to exit; peak RSS of the runtime's own process.\n";
+  return table.str();
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--bin") options.bin = value();
+    else if (arg == "--rootfs") options.rootfs = value();
+    else if (arg == "--runs") options.runs = std::stoi(value());
+    else if (arg == "--warmup") options.warmup = std::stoi(value());
+    else if (arg == "--svg") options.svg = value();
+    else if (arg == "--markdown") options.markdown = value();
+    else throw std::runtime_error("unknown option " + arg);
+  }
+  if (options.bin.empty() || options.rootfs.empty() || options.runs < 1) {
+    throw std::runtime_error(
+        "usage: container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--svg FILE] [--markdown FILE]");
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options options = parse(argc, argv);
+  if (::geteuid() != 0) throw std::runtime_error("needs root: the steps create namespaces (sudo make bench)");
+  // A mount namespace of our own: nothing a runtime leaves mounted reaches the host.
+  common::check(::unshare(CLONE_NEWNS), "unshare", "CLONE_NEWNS");
+  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ as private");
+
+  std::string scratch_name = (fs::temp_directory_path() / "container-bench-XXXXXX").native();
+  if (::mkdtemp(scratch_name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", scratch_name);
+  const fs::path scratch = scratch_name;
+  const fs::path rootfs = scratch / "rootfs";
+  if (std::system(("cp -a '" + options.rootfs.native() + "' '" + rootfs.native() + "'").c_str()) != 0) {
+    throw std::runtime_error("cannot copy the rootfs " + options.rootfs.native());
+  }
+  std::vector<Row> rows = rows_for(options, rootfs, scratch);
+
+  std::cerr << "bench: " << options.warmup << " warm-up and " << options.runs << " timed rounds of "
+            << rows.size() << " rows, interleaved\n";
+  for (int round = 0; round < options.warmup + options.runs; ++round) {
+    for (Row& row : rows) {
+      if (!row.installed) continue;
+      const double ms = time_once(row);
+      if (round >= options.warmup) row.ms.push_back(ms);
+      if (row.name == "step08_mount_proc") unmount_leftovers(rootfs);
+    }
+  }
+
+  const std::string table = markdown_table(rows, options);
+  std::cout << table;
+  if (!options.markdown.empty()) std::ofstream(options.markdown) << table;
+  if (!options.svg.empty()) {
+    write_svg(options.svg, rows);
+    std::cerr << "bench: chart written to " << options.svg.native() << "\n";
+  }
+  std::error_code ignored;
+  fs::remove_all(scratch, ignored);
+  int failed = 0;
+  for (const Row& row : rows) failed += row.failures;
+  if (failed > 0) std::cerr << "bench: " << failed << " runs failed (see the table)\n";
+  return failed > 0 ? 1 : 0;
+} catch (const std::exception& error) {
+  std::cerr << "bench: " << error.what() << "\n";
+  return 1;
+}

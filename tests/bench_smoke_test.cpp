@@ -1,0 +1,33 @@
+// make bench is a tool, not a timed test: this only checks that it runs and prints
+// every row (a peer that is not installed says so instead of a number).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/environment.hpp"
+#include "tests/support/subprocess.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
+  SKIP_UNLESS_ROOT();
+  const support::TempDir out;
+  const auto svg = out.path() / "bench.svg";
+  const auto result = support::run({BENCH_PROGRAM, "--bin", BIN_DIR, "--rootfs", CONTAINER_ROOTFS, "--runs", "2",
+                                    "--warmup", "1", "--svg", svg.native()},
+                                   120s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  for (const char* row : {"| fork + exec |", "| step03_execvp |", "| step04_clearenv |", "| step05_uts_namespace |",
+                          "| step06_pid_namespace |", "| step07_chroot |", "| step08_mount_proc |",
+                          "| step09_nested_clone |", "| step10_pids_cgroup |", "| unshare |", "| bwrap |", "| runc |"}) {
+    EXPECT_NE(result.out.find(row), std::string::npos) << "no row " << row << "\n" << result.describe();
+  }
+  std::ifstream chart(svg);
+  std::string first;
+  std::getline(chart, first);
+  EXPECT_TRUE(first.starts_with("<svg")) << svg << " is not an SVG chart";
+}
+
+}  // namespace
