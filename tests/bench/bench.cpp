@@ -148,7 +148,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
                       std::vector<std::string>{(options.bin / ("step" + step)).native(), "--rootfs",
                                                rootfs.native(), chroots ? "/bin/true" : true_path});
   }
-  Row unshare{"unshare", "util-linux: PID, UTS, mount ns, --root, --mount-proc"};
+  Row unshare{"unshare", "util-linux: PID, UTS, mount ns, `--root`, `--mount-proc`"};
   if (const auto path = find_in_path("unshare")) {
     unshare.argv = {path->native(), "--fork", "--pid", "--uts", "--mount", "--root=" + rootfs.native(),
                     "--mount-proc=/proc", "/bin/true"};
