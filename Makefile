@@ -18,6 +18,9 @@
 # Steps from 05 on create namespaces, chroot and mount: they need root (sudo).
 # PRESET=release or PRESET=asan picks another build (see CMakePresets.json).
 
+# The sub-makes CMake runs would otherwise print every folder they enter.
+MAKEFLAGS += --no-print-directory
+
 PRESET ?= default
 BUILD  := build/$(PRESET)
 BIN    := $(BUILD)/bin
