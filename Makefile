@@ -7,13 +7,13 @@
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
 #   sudo make bench [RUNS=N]      time each step against unshare, bwrap and runc (release build)
+#   make rootfs                   build the busybox root filesystem the steps chroot into
+#   make clean                    delete build/ (keeps the rootfs)
 #
 # Labs (README.md, "For teachers"): a student turns step NN-1 into step NN.
 #   make lab STEP=NN [RESET=1]    start a lab in .lab/NN_topic/main.cpp (never overwrites)
 #   sudo make check STEP=NN       build the lab and grade it with step NN's tests
 #   make hint STEP=NN [ALL=1]     the chapter's next hint (or all of them)
-#   make rootfs                   build the busybox root filesystem the steps chroot into
-#   make clean                    delete build/ (keeps the rootfs)
 #
 # Steps from 05 on create namespaces, chroot and mount: they need root (sudo).
 # PRESET=release or PRESET=asan picks another build (see CMakePresets.json).

@@ -11,13 +11,14 @@ namespace common {
 namespace {
 
 long parse_pids_max(std::string_view text) {
+  const auto bad = [&] { return UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'"); };
+  if (text.empty() || text.size() > 9) throw bad();
   long value = 0;
-  if (text.empty() || text.size() > 9) throw UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'");
   for (char digit : text) {
-    if (digit < '0' || digit > '9') throw UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'");
+    if (digit < '0' || digit > '9') throw bad();
     value = value * 10 + (digit - '0');
   }
-  if (value < 1) throw UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'");
+  if (value < 1) throw bad();
   return value;
 }
 
