@@ -1,4 +1,8 @@
+#include <sys/mount.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <regex>
@@ -88,6 +92,22 @@ TEST_F(Step10PidsCgroup, ExitStatusAndFailuresStillRemoveTheCgroup) {
   ASSERT_FALSE(cgroup.empty()) << result.describe();
   EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind";
   expect_no_mounts_left();
+}
+
+// What the article's code does on a pure cgroup v2 host without the pids controller: runs
+// unlimited. Here, in the test's own mount namespace, /sys/fs/cgroup becomes this host's
+// cgroup v2 tree, which on a hybrid host has no pids controller: the step must refuse.
+TEST_F(Step10PidsCgroup, V2HostWithoutPidsControllerIsRefused) {
+  support::reread("Pitfalls");
+  ASSERT_EQ(::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, nullptr), 0) << std::strerror(errno);
+  if (common::contains_word(common::read_file("/sys/fs/cgroup/cgroup.controllers"), "pids")) {
+    GTEST_SKIP() << "this host's cgroup v2 has the pids controller; the unit tests cover the refusal";
+  }
+  const auto result = run_container({"/bin/sh", "-c", "echo ran-unlimited"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("no pids controller"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.out.find("ran-unlimited"), std::string::npos)
+      << "the container ran without its process limit\n" << result.describe();
 }
 
 TEST_F(Step10PidsCgroup, BadLimitIsAUsageError) {
