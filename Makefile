@@ -59,7 +59,7 @@ deps:
 	  else \
 	    echo "deps: missing packages:$$missing"; \
 	    echo "deps: on Debian/Ubuntu run: sudo apt-get install$$missing"; \
-	    echo "deps: elsewhere install CMake >= 3.25, a C++20 compiler, GNU make, diffutils, GoogleTest and Doxygen"; \
+	    echo "deps: elsewhere install CMake >= 3.21, a C++20 compiler, GNU make, diffutils, GoogleTest and Doxygen"; \
 	    exit 1; \
 	  fi; \
 	fi
