@@ -4,11 +4,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-using Step05UtsNamespace = support::ContainerTest;
+// No chroot before step 07: the commands are the host's, so use the rootfs's busybox
+// by its host path rather than rely on the host having a hostname program (its shell
+// runs its own applets first).
+class Step05UtsNamespace : public support::ContainerTest {
+ protected:
+  std::string busybox() const { return (rootfs() / "bin" / "busybox").native(); }
+};
 
 TEST_F(Step05UtsNamespace, HostnameInsideIsTheContainers) {
   support::reread("Goal");
-  const auto result = run_container({"/bin/hostname"});
+  const auto result = run_container({busybox(), "hostname"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "container\n") << "hostname inside should be the container's own\n" << result.describe();
   EXPECT_NE(result.out, support::host_hostname() + "\n") << "inside, the hostname is still the host's";
@@ -17,7 +23,7 @@ TEST_F(Step05UtsNamespace, HostnameInsideIsTheContainers) {
 TEST_F(Step05UtsNamespace, ChangingTheHostnameInsideLeavesTheHostsAlone) {
   support::reread("Pitfalls");
   const std::string before = support::host_hostname();
-  const auto result = run_container({"/bin/sh", "-c", "hostname renamed-inside && hostname"});
+  const auto result = run_container({busybox(), "sh", "-c", "hostname renamed-inside && hostname"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "renamed-inside\n") << result.describe();
   EXPECT_EQ(support::host_hostname(), before) << "the host was renamed: the UTS namespace is missing";
