@@ -63,6 +63,7 @@ TEST_F(Step09NestedClone, SigtermToTheHostProcessStopsTheContainerWith143) {
   process.signal(SIGTERM);
   const auto result = process.wait(10s);
   EXPECT_FALSE(result.timed_out) << "SIGTERM did not reach the command\n" << result.describe();
+  expect_nothing_left_running(result);
   EXPECT_EQ(result.exit_code, 143) << result.describe();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   expect_no_mounts_left();

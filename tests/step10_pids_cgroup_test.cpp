@@ -64,6 +64,7 @@ TEST_F(Step10PidsCgroup, ContainerIsInItsCgroupWhileItRuns) {
   process.signal(SIGTERM);
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 143) << result.describe();
+  expect_nothing_left_running(result);
   EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind after SIGTERM";
   expect_no_mounts_left();
 }

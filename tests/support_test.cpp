@@ -36,10 +36,24 @@ TEST(Subprocess, ReportsSignalsAs128PlusN) {
 }
 
 TEST(Subprocess, WaitsForOutput) {
-  support::Subprocess process({"/bin/sh", "-c", "echo ready; sleep 30"});
+  support::Subprocess process({"/bin/sh", "-c", "echo ready; exec sleep 30"});
   EXPECT_TRUE(process.wait_for_output("ready", 5s));
   process.signal(SIGTERM);
-  EXPECT_EQ(process.wait(5s).exit_code, 143);
+  const auto result = process.wait(5s);
+  EXPECT_EQ(result.exit_code, 143);
+  EXPECT_FALSE(result.left_processes);
+}
+
+TEST(Subprocess, ReportsAndKillsWhatTheProgramLeftRunning) {
+  support::become_subreaper();  // the orphaned sleep comes to us, so we can reap it below
+  support::Subprocess process({"/bin/sh", "-c", "sleep 30 & echo ready; wait"});
+  EXPECT_TRUE(process.wait_for_output("ready", 5s));
+  process.signal(SIGTERM);  // the shell ends, its sleep would go on
+  const auto result = process.wait(5s);
+  EXPECT_EQ(result.exit_code, 143);
+  EXPECT_TRUE(result.left_processes);
+  EXPECT_EQ(support::reap_orphans(2s), 1);  // killed, so it ends at once
+  EXPECT_NE(::kill(-process.pid(), 0), 0) << "the leftover sleep is still running";
 }
 
 TEST(Subprocess, ExtraEnvironment) {

@@ -63,7 +63,14 @@ class ContainerTest : public StepTest {
   /// \brief Runs container(\p args) and waits at most \p timeout.
   ProcessResult run_container(const std::vector<std::string>& args, const ProcessOptions& options = {},
                               std::chrono::milliseconds timeout = 20s) const {
-    return run(container(args), timeout, options);
+    ProcessResult result = run(container(args), timeout, options);
+    expect_nothing_left_running(result);
+    return result;
+  }
+  /// \brief Fails the test if processes of the container outlived the step program.
+  static void expect_nothing_left_running(const ProcessResult& result) {
+    EXPECT_FALSE(result.left_processes) << "processes of the container were still running after the step ended\n"
+                                        << result.describe();
   }
   /// \brief This test's rootfs copy.
   const std::filesystem::path& rootfs() const { return rootfs_->path(); }

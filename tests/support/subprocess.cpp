@@ -145,6 +145,11 @@ ProcessResult Subprocess::wait(std::chrono::milliseconds timeout) {
     if (ended == pid_) {
       reaped_ = true;
       result_.exit_code = common::exit_status(status);
+      // The group outlives its leader while members remain (and its ID is not reused).
+      if (::kill(-pid_, 0) == 0) {
+        result_.left_processes = true;
+        ::kill(-pid_, SIGKILL);
+      }
     } else if (std::chrono::steady_clock::now() >= deadline) {
       kill_all();
       result_.timed_out = true;

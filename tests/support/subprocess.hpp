@@ -20,6 +20,9 @@ struct ProcessResult {
   std::string out;         ///< everything written to stdout
   std::string err;         ///< everything written to stderr
   bool timed_out = false;  ///< the program was killed for running too long
+  /// When the program ended, processes it started were still running in its process
+  /// group (they are killed then, so no test leaves processes behind).
+  bool left_processes = false;
 
   /// \brief Exit status, stdout and stderr, for assertion messages.
   std::string describe() const;
@@ -37,8 +40,10 @@ struct ProcessOptions {
   std::string cwd;
 };
 
-/// \brief A started program; the destructor kills it (and its process group) if it is
-/// still running, so a failed assertion never leaves a process behind.
+/// \brief A started program in a process group of its own. When it ends, whatever it left
+/// running in that group is killed (and reported in ProcessResult::left_processes); the
+/// destructor kills the whole group if it is still running, so a failed assertion never
+/// leaves a process behind.
 class Subprocess {
  public:
   /// \brief Starts \p argv in a process group of its own. Throws on fork/pipe failure.
