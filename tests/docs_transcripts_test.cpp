@@ -90,8 +90,7 @@ TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
                 "rootfs copy");
   // The programs, where the user nobody can reach them whatever the checkout's permissions.
   const support::TempDir alias;
-  fs::permissions(alias.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                    fs::perms::others_read | fs::perms::others_exec);
+  alias.open_to_everyone();
   const fs::path bin = alias.path() / "bin";
   fs::create_directory(bin);
   common::check(::mount(BIN_DIR, bin.c_str(), nullptr, MS_BIND, nullptr), "mount", "bin");

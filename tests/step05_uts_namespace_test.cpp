@@ -40,9 +40,7 @@ TEST_F(Step05UtsNamespace, WithoutRootSaysRootIsNeeded) {
   support::reread("Pitfalls");
   const support::TempDir dir;
   const auto copy = dir.path() / "step";
-  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                                               std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                                               std::filesystem::perms::others_exec);
+  dir.open_to_everyone();
   std::filesystem::copy_file(support::program_under_test(), copy);
   const auto result = support::run({copy.native(), "/bin/true"}, 20s, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 125) << result.describe();

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "tests/support/environment.hpp"
 
 namespace {
 
@@ -87,13 +88,6 @@ double time_once(Row& row) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++row.failures;
   row.peak_rss_kib = std::max(row.peak_rss_kib, usage.ru_maxrss);
   return ms;
-}
-
-// Step 08 leaves /proc mounted by design; take it down between runs, outside the timing,
-// or every later run would work on a longer mount table.
-void unmount_leftovers(const fs::path& rootfs) {
-  while (::umount2((rootfs / "proc").c_str(), MNT_DETACH) == 0) {
-  }
 }
 
 double percentile(std::vector<double> values, double p) {
@@ -263,18 +257,12 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   const Options options = parse(argc, argv);
   if (::geteuid() != 0) throw std::runtime_error("needs root: the steps create namespaces (sudo make bench)");
-  // A mount namespace of our own: nothing a runtime leaves mounted reaches the host.
-  common::check(::unshare(CLONE_NEWNS), "unshare", "CLONE_NEWNS");
-  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ as private");
-
-  std::string scratch_name = (fs::temp_directory_path() / "container-bench-XXXXXX").native();
-  if (::mkdtemp(scratch_name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", scratch_name);
-  const fs::path scratch = scratch_name;
-  const fs::path rootfs = scratch / "rootfs";
-  if (std::system(("cp -a '" + options.rootfs.native() + "' '" + rootfs.native() + "'").c_str()) != 0) {
-    throw std::runtime_error("cannot copy the rootfs " + options.rootfs.native());
-  }
-  std::vector<Row> rows = rows_for(options, rootfs, scratch);
+  // Namespaces of our own: nothing a runtime leaves mounted reaches the host.
+  support::isolate_test_process();
+  const support::TempDir scratch;
+  const support::TempRootfs copy(options.rootfs);
+  const fs::path& rootfs = copy.path();
+  std::vector<Row> rows = rows_for(options, rootfs, scratch.path());
 
   std::cerr << "bench: " << options.warmup << " warm-up and " << options.runs << " timed rounds of "
             << rows.size() << " rows, interleaved\n";
@@ -283,7 +271,9 @@ int main(int argc, char** argv) try {
       if (!row.installed) continue;
       const double ms = time_once(row);
       if (round >= options.warmup) row.ms.push_back(ms);
-      if (row.name == "step08_mount_proc") unmount_leftovers(rootfs);
+      // Step 08 leaves /proc mounted by design; take it down outside the timing, or
+      // every later run would work on a longer mount table.
+      if (row.name == "step08_mount_proc") support::unmount_all_under(rootfs / "proc");
     }
   }
 
@@ -294,8 +284,6 @@ int main(int argc, char** argv) try {
     write_svg(options.svg, rows);
     std::cerr << "bench: chart written to " << options.svg.native() << "\n";
   }
-  std::error_code ignored;
-  fs::remove_all(scratch, ignored);
   int failed = 0;
   for (const Row& row : rows) failed += row.failures;
   if (failed > 0) std::cerr << "bench: " << failed << " runs failed (see the table)\n";

@@ -71,8 +71,13 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ignored);
 }
 
-TempRootfs::TempRootfs() : root_(dir_.path() / "rootfs") {
-  const fs::path source = built_rootfs();
+void TempDir::open_to_everyone() const {
+  using fs::perms;
+  fs::permissions(path_, perms::owner_all | perms::group_read | perms::group_exec | perms::others_read |
+                             perms::others_exec);
+}
+
+TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
   if (!fs::exists(source / "bin" / "sh")) {
     throw std::runtime_error("no rootfs at " + source.native() + ": run 'sudo make rootfs' first");
   }

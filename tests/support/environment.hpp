@@ -40,6 +40,9 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   /// \brief The folder.
   const std::filesystem::path& path() const noexcept { return path_; }
+  /// \brief Lets every user read and enter the folder (mkdtemp(3) makes it 0700), for
+  /// programs run as nobody.
+  void open_to_everyone() const;
 
  private:
   std::filesystem::path path_;
@@ -50,7 +53,8 @@ class TempDir {
 /// a step left mounted in it, then deletes it.
 class TempRootfs {
  public:
-  TempRootfs();
+  /// \brief Copies \p source (default: the rootfs `make rootfs` builds).
+  explicit TempRootfs(const std::filesystem::path& source = built_rootfs());
   /// \brief The copy's root folder, to pass as `--rootfs`.
   const std::filesystem::path& path() const noexcept { return root_; }
 
