@@ -40,9 +40,19 @@ std::vector<std::string> mounts_under(const fs::path& dir) {
   for (std::string line; std::getline(mountinfo, line);) {
     // Field 5 is the mount point, with spaces written as \040 (proc(5)).
     std::istringstream fields(line);
-    std::string id, parent, device, root, point;
-    fields >> id >> parent >> device >> root >> point;
-    for (std::size_t at; (at = point.find("\\040")) != std::string::npos;) point.replace(at, 4, " ");
+    std::string id, parent, device, root, escaped;
+    fields >> id >> parent >> device >> root >> escaped;
+    // Copied rather than replaced in place: GCC 12 -O2 warns (-Wrestrict, a known false
+    // positive) about std::string::replace here.
+    std::string point;
+    for (std::size_t i = 0; i < escaped.size(); ++i) {
+      if (escaped.compare(i, 4, "\\040") == 0) {
+        point += ' ';
+        i += 3;
+      } else {
+        point += escaped[i];
+      }
+    }
     if (point == prefix || point.starts_with(prefix + "/")) found.push_back(point);
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
