@@ -4,6 +4,9 @@
 #   sudo make run [STEP=NN] [CMD="..."]
 #                                 run a step (default: the last one) with CMD (default /bin/sh)
 #   sudo make test [STEP=NN]      build, then run the tests (of one step with STEP=NN)
+#   sudo make test-hosts [LAYOUTS="unified legacy"]
+#                                 the tests on the cgroup layouts learners have (pure v2,
+#                                 v2 from a leaf, v1, hybrid), each in a guest kernel
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
 #   sudo make bench [RUNS=N]      time each step against unshare, bwrap and runc (release build)
@@ -40,7 +43,7 @@ RUNS   ?= 30
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: all build deps rootfs run test diff docs bench lab check hint clean check-step need-step
+.PHONY: all build deps rootfs run test test-hosts diff docs bench lab check hint clean check-step need-step
 
 all: build
 
@@ -81,6 +84,10 @@ run: check-step build rootfs
 
 test: build rootfs
 	ctest --preset $(PRESET) $(if $(STEP_GIVEN),-L '^step$(STEP)$$')
+
+# Each layout in a User-mode Linux guest that shares this machine's files (tests/hosts/).
+test-hosts: build rootfs
+	@sh tests/hosts/run.sh $(PRESET) $(LAYOUTS)
 
 diff: check-step
 	@[ -n "$(PREV_DIR)" ] || { echo "step $(STEP) is the first step: nothing to diff against"; exit 1; }

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <set>
@@ -96,15 +97,25 @@ TEST_F(Step10PidsCgroup, ExitStatusAndFailuresStillRemoveTheCgroup) {
 }
 
 // What the article's code does on a pure cgroup v2 host without the pids controller: runs
-// unlimited. Here, in the test's own mount namespace, /sys/fs/cgroup becomes this host's
-// cgroup v2 tree, which on a hybrid host has no pids controller: the step must refuse.
+// unlimited. The step must refuse instead. In the test's own mount namespace,
+// /sys/fs/cgroup becomes a cgroup v2 tree without pids: on a hybrid host its real,
+// controller-less cgroup2 (bind-mounted: mounting cgroup2 again with other options is
+// EBUSY on a unified host); elsewhere a tmpfs laid out as one, since a unified host has
+// pids and a legacy host has no cgroup2 at all.
 TEST_F(Step10PidsCgroup, V2HostWithoutPidsControllerIsRefused) {
   support::reread("Pitfalls");
-  ASSERT_EQ(::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, nullptr), 0) << std::strerror(errno);
-  if (common::contains_word(common::read_file("/sys/fs/cgroup/cgroup.controllers"), "pids")) {
-    GTEST_SKIP() << "this host's cgroup v2 has the pids controller; the unit tests cover the refusal";
+  const fs::path hybrid_v2 = "/sys/fs/cgroup/unified";
+  if (fs::exists(hybrid_v2 / "cgroup.controllers") &&
+      !common::contains_word(common::read_file(hybrid_v2 / "cgroup.controllers"), "pids")) {
+    ASSERT_EQ(::mount(hybrid_v2.c_str(), "/sys/fs/cgroup", nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+  } else {
+    ASSERT_EQ(::mount("fake-cgroup2", "/sys/fs/cgroup", "tmpfs", 0, "mode=755"), 0) << std::strerror(errno);
+    std::ofstream("/sys/fs/cgroup/cgroup.controllers") << "cpu io memory\n";
+    std::ofstream("/sys/fs/cgroup/cgroup.subtree_control") << "\n";
   }
   const auto result = run_container({"/bin/sh", "-c", "echo ran-unlimited"});
+  // make check runs every test in one process: later tests need the real tree back.
+  EXPECT_EQ(::umount2("/sys/fs/cgroup", MNT_DETACH), 0) << std::strerror(errno);
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("no pids controller"), std::string::npos) << result.describe();
   EXPECT_EQ(result.out.find("ran-unlimited"), std::string::npos)

@@ -1,0 +1,69 @@
+#!/bin/sh
+# PID 1 of a User-mode Linux guest booted by tests/hosts/run.sh. The guest's / is the
+# host's / (hostfs), so the build and the rootfs are where the host has them. This script
+# gives the guest its own /proc, /sys, /dev and /tmp, mounts one cgroup layout on
+# /sys/fs/cgroup, runs ctest, writes the result to $RESULTS and powers the guest off.
+# The kernel passes the unknown boot words LAYOUT, SOURCE, PRESET, RESULTS and LABELS as
+# environment variables.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+
+power_off() {
+  sync
+  echo o >/proc/sysrq-trigger
+  sleep 10
+}
+trap power_off EXIT
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+hostname guest
+
+status=$RESULTS/$LAYOUT.status
+log=$RESULTS/$LAYOUT.log
+echo "boot failed" >"$status"
+
+cg=/sys/fs/cgroup
+v1_controllers="cpu,cpuacct memory pids"
+mount_v1() {
+  mount -t tmpfs -o mode=755 cgroup "$cg"
+  for c in $v1_controllers; do
+    mkdir -p "$cg/$c"
+    mount -t cgroup -o "$c" cgroup "$cg/$c"
+  done
+}
+# Where ctest starts: the root cgroup, or (as under systemd) a leaf with the controllers
+# enabled in every cgroup above it.
+start_in=
+case $LAYOUT in
+  unified) # systemd's pure cgroup v2, everything still in the root cgroup
+    mount -t cgroup2 -o nsdelegate cgroup2 "$cg" ;;
+  unified-leaf) # pure v2, the tests started from a service's leaf cgroup
+    mount -t cgroup2 -o nsdelegate cgroup2 "$cg"
+    echo "+pids +memory +cpu" >"$cg/cgroup.subtree_control"
+    mkdir -p "$cg/system.slice/tests.service"
+    echo "+pids +memory +cpu" >"$cg/system.slice/cgroup.subtree_control"
+    start_in=$cg/system.slice/tests.service ;;
+  legacy) # cgroup v1 only: one hierarchy per controller
+    mount_v1 ;;
+  hybrid) # systemd's hybrid: v1 controllers, and cgroup2 with none at unified/
+    mount_v1
+    mkdir -p "$cg/unified"
+    mount -t cgroup2 -o nsdelegate cgroup2 "$cg/unified" ;;
+  *) echo "unknown layout '$LAYOUT'" >"$status"; exit 1 ;;
+esac
+
+cd "$SOURCE" || exit 1
+{
+  echo "== layout $LAYOUT: $(uname -r), /sys/fs/cgroup:"
+  grep cgroup /proc/self/mountinfo | awk '{print "   " $5 " " $9 " " $NF}'
+} >"$log" 2>&1
+# The leaf is joined by the shell that runs ctest, as systemd starts a service in its own.
+sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$start_in" \
+  ctest --preset "$PRESET" -L "$LABELS" >>"$log" 2>&1
+echo "ctest exit $?" >"$status"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# make test-hosts: runs the tests on the cgroup layouts learners' machines have, whatever
+# this machine's own, each in a User-mode Linux guest kernel (no KVM needed):
+#   unified       pure cgroup v2 as on Debian 12, Ubuntu 22.04+, Fedora: the whole suite
+#   unified-leaf  pure cgroup v2, tests started from a leaf with pids enabled above it
+#   legacy        cgroup v1 only, one hierarchy per controller
+#   hybrid        v1 controllers plus an empty cgroup2 at unified/ (systemd's hybrid)
+# Prints one line per layout and exits non-zero if any fails; the logs stay in
+# build/test-hosts/. Usage: sh tests/hosts/run.sh PRESET [LAYOUT...]
+#
+# The guest runs as root with this machine's / as its own (hostfs): it writes the build's
+# test logs there. Run it on a CI or course machine, not on one you care about.
+set -u
+cd "$(dirname "$0")/../.."
+source_dir=$(pwd)
+preset=${1:-default}
+[ $# -gt 0 ] && shift
+layouts=${*:-unified unified-leaf legacy hybrid}
+
+[ "$(id -u)" = 0 ] || { echo "test-hosts: needs root (the guest mounts cgroups and runs the root tests): sudo make test-hosts"; exit 1; }
+uml_dir=$source_dir/build/uml
+sh tests/hosts/uml.sh "$uml_dir" || exit 1
+results=$source_dir/build/test-hosts
+mkdir -p "$results"
+
+# The container steps' tests in every layout; the whole suite where learners are.
+labels_for() {
+  case $1 in
+    unified) echo '.' ;;
+    *) echo '^step|^labs$' ;;
+  esac
+}
+
+failed=0
+for layout in $layouts; do
+  rm -f "$results/$layout.status" "$results/$layout.log"
+  run_dir=$(mktemp -d)
+  start=$(date +%s)
+  # One CPU, 2 GiB. con0 to our stdout (the guest's console), the rest to nothing; the
+  # guest's files for this run go to a temporary uml_dir, removed below.
+  timeout 1500 "$uml_dir/linux" mem=2G quiet uml_dir="$run_dir" umid="tests-$layout-$$" \
+    con0=null,fd:1 con=null ssl=null root=/dev/root rootfstype=hostfs rootflags=/ rw \
+    init="$source_dir/tests/hosts/guest-init.sh" \
+    LAYOUT="$layout" SOURCE="$source_dir" PRESET="$preset" RESULTS="$results" \
+    LABELS="$(labels_for "$layout")" >"$results/$layout.console" 2>&1
+  rm -rf "$run_dir"
+  seconds=$(($(date +%s) - start))
+  status=$(cat "$results/$layout.status" 2>/dev/null || echo "guest did not start")
+  summary=$(grep -E '^[0-9]+% tests passed' "$results/$layout.log" 2>/dev/null | tail -n 1)
+  if [ "$status" = "ctest exit 0" ]; then
+    printf 'test-hosts: %-13s ok    %s (%ss)\n' "$layout" "$summary" "$seconds"
+  else
+    failed=1
+    printf 'test-hosts: %-13s FAIL  %s, %s (%ss); see %s\n' "$layout" "$status" "${summary:-no summary}" \
+      "$seconds" "$results/$layout.log"
+    grep -E '^\s+[0-9]+ - ' "$results/$layout.log" 2>/dev/null | sed 's/^/    /'
+  fi
+done
+exit $failed
