@@ -3,8 +3,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 
-int main() {
+#include "common/error.hpp"
+
+// Every step's main has this shape: when a step fails, report_failure prints why as
+// `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
+int main() try {
   std::puts("Hello, World!");
   return EXIT_SUCCESS;
+} catch (const std::exception& error) {
+  return common::report_failure(error);
 }

@@ -1,29 +1,85 @@
 // Step 09: the container's first process stays as its PID 1 and runs the command as its
-// own child, so it can do an init's duties (reap orphans, forward signals, pass the
-// command's status back) and unmount /proc when the command ends. A mount namespace keeps
-// that mount off the host. Needs root. The chapter is steps/09_nested_clone/README.md.
+// own child, so it can reap orphans, pass the command's status back and unmount /proc
+// when the command ends. Needs root. The chapter is steps/09_nested_clone/README.md.
 
 #include <sched.h>  // clone, CLONE_NEW*
+#include <sys/mman.h>  // mmap, mprotect, munmap
 #include <sys/mount.h>  // mount, umount2
 #include <sys/wait.h>  // waitpid
-#include <unistd.h>  // sethostname, chroot, chdir
+#include <unistd.h>  // execvp, sethostname, chroot, chdir
 
 #include <cerrno>
-#include <csignal>  // SIGCHLD, sigaction, kill
+#include <csignal>  // SIGCHLD
+#include <cstddef>
 #include <cstdlib>  // clearenv, setenv
-#include <cstring>  // strerror, strsignal
+#include <cstring>  // strerror
 #include <exception>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/command_line.hpp"
 #include "common/error.hpp"
-#include "common/exec.hpp"
 #include "common/log.hpp"
-#include "common/process.hpp"
 #include "common/rootfs.hpp"
-#include "common/stack.hpp"
 
 namespace {
+
+// The stack clone(2) wants us to give the child: 8 MiB from mmap(2) (what `ulimit -s` gives
+// a main thread; untouched pages cost nothing) above a guard page, so that an overflow is a
+// SIGSEGV, not silent damage. Unmapped when it goes out of scope.
+class ChildStack {
+ public:
+  ChildStack() {
+    void* memory = ::mmap(nullptr, kGuard + kSize, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (memory == MAP_FAILED) throw common::SyscallError(errno, "mmap", "child stack");
+    base_ = static_cast<char*>(memory);
+    if (::mprotect(base_, kGuard, PROT_NONE) == -1) {
+      const int error = errno;
+      ::munmap(base_, kGuard + kSize);
+      throw common::SyscallError(error, "mprotect", "guard page");
+    }
+  }
+  ~ChildStack() { ::munmap(base_, kGuard + kSize); }
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+  // clone(2) takes the top: stacks grow down on all processors Linux runs on but HP PA.
+  void* top() const { return base_ + kGuard + kSize; }
+
+ private:
+  static constexpr std::size_t kGuard = 64 * 1024;  // whole pages of 4, 16 or 64 KiB
+  static constexpr std::size_t kSize = 8 * 1024 * 1024;
+  char* base_ = nullptr;
+};
+
+// The exit status a shell reports for a child (sh(1)): its exit code, or 128+N if signal N
+// killed it (wait(2); without WUNTRACED, waitpid reports no other case).
+int exit_status(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  return 128 + WTERMSIG(wait_status);
+}
+
+// Waits for our child `pid` to end, which also reaps it (else it stays a zombie, wait(2)).
+int wait_for(pid_t pid) {
+  int status = 0;
+  common::check(::waitpid(pid, &status, 0), "waitpid", std::to_string(pid));
+  return exit_status(status);
+}
+
+// Replaces this process with the command. execvp(3) searches PATH for its name and takes
+// the arguments as an array of C strings ending with a null pointer. It returns only if
+// it failed; then we return what a shell would (sh(1), "Exit Status"): 127 if nothing of
+// that name was found, 126 if it was found but could not run.
+int exec_command(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  const int error = errno;
+  common::log("execvp(", command[0], "): ", std::strerror(error));
+  return error == ENOENT || error == ENOTDIR ? 127 : 126;
+}
 
 constexpr std::string_view kHostname = "container";
 // Every entry absolute: a relative one (the article's "usr/bin") is searched from the
@@ -31,55 +87,15 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
-// What `kill`, Ctrl-C and a closed terminal send. We pass them on to the command.
-constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP};
+// Everything the container's first process needs to know, passed to it by clone(2).
+struct Container {
+  common::CommandLine command_line;
+};
 
-// Where forward_signal() sends what it catches. A handler may only share data of type
-// volatile sig_atomic_t with the rest of the program (signal-safety(7)).
-volatile sig_atomic_t g_forward_to = 0;
-
-void forward_signal(int signal_number) {
-  ::kill(g_forward_to, signal_number);  // kill(2) is async-signal-safe
-}
-
-sigset_t forwarded_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int signal_number : kForwardedSignals) sigaddset(&set, signal_number);
-  return set;
-}
-
-// Holds the forwarded signals back until forward_signals_to() has somewhere to send
-// them: one that arrives meanwhile stays pending instead of being lost, or killing us
-// and leaving the container behind (sigprocmask(2)).
-void block_forwarded_signals() {
-  const sigset_t set = forwarded_signals();
-  common::check(::sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask", "SIG_BLOCK");
-}
-
-// From now on SIGTERM, SIGINT and SIGHUP sent to us go to `pid`; pending ones go now.
-void forward_signals_to(pid_t pid) {
-  g_forward_to = pid;
-  struct sigaction action {};
-  action.sa_handler = forward_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  for (int signal_number : kForwardedSignals) {
-    common::check(::sigaction(signal_number, &action, nullptr), "sigaction", ::strsignal(signal_number));
-  }
-  const sigset_t set = forwarded_signals();
-  common::check(::sigprocmask(SIG_UNBLOCK, &set, nullptr), "sigprocmask", "SIG_UNBLOCK");
-}
-
-// The container's second process: it becomes the command. The signal mask survives
-// execve(2), so unblock what we inherited blocked, or the command could never be stopped.
-int command(void* arg) try {
+// The container's second process: it becomes the command.
+int command(void* arg) {
   const auto& command_line = *static_cast<const common::CommandLine*>(arg);
-  const sigset_t set = forwarded_signals();
-  common::check(::sigprocmask(SIG_UNBLOCK, &set, nullptr), "sigprocmask", "SIG_UNBLOCK");
-  common::exec_command(command_line.command);
-} catch (const std::exception& error) {
-  return common::report_failure(error);
+  return exec_command(command_line.command);
 }
 
 // An init's wait loop. Every process orphaned in the namespace is re-parented to PID 1
@@ -88,25 +104,19 @@ int command(void* arg) try {
 int reap_until(pid_t command_pid) {
   for (;;) {
     int status = 0;
-    const pid_t ended = ::waitpid(-1, &status, 0);
-    if (ended == -1 && errno == EINTR) continue;
-    common::check(ended, "waitpid", "-1");
-    if (ended == command_pid) return common::exit_status(status);
+    const pid_t ended = common::check(::waitpid(-1, &status, 0), "waitpid", "-1");
+    if (ended == command_pid) return exit_status(status);
   }
 }
 
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
-  const auto& command_line = *static_cast<const common::CommandLine*>(arg);
+  auto& container = *static_cast<Container*>(arg);
+  const common::CommandLine& command_line = container.command_line;
   // We are in a new UTS namespace: this name is seen only by us and our children
   // (uts_namespaces(7)). In the host's namespace it would rename the machine.
   common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
-  // Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
-  // a mount under a shared one propagates back to the host even from another namespace
-  // (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
-  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
-                "/ as private");
   // From here on "/" means the rootfs for us and our children (chroot(2)). chroot does
   // not move the working directory: without chdir("/") we would still stand in the
   // host's tree, and "cd .." would walk out of the jail.
@@ -114,8 +124,8 @@ int container_init(void* arg) try {
   common::check(::chdir("/"), "chdir", "/");
   // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
   // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-  // nothing in /proc needs them, as in every distribution's fstab. In our own mount
-  // namespace the host never sees it, and it vanishes with the namespace.
+  // nothing in /proc needs them, as in every distribution's fstab. Without a mount
+  // namespace this mount lands in the host's mount table: we unmount it at the end.
   common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
                 "mount", "proc on /proc");
   // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
@@ -128,11 +138,9 @@ int container_init(void* arg) try {
 
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
-  common::ChildStack stack;
-  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, arg), "clone", "command");
-  // The kernel only delivers to a namespace's PID 1 the signals it has a handler for,
-  // so without this a `kill` from the host would be silently dropped.
-  forward_signals_to(pid);
+  ChildStack stack;
+  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container.command_line),
+                                  "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)); MNT_DETACH, because a leftover background
@@ -147,25 +155,25 @@ int container_init(void* arg) try {
 
 }  // namespace
 
+// Every step's main has this shape: when a step fails, report_failure prints why as
+// `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
   common::CommandLine command_line = common::parse_command_line(argc, argv);
   // Refuse a missing or empty rootfs now, before anything is created for it.
   common::require_rootfs(command_line.rootfs);
+  Container container{command_line};
 
-  block_forwarded_signals();  // the children inherit the mask and unblock when ready
-  common::ChildStack stack;
-  // The child gets a copy of our memory, so it can read command_line through this pointer.
-  // CLONE_NEW* need CAP_SYS_ADMIN: without root, clone fails with EPERM.
+  ChildStack stack;
+  // The child gets a copy of our memory, so it can read container through this pointer.
+  // CLONE_NEWUTS and CLONE_NEWPID need CAP_SYS_ADMIN: without root, clone fails with EPERM.
   const pid_t pid = common::check(
-      ::clone(container_init, stack.top(), CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
-              &command_line),
-      "clone", "CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
+      ::clone(container_init, stack.top(), CLONE_NEWUTS | CLONE_NEWPID | SIGCHLD, &container),
+      "clone", "CLONE_NEWUTS | CLONE_NEWPID");
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)). The host's tools (ps, kill) know it by this number.
   common::log("container started: its PID 1 is PID ", pid, " on the host");
-  forward_signals_to(pid);  // a `kill` of this process reaches the command through PID 1
 
-  return common::wait_for(pid);
+  return wait_for(pid);
 } catch (const std::exception& error) {
   return common::report_failure(error);
 }

@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "common/error.hpp"
-#include "common/process.hpp"
 
 namespace support {
 namespace {
@@ -144,7 +143,8 @@ ProcessResult Subprocess::wait(std::chrono::milliseconds timeout) {
     const pid_t ended = ::waitpid(pid_, &status, WNOHANG);
     if (ended == pid_) {
       reaped_ = true;
-      result_.exit_code = common::exit_status(status);
+      // As a shell reports it: the exit code, or 128+N for signal N.
+      result_.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       // The group outlives its leader while members remain (and its ID is not reused).
       if (::kill(-pid_, 0) == 0) {
         result_.left_processes = true;
