@@ -132,8 +132,9 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"06_pid_namespace", "+ PID namespace"},
       {"07_chroot", "+ chroot"},
       {"08_mount_proc", "+ /proc mount"},
-      {"09_nested_clone", "+ init process, mount namespace"},
+      {"09_nested_clone", "+ init process, /proc unmounted"},
       {"10_pids_cgroup", "+ pids cgroup created, joined, removed"},
+      {"11_init_duties", "+ signals forwarded, dies with the step"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.

@@ -6,12 +6,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "common/cgroup.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "tests/support/subprocess.hpp"
 
 namespace support {
@@ -65,6 +69,33 @@ void unmount_all_under(const fs::path& dir) {
     if (mounts.empty()) return;
     for (const std::string& point : mounts) ::umount2(point.c_str(), MNT_DETACH);
   }
+}
+
+std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
+  std::vector<fs::path> found;
+  fs::path parent;
+  try {
+    parent = common::find_pids_cgroup_parent().dir;
+  } catch (const common::CgroupError&) {
+    return found;
+  }
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(parent, error)) {
+    const std::string name = entry.path().filename();
+    for (pid_t pid : pids) {
+      const std::string middle = "-" + std::to_string(pid) + "-";
+      const auto at = name.find(middle);
+      if (at == std::string::npos || at == 0 || name.find('-', at + middle.size()) != std::string::npos) continue;
+      found.push_back(entry.path());
+      for (int attempt = 0; attempt < 100 && fs::exists(entry.path()); ++attempt) {
+        std::istringstream procs(common::read_file(entry.path() / "cgroup.procs"));
+        for (pid_t member; procs >> member;) ::kill(member, SIGKILL);
+        if (::rmdir(entry.path().c_str()) == 0) break;
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+  }
+  return found;
 }
 
 TempDir::TempDir() {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -30,6 +32,12 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir);
 
 /// \brief Detaches (umount2 MNT_DETACH) everything mounted at or below \p dir.
 void unmount_all_under(const std::filesystem::path& dir);
+
+/// \brief Cgroup folders that the programs \p pids started left behind, found by the name
+/// steps give them, `<program>-<pid>-<random>`, directly under the folder where the host's
+/// pids cgroups go: whatever still runs in each is killed, then each is removed. Returns
+/// the folders found (none on a host without a pids controller).
+std::vector<std::filesystem::path> remove_cgroups_of(const std::vector<pid_t>& pids);
 
 /// \brief A fresh temporary folder, removed (with anything mounted in it) when destroyed.
 class TempDir {

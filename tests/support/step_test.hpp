@@ -47,12 +47,19 @@ class ContainerTest : public StepTest {
   void SetUp() override {
     SKIP_UNLESS_ROOT();
     isolate_test_process();
+    // A container that outlives its step is re-parented to us, so TearDown finds it.
+    become_subreaper();
     rootfs_.emplace();
     hostname_ = host_hostname();
   }
   void TearDown() override {
     if (!rootfs_) return;
     EXPECT_EQ(host_hostname(), hostname_) << "the host's hostname changed: only the container's may";
+    // Whatever the step left, the test removes, so that a wrong step (or lab) leaves the
+    // machine as it found it; and says so, since a step must not leave anything.
+    EXPECT_EQ(kill_orphans(), 0) << "processes of the container outlived the step (killed now)";
+    const auto cgroups = remove_cgroups_of(started_pids());
+    EXPECT_TRUE(cgroups.empty()) << "the step left its cgroup " << cgroups.front() << " (removed now)";
   }
   /// \brief The program under test with `--rootfs <this test's copy>` and \p args.
   std::vector<std::string> container(const std::vector<std::string>& args = {}) const {

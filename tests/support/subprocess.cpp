@@ -10,13 +10,21 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 
 namespace support {
 namespace {
+
+std::vector<pid_t>& started() {
+  static std::vector<pid_t> pids;
+  return pids;
+}
 
 void set_env(const std::vector<std::string>& assignments) {
   for (const std::string& assignment : assignments) {
@@ -33,6 +41,14 @@ void set_env(const std::vector<std::string>& assignments) {
   ::dup2(in, STDIN_FILENO);
   ::dup2(out, STDOUT_FILENO);
   ::dup2(err, STDERR_FILENO);
+  if (options.stderr_closed) {
+    int broken[2];
+    if (::pipe(broken) == 0) {
+      ::close(broken[0]);
+      ::dup2(broken[1], STDERR_FILENO);
+      ::close(broken[1]);
+    }
+  }
   set_env(options.extra_env);
   if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) == -1) {
     std::fprintf(stderr, "support: cannot chdir to %s: %s\n", options.cwd.c_str(), std::strerror(errno));
@@ -70,6 +86,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
   std::fflush(nullptr);  // or the child would repeat our buffered output
   pid_ = common::check(::fork(), "fork", argv[0]);
   if (pid_ == 0) become(argv, options, in[0], out[1], err[1]);
+  started().push_back(pid_);
   ::setpgid(pid_, pid_);  // also here: whichever runs first, the group exists before a kill
   ::close(in[0]);
   ::close(out[1]);
@@ -166,6 +183,39 @@ ProcessResult run(const std::vector<std::string>& argv, std::chrono::millisecond
                   const ProcessOptions& options) {
   Subprocess process(argv, options);
   return process.wait(timeout);
+}
+
+const std::vector<pid_t>& started_pids() { return started(); }
+
+int kill_orphans() {
+  int running = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    // /proc/PID/stat: "PID (comm) STATE PPID ...", and comm may hold spaces or parentheses.
+    std::string stat;
+    try {
+      stat = common::read_file(entry.path() / "stat");
+    } catch (const common::SyscallError&) {
+      continue;  // ended meanwhile
+    }
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 1));
+    char state = 0;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (parent != ::getpid()) continue;
+    const pid_t pid = std::stoi(name);
+    bool ours = false;  // a Subprocess still running is not an orphan
+    for (pid_t started_pid : started()) ours = ours || started_pid == pid;
+    if (ours) continue;
+    if (state != 'Z') ++running;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  return running;
 }
 
 void become_subreaper() {

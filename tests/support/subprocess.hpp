@@ -38,6 +38,9 @@ struct ProcessOptions {
   std::string input;
   /// Working directory; empty: the test's own.
   std::string cwd;
+  /// Its stderr is a pipe nobody reads (as in `prog 2>&1 | true`): a write there gets
+  /// EPIPE and SIGPIPE.
+  bool stderr_closed = false;
 };
 
 /// \brief A started program in a process group of its own. When it ends, whatever it left
@@ -79,6 +82,15 @@ class Subprocess {
 /// \brief Starts \p argv and waits for it: Subprocess(argv, options).wait(timeout).
 ProcessResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 20s,
                   const ProcessOptions& options = {});
+
+/// \brief The PIDs of every program this test process started with Subprocess, so that
+/// what they leave behind (cgroup folders named after them) can be found.
+const std::vector<pid_t>& started_pids();
+
+/// \brief Kills (SIGKILL) and reaps every process re-parented to this one (see
+/// become_subreaper()): what a program under test left running after it ended.
+/// \return how many of them were still running (zombies only reaped do not count).
+int kill_orphans();
 
 /// \brief Makes this test process the reaper of orphaned descendants (PR_SET_CHILD_SUBREAPER),
 /// so a child that a program under test abandons is re-parented to us and can be counted.

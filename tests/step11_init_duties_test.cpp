@@ -1,0 +1,179 @@
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Step11InitDuties = support::ContainerTest;
+
+// A command that runs for about `seconds` and prints `got-NAME` each time SIGNAME arrives.
+std::vector<std::string> trapping(const std::string& name, int seconds = 2) {
+  return {"/bin/sh", "-c",
+          "trap 'echo got-" + name + "' " + name + "; echo ready; i=0; while [ $i -lt " +
+              std::to_string(seconds * 10) + " ]; do sleep 0.1; i=$((i+1)); done; echo done"};
+}
+
+int count(const std::string& text, const std::string& word) {
+  int found = 0;
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++found;
+  return found;
+}
+
+// The container's PID 1 as the host knows it, from the step's "its PID 1 is PID N" line.
+pid_t host_pid_of_init(const std::string& err) {
+  std::smatch match;
+  if (!std::regex_search(err, match, std::regex("PID 1 is PID ([0-9]+)"))) return -1;
+  return std::stoi(match[1]);
+}
+
+const std::pair<int, const char*> kSignals[] = {{SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"},
+                                                {SIGUSR1, "USR1"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"},
+                                                {SIGALRM, "ALRM"}, {SIGTERM, "TERM"}};
+
+TEST_F(Step11InitDuties, EverySignalReachesATrappingCommandExactlyOnce) {
+  support::reread("Goal");
+  for (const auto& [number, name] : kSignals) {
+    support::Subprocess process(container(trapping(name, 1)));
+    ASSERT_TRUE(process.wait_for_output("ready", 10s)) << name << "\n" << process.so_far().describe();
+    process.signal(number);
+    const auto result = process.wait(10s);
+    EXPECT_EQ(count(result.out, std::string("got-") + name), 1) << "SIG" << name << " sent once to the step\n"
+                                                                 << result.describe();
+    EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.describe();
+  }
+}
+
+TEST_F(Step11InitDuties, EverySignalThatKillsTheCommandEndsTheContainerWith128PlusN) {
+  support::reread("What changed");
+  for (const auto& [number, name] : kSignals) {
+    support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 30"}));
+    ASSERT_TRUE(process.wait_for_output("ready", 10s)) << name << "\n" << process.so_far().describe();
+    process.signal(number);
+    const auto result = process.wait(10s);
+    EXPECT_EQ(result.exit_code, 128 + number) << "SIG" << name << "\n" << result.describe();
+    expect_nothing_left_running(result);
+  }
+  expect_no_mounts_left();  // and TearDown checks that no cgroup is left
+}
+
+TEST_F(Step11InitDuties, ContainerDiesWithTheStepAndItsCgroupGoes) {
+  support::reread("Pitfalls");
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 30"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  process.signal(SIGKILL);
+  process.wait(10s);
+  // PID 1 is re-parented to this test (a subreaper); it must end by itself, soon.
+  bool ended = false;
+  for (int i = 0; i < 100 && !ended; ++i) {
+    ended = ::waitpid(init, nullptr, WNOHANG) == init;
+    if (!ended) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(ended) << "the container's PID 1 still runs 5 s after the step was killed";
+  EXPECT_TRUE(support::remove_cgroups_of({process.pid()}).empty()) << "kill -9 of the step left its cgroup";
+  expect_no_mounts_left();
+}
+
+TEST_F(Step11InitDuties, ClosedStderrDoesNotKillTheStep) {
+  support::reread("Pitfalls");
+  // As in `step11 ... 2>&1 | true`: the step's first message meets a closed pipe.
+  const auto result = run_container({"/bin/sh", "-c", "sleep 0.2; exit 3"}, {.stderr_closed = true});
+  EXPECT_EQ(result.exit_code, 3) << "SIGPIPE from its own message must not end the step\n" << result.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step11InitDuties, EarlySigtermNeverLeavesAnythingBehind) {
+  support::reread("Pitfalls");
+  std::mt19937 random(42);
+  for (int i = 0; i < 200; ++i) {
+    support::Subprocess process(container({"/bin/true"}));
+    std::this_thread::sleep_for(std::chrono::microseconds(random() % 4000));
+    process.signal(SIGTERM);
+    const auto result = process.wait(10s);
+    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 143) << "start " << i << "\n" << result.describe();
+    ASSERT_FALSE(result.left_processes) << "start " << i << "\n" << result.describe();
+  }
+  expect_no_mounts_left();  // and TearDown checks all 200 for a cgroup left behind
+}
+
+// Ctrl-C in a real terminal: the kernel sends SIGINT to the terminal's whole foreground
+// process group. Run the step on a pseudo-terminal, as a shell would, and type it.
+TEST_F(Step11InitDuties, CtrlCInATerminalReachesTheCommandOnce) {
+  support::reread("Goal");
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0) << std::strerror(errno);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string terminal = ::ptsname(master);
+  std::vector<std::string> argv = container(trapping("INT", 3));
+  std::vector<char*> args;
+  for (auto& word : argv) args.push_back(word.data());
+  args.push_back(nullptr);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // A session of our own whose controlling terminal is the pty; its foreground group is ours.
+    ::setsid();
+    const int slave = ::open(terminal.c_str(), O_RDWR);
+    ::dup2(slave, 0);
+    ::dup2(slave, 1);
+    ::dup2(slave, 2);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  std::string seen;
+  auto read_until = [&](const std::string& needle, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (seen.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd readable{master, POLLIN, 0};
+      if (::poll(&readable, 1, 100) != 1) continue;
+      char buffer[1024];
+      const ssize_t got = ::read(master, buffer, sizeof buffer);
+      if (got <= 0) break;
+      seen.append(buffer, static_cast<std::size_t>(got));
+    }
+    return seen.find(needle) != std::string::npos;
+  };
+  const bool ready = read_until("ready", 10s);
+  if (ready) {
+    std::this_thread::sleep_for(200ms);
+    ASSERT_EQ(::write(master, "\x03", 1), 1);  // what Ctrl-C types
+    read_until("done", 10s);
+  }
+  int status = 0;
+  for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(50ms);
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, WNOHANG);
+  ::close(master);
+  ASSERT_TRUE(ready) << "the container never said ready:\n" << seen;
+  EXPECT_EQ(count(seen, "got-INT"), 1) << "one Ctrl-C, seen by the command this many times:\n" << seen;
+  EXPECT_NE(seen.find("done"), std::string::npos) << "the command did not run on after its trap:\n" << seen;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the step should end with the command's status 0, not be killed by SIGINT:\n" << seen;
+  EXPECT_TRUE(support::remove_cgroups_of({pid}).empty()) << "Ctrl-C left the step's cgroup";
+  expect_no_mounts_left();
+}
+
+TEST_F(Step11InitDuties, ExitStatusesStillPassBack) {
+  support::reread("Run it");
+  const auto ok = run_container({"/bin/sh", "-c", "exit 3"});
+  EXPECT_EQ(ok.exit_code, 3) << ok.describe();
+  const auto missing = run_container({"/no/such/command"});
+  EXPECT_EQ(missing.exit_code, 127) << missing.describe();
+  expect_no_mounts_left();
+}
+
+}  // namespace
