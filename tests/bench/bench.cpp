@@ -135,6 +135,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"09_nested_clone", "+ init process, /proc unmounted"},
       {"10_pids_cgroup", "+ pids cgroup created, joined, removed"},
       {"11_init_duties", "+ signals forwarded, dies with the step"},
+      {"12_mount_namespace", "+ mount namespace"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
