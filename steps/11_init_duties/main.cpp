@@ -1,7 +1,6 @@
 // Step 11: PID 1's duties, as tini does them: signals reach the command once, the container
 // dies with the step, no cgroup is left. Needs root. Chapter: steps/11_init_duties/README.md.
 
-#include <fcntl.h>  // open
 #include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
 #include <sys/syscall.h>  // SYS_pidfd_open
@@ -18,6 +17,7 @@
 #include <cstring>  // strerror
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,27 +131,33 @@ class PidsCgroup {
   std::filesystem::path dir_;
 };
 
+// SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
+// ours outside the container, waits in a session of its own (setsid(2): signals to the
+// step's group miss it) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
+// left in the cgroup and removes it. After a normal end it finds the cgroup gone, and ends.
+void start_janitor(const std::filesystem::path& cgroup) {
+  const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  if (common::check(::fork(), "fork", "janitor") > 0) return;
+  ::setsid();
+  pollfd step_ended{step, POLLIN, 0};
+  ::poll(&step_ended, 1, -1);
+  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY; ++attempt) {
+    std::ifstream procs(cgroup / "cgroup.procs");
+    for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
+    ::usleep(10'000);
+  }
+  ::_exit(0);
+}
+
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
   std::filesystem::path cgroup;  // the folder of its pids cgroup
-  int step;  // a pidfd of the step: readable once the step has ended (pidfd_open(2))
   bool foreground;  // the step had the terminal: the command takes it over
 };
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
 const sigset_t kAllSignals = [] { sigset_t set; sigfillset(&set); return set; }();
-
-// SIGKILL of the step skips its destructors, so PID 1 kills the rest (kill(2), -1), moves to
-// the cgroup's parent and removes the cgroup, through the folder opened before chroot.
-int remove_cgroup(const Container& container, int parent) {
-  ::kill(-1, SIGKILL);
-  while (::waitpid(-1, nullptr, 0) > 0) continue;
-  const std::string parent_dir = "/proc/self/fd/" + std::to_string(parent);
-  common::write_file(parent_dir + "/cgroup.procs", "0");
-  common::check(::rmdir((parent_dir / container.cgroup.filename()).c_str()), "rmdir", "cgroup");
-  return 128 + SIGKILL;
-}
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
@@ -170,15 +176,13 @@ int command(void* arg) try {
 // (pid_namespaces(7)), so wait for any child, reaping each so none stays a zombie, until
 // the command itself has ended; then its status is the container's. As in tini, signals
 // wait too (all blocked) and go on to `child` once each, unless we raised them (SIGPIPE on
-// a closed stderr). The step loops on PID 1; PID 1 also stops (-1) once the step is gone.
-int reap_until(pid_t child, int step) {
+// a closed stderr). The step runs the same loop, for PID 1.
+int reap_until(pid_t child) {
   for (;;) {
     int status = 0;
     const pid_t ended = common::check(::waitpid(-1, &status, WNOHANG), "waitpid", "-1");
     if (ended == child) return exit_status(status);
     if (ended > 0) continue;
-    pollfd step_ended{step, POLLIN, 0};
-    if (step >= 0 && common::check(::poll(&step_ended, 1, 0), "poll", "pidfd") == 1) return -1;
     siginfo_t info{};
     const int signal_number = common::check(::sigwaitinfo(&kAllSignals, &info), "sigwaitinfo");
     if (signal_number != SIGCHLD && info.si_pid != ::getpid()) ::kill(child, signal_number);
@@ -194,10 +198,8 @@ int container_init(void* arg) try {
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
   common::write_file(container.cgroup / "cgroup.procs", "0");
   // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
-  common::check(::prctl(PR_SET_PDEATHSIG, SIGHUP), "prctl", "PR_SET_PDEATHSIG");
+  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
   common::check(::setpgid(0, 0), "setpgid", "0");
-  const std::string parent = container.cgroup.parent_path();
-  const int cgroup_parent = common::check(::open(parent.c_str(), O_PATH | O_CLOEXEC), "open", parent);
   // We are in a new UTS namespace: this name is seen only by us and our children
   // (uts_namespaces(7)). In the host's namespace it would rename the machine.
   common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
@@ -224,8 +226,7 @@ int container_init(void* arg) try {
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
   const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
-  int status = reap_until(pid, container.step);
-  if (status == -1) status = remove_cgroup(container, cgroup_parent);
+  const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)); MNT_DETACH, because a leftover background
   // process may still be using /proc. A failure must not hide the command's status.
@@ -249,9 +250,8 @@ int main(int argc, char* argv[]) try {
   // Refuse a missing or empty rootfs now, before anything is created for it.
   common::require_rootfs(command_line.rootfs);
   const PidsCgroup cgroup(command_line.pids_max);
-  Container container{command_line, cgroup.dir(),
-                      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")),
-                      ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()};
+  start_janitor(cgroup.dir());
+  Container container{command_line, cgroup.dir(), ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()};
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
@@ -263,7 +263,7 @@ int main(int argc, char* argv[]) try {
   // (pid_namespaces(7)). The host's tools (ps, kill) know it by this number.
   common::log("container started: its PID 1 is PID ", pid, " on the host");
 
-  return reap_until(pid, -1);  // then ~PidsCgroup removes the cgroup
+  return reap_until(pid);  // then ~PidsCgroup removes the cgroup
 } catch (const std::exception& error) {
   return common::report_failure(error);
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -187,13 +188,16 @@ ProcessResult run(const std::vector<std::string>& argv, std::chrono::millisecond
 
 const std::vector<pid_t>& started_pids() { return started(); }
 
-int kill_orphans() {
-  int running = 0;
+namespace {
+
+// This process's children that Subprocess did not start, with their state letter from
+// /proc/PID/stat ("PID (comm) STATE PPID ...": comm may hold spaces and parentheses).
+std::vector<std::pair<pid_t, char>> orphans_of_ours() {
+  std::vector<std::pair<pid_t, char>> found;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    // /proc/PID/stat: "PID (comm) STATE PPID ...", and comm may hold spaces or parentheses.
     std::string stat;
     try {
       stat = common::read_file(entry.path() / "stat");
@@ -206,16 +210,30 @@ int kill_orphans() {
     char state = 0;
     pid_t parent = 0;
     fields >> state >> parent;
-    if (parent != ::getpid()) continue;
     const pid_t pid = std::stoi(name);
-    bool ours = false;  // a Subprocess still running is not an orphan
-    for (pid_t started_pid : started()) ours = ours || started_pid == pid;
-    if (ours) continue;
-    if (state != 'Z') ++running;
+    if (parent != ::getpid() || std::find(started().begin(), started().end(), pid) != started().end()) continue;
+    found.emplace_back(pid, state);
+  }
+  return found;
+}
+
+}  // namespace
+
+int kill_orphans() {
+  // A helper a step starts outside its container (step 11's janitor) ends right after the
+  // step: give such processes a moment before calling them left behind.
+  const auto running = [] {
+    int count = 0;
+    for (const auto& [pid, state] : orphans_of_ours()) count += state != 'Z';
+    return count;
+  };
+  for (int i = 0; i < 50 && running() > 0; ++i) std::this_thread::sleep_for(20ms);
+  const int left = running();
+  for (const auto& [pid, state] : orphans_of_ours()) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   }
-  return running;
+  return left;
 }
 
 void become_subreaper() {
