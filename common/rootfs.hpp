@@ -15,7 +15,7 @@ class RootfsError : public std::runtime_error {
 
 /// \brief Refuses a rootfs that would only fail later, inside the container.
 ///
-/// \p dir must be a folder with a `bin/sh` in it (a file or a link: lstat, because an
+/// \p dir must be a folder other than the host's root `/` with a `bin/sh` in it (a file or a link: lstat, because an
 /// absolute link such as Alpine's `/bin/sh -> /bin/busybox` only resolves once chrooted).
 /// Called before anything is created, so a bad path leaves nothing behind. Throws
 /// RootfsError saying what is wrong and how to build the default rootfs.

@@ -136,6 +136,8 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"10_pids_cgroup", "+ pids cgroup created, joined, removed"},
       {"11_init_duties", "+ signals forwarded, dies with the step"},
       {"12_mount_namespace", "+ mount namespace"},
+      {"13_pivot_root", "+ pivot_root, descriptors closed"},
+      {"14_dev_sys_tmp", "+ /dev, /tmp of its own"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
