@@ -248,17 +248,17 @@ int container_init(void* arg) try {
   // root on top of the new one; detaching it leaves no way back (pivot_root(2), NOTES).
   const char* rootfs = command_line.rootfs.c_str();
   common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount", "rootfs on itself");
+  // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
+  // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
+  // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
+  // the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
+  const std::string proc = command_line.rootfs + "/proc";
+  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount", proc);
   mount_dev_and_tmp(command_line.rootfs);
   common::check(::chdir(rootfs), "chdir", command_line.rootfs);
   common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", command_line.rootfs);
   common::check(::umount2(".", MNT_DETACH), "umount2", "the old root");
   common::check(::chdir("/"), "chdir", "/");
-  // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
-  // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-  // nothing in /proc needs them, as in every distribution's fstab. In our own mount
-  // namespace the host never sees it, and it goes with the namespace, however we end.
-  common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                "mount", "proc on /proc");
   // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
   // empties it for this process only: the parent's copy is untouched. It only resets
   // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.

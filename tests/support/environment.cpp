@@ -119,6 +119,9 @@ void TempDir::open_to_everyone() const {
 }
 
 TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
+  // From step 15 on, root inside the container is an unprivileged user outside: it must
+  // be able to reach the copy.
+  dir_.open_to_everyone();
   if (!fs::exists(source / "bin" / "sh")) {
     throw std::runtime_error("no rootfs at " + source.native() + ": run 'sudo make rootfs' first");
   }
