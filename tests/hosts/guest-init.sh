@@ -1,7 +1,7 @@
 #!/bin/sh
 # PID 1 of a User-mode Linux guest booted by tests/hosts/run.sh. The guest's / is the
 # host's / (hostfs), so the build and the rootfs are where the host has them. This script
-# gives the guest its own /proc, /sys, /dev and /tmp, mounts one cgroup layout on
+# gives the guest its own /proc, /sys, /dev and temporary folder, mounts one cgroup layout on
 # /sys/fs/cgroup, runs ctest, writes the result to $RESULTS and powers the guest off.
 # The kernel passes the unknown boot words LAYOUT, SOURCE, PRESET, RESULTS and LABELS as
 # environment variables.
@@ -20,8 +20,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
+# The tests' temporary files go to a tmpfs of the guest's own. Not over /tmp: the
+# checkout itself may be there (CI clones into a temporary folder).
+mount -t tmpfs -o size=1G tmpfs /dev/shm
+export TMPDIR=/dev/shm
 hostname guest
 
 status=$RESULTS/$LAYOUT.status
