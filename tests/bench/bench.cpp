@@ -139,6 +139,8 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"13_pivot_root", "+ pivot_root, descriptors closed"},
       {"14_dev_sys_tmp", "+ /dev, /tmp of its own"},
       {"15_user_namespace", "+ user namespace"},
+      {"16_capabilities", "+ capabilities dropped"},
+      {"17_seccomp", "+ seccomp filter"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.

@@ -1,0 +1,180 @@
+// The attacker inside: a static program the escape tests copy into a container's rootfs
+// and run as its command. Each door it tries prints one line, "ESCAPED <door>: <what it
+// reached>" and exits 0 when it got through, or "blocked <door>: <why>" and exits 1.
+// `syscall NAME` instead prints the errno a refused-by-design system call returns, called
+// with arguments that fail harmlessly wherever the call is allowed.
+//
+//   escape fd N FILE          read FILE through descriptor N, a host folder the caller left open
+//   escape chroot FILE        chroot into a subfolder, walk up with "..", read FILE
+//   escape environ NAME       find NAME= in /proc/1/environ (PID 1's environment)
+//   escape cmdline WORD       find WORD in /proc/1/cmdline (PID 1's command line)
+//   escape map_files          open a file PID 1 has mapped, through /proc/1/map_files
+//   escape cgroup             mount the cgroup tree and move into its root cgroup
+//   escape sysfs              mount sysfs and list the host's network devices
+//   escape syscall NAME       make the call NAME, print errno=<name> or ok
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+
+namespace {
+
+int escaped(const std::string& door, const std::string& what) {
+  std::printf("ESCAPED %s: %s\n", door.c_str(), what.c_str());
+  return 0;
+}
+
+int blocked(const std::string& door, const std::string& why) {
+  std::printf("blocked %s: %s\n", door.c_str(), why.c_str());
+  return 1;
+}
+
+std::string first_line(int fd) {
+  char buffer[256] = {};
+  const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
+  std::string line(buffer, got > 0 ? static_cast<std::size_t>(got) : 0);
+  return line.substr(0, line.find('\n'));
+}
+
+std::string slurp(const char* path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+int door_fd(int fd, const char* file) {
+  const int opened = ::openat(fd, file, O_RDONLY);
+  if (opened == -1) return blocked("fd", std::strerror(errno));
+  return escaped("fd", first_line(opened));
+}
+
+int door_chroot(const char* file) {
+  char jail[] = "/tmp/jail-XXXXXX";
+  if (::mkdtemp(jail) == nullptr) return blocked("chroot", std::string("mkdtemp: ") + std::strerror(errno));
+  if (::chroot(jail) == -1) return blocked("chroot", std::string("chroot: ") + std::strerror(errno));
+  // Still standing outside the new root: ".." is not stopped by it.
+  for (int i = 0; i < 64; ++i) ::chdir("..");
+  if (::chroot(".") == -1) return blocked("chroot", std::string("chroot(.): ") + std::strerror(errno));
+  const int opened = ::open(file, O_RDONLY);
+  if (opened == -1) return blocked("chroot", std::string(file) + ": " + std::strerror(errno));
+  return escaped("chroot", first_line(opened));
+}
+
+int door_find(const std::string& door, const char* path, const std::string& needle) {
+  if (::access(path, R_OK) == -1) return blocked(door, std::string(path) + ": " + std::strerror(errno));
+  const std::string text = slurp(path);
+  if (text.find(needle) == std::string::npos) return blocked(door, "no " + needle + " in " + path);
+  return escaped(door, needle + " found in " + path);
+}
+
+int door_map_files() {
+  DIR* dir = ::opendir("/proc/1/map_files");
+  if (dir == nullptr) return blocked("map_files", std::strerror(errno));
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const std::string path = std::string("/proc/1/map_files/") + entry->d_name;
+    const int opened = ::open(path.c_str(), O_RDONLY);
+    if (opened == -1) return blocked("map_files", path + ": " + std::strerror(errno));
+    char target[256] = {};
+    [[maybe_unused]] const ssize_t length = ::readlink(path.c_str(), target, sizeof target - 1);
+    return escaped("map_files", std::string("opened PID 1's mapping of ") + target);
+  }
+  return blocked("map_files", "nothing mapped");
+}
+
+int door_cgroup() {
+  char dir[] = "/tmp/cgroup-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return blocked("cgroup", std::string("mkdtemp: ") + std::strerror(errno));
+  if (::mount("cgroup", dir, "cgroup", 0, "pids") == -1 && ::mount("cgroup2", dir, "cgroup2", 0, nullptr) == -1) {
+    return blocked("cgroup", std::string("mount: ") + std::strerror(errno));
+  }
+  const std::string procs = std::string(dir) + "/cgroup.procs";
+  const int opened = ::open(procs.c_str(), O_WRONLY);
+  if (opened == -1 || ::write(opened, "0", 1) != 1) return blocked("cgroup", procs + ": " + std::strerror(errno));
+  return escaped("cgroup", "moved into the host's root cgroup: " + slurp("/proc/self/cgroup").substr(0, 60));
+}
+
+int door_sysfs() {
+  char dir[] = "/tmp/sys-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return blocked("sysfs", std::string("mkdtemp: ") + std::strerror(errno));
+  if (::mount("sysfs", dir, "sysfs", 0, nullptr) == -1) return blocked("sysfs", std::string("mount: ") + std::strerror(errno));
+  return escaped("sysfs", std::string("mounted; ") + dir + "/devices lists the host's devices");
+}
+
+// Arguments that make each call fail early and harmlessly when it is allowed (a bad
+// pointer, descriptor or flag), so that EPERM can only come from a filter or a missing
+// capability.
+long try_call(const std::string& name) {
+  static const std::map<std::string, long (*)()> calls = {
+      {"mount", [] { return ::syscall(SYS_mount, reinterpret_cast<const char*>(1), "/", "x", 0, nullptr); }},
+      {"umount2", [] { return ::syscall(SYS_umount2, "/", 0x7fff); }},
+      {"pivot_root", [] { return ::syscall(SYS_pivot_root, reinterpret_cast<const char*>(1), reinterpret_cast<const char*>(1)); }},
+      {"unshare", [] { return ::syscall(SYS_unshare, 0x1); }},
+      {"setns", [] { return ::syscall(SYS_setns, -1, 0); }},
+      {"keyctl", [] { return ::syscall(SYS_keyctl, -1, 0, 0, 0, 0); }},
+      {"add_key", [] { return ::syscall(SYS_add_key, reinterpret_cast<const char*>(1), nullptr, nullptr, 0, 0); }},
+      {"request_key", [] { return ::syscall(SYS_request_key, reinterpret_cast<const char*>(1), nullptr, nullptr, 0); }},
+      {"ptrace", [] { return ::syscall(SYS_ptrace, -1L, 0, 0, 0); }},
+      {"bpf", [] { return ::syscall(SYS_bpf, -1, nullptr, 0); }},
+      {"perf_event_open", [] { return ::syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0); }},
+      {"open_by_handle_at", [] { return ::syscall(SYS_open_by_handle_at, -1, nullptr, 0); }},
+      {"init_module", [] { return ::syscall(SYS_init_module, nullptr, 0, ""); }},
+      {"finit_module", [] { return ::syscall(SYS_finit_module, -1, "", 0); }},
+      {"delete_module", [] { return ::syscall(SYS_delete_module, reinterpret_cast<const char*>(1), 0); }},
+      {"reboot", [] { return ::syscall(SYS_reboot, 0, 0, 0, nullptr); }},
+      {"kexec_load", [] { return ::syscall(SYS_kexec_load, 0, 0, nullptr, 0xfffe0000UL); }},
+      {"kexec_file_load", [] { return ::syscall(SYS_kexec_file_load, -1, -1, 0, nullptr, 0xffffffffUL); }},
+      {"swapon", [] { return ::syscall(SYS_swapon, reinterpret_cast<const char*>(1), 0); }},
+      {"swapoff", [] { return ::syscall(SYS_swapoff, reinterpret_cast<const char*>(1)); }},
+      {"acct", [] { return ::syscall(SYS_acct, reinterpret_cast<const char*>(1)); }},
+      // CLONE_THREAD without CLONE_SIGHAND is invalid: no process is ever created.
+      {"clone_newuts", [] { return ::syscall(SYS_clone, CLONE_NEWUTS | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_plain", [] { return ::syscall(SYS_clone, CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone3", [] { return ::syscall(SYS_clone3, nullptr, 0); }},
+      {"ioctl_tiocsti", [] { return ::syscall(SYS_ioctl, -1, TIOCSTI, "x"); }},
+      {"ioctl_tioclinux", [] { return ::syscall(SYS_ioctl, -1, TIOCLINUX, nullptr); }},
+      {"ioctl_fionread", [] { return ::syscall(SYS_ioctl, -1, FIONREAD, nullptr); }},
+  };
+  const auto call = calls.find(name);
+  if (call == calls.end()) {
+    std::fprintf(stderr, "escape: no call %s\n", name.c_str());
+    std::exit(2);
+  }
+  return call->second();
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  const std::string door = argc > 1 ? argv[1] : "";
+  if (door == "fd" && argc == 4) return door_fd(std::atoi(argv[2]), argv[3]);
+  if (door == "chroot" && argc == 3) return door_chroot(argv[2]);
+  if (door == "environ" && argc == 3) return door_find("environ", "/proc/1/environ", std::string(argv[2]) + "=");
+  if (door == "cmdline" && argc == 3) return door_find("cmdline", "/proc/1/cmdline", argv[2]);
+  if (door == "map_files") return door_map_files();
+  if (door == "cgroup") return door_cgroup();
+  if (door == "sysfs") return door_sysfs();
+  if (door == "syscall" && argc == 3) {
+    if (try_call(argv[2]) == -1) {
+      std::printf("errno=%s\n", strerrorname_np(errno));
+    } else {
+      std::printf("ok\n");
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | cgroup | sysfs | syscall NAME\n");
+  return 2;
+}

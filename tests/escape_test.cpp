@@ -1,0 +1,139 @@
+// The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
+// rootfs, tries each way out that the course knows of, in every step from 10 on. Each
+// door must be open in the steps before the one whose chapter closes it, and shut from
+// that step on: the door tables of chapters 13 to 17 are these tests.
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::vector<std::string> kSteps = {"10_pids_cgroup",    "11_init_duties",    "12_mount_namespace",
+                                         "13_pivot_root",     "14_dev_sys_tmp",    "15_user_namespace",
+                                         "16_capabilities",   "17_seccomp"};
+
+struct Door {
+  std::string name;       // the helper's word for it
+  std::string closed_by;  // the first step in which it is shut
+};
+
+const std::vector<Door> kDoors = {
+    {"fd", "13_pivot_root"},      {"chroot", "13_pivot_root"},     {"environ", "15_user_namespace"},
+    {"map_files", "15_user_namespace"}, {"cgroup", "15_user_namespace"}, {"sysfs", "15_user_namespace"},
+    {"cmdline", "16_capabilities"}};
+
+// gtest prints a parameter with this, instead of its bytes.
+void PrintTo(const Door& door, std::ostream* out) { *out << door.name << " (shut by " << door.closed_by << ")"; }
+
+class Escape : public support::ContainerTest, public ::testing::WithParamInterface<std::tuple<std::string, Door>> {
+ protected:
+  void SetUp() override {
+    support::ContainerTest::SetUp();
+    if (IsSkipped()) return;
+    // The host's secret: a file outside the rootfs, readable by anyone who reaches it.
+    secret_dir_.open_to_everyone();
+    std::ofstream(secret_dir_.path() / "secret") << "the host's secret\n";
+    fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+    fs::permissions(rootfs() / "escape", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec |
+                                             fs::perms::group_read | fs::perms::others_read);
+  }
+
+  // Runs `/escape ARGS` in the step's container, the caller holding fd 8 on the secret's
+  // folder and SECRET_TOKEN in its environment, as a careless host shell might.
+  support::ProcessResult attempt(const std::string& step, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", "exec 8<\"$0\"; exec \"$@\"", secret_dir_.path().native(),
+                                     std::string(BIN_DIR) + "/step" + step, "--rootfs", rootfs().native(),
+                                     "/escape"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return support::run(argv, 20s, {.extra_env = {"SECRET_TOKEN=hunter2"}});
+  }
+
+  std::vector<std::string> arguments(const std::string& door) const {
+    if (door == "fd") return {"fd", "8", "secret"};
+    if (door == "chroot") return {"chroot", (secret_dir_.path() / "secret").native()};
+    if (door == "environ") return {"environ", "SECRET_TOKEN"};
+    if (door == "cmdline") return {"cmdline", "--rootfs"};
+    return {door};
+  }
+
+  support::TempDir secret_dir_;
+};
+
+TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
+  const auto& [step, door] = GetParam();
+  support::reread("Pitfalls");
+  const auto result = attempt(step, arguments(door.name));
+  const bool should_escape = step < door.closed_by;
+  if (should_escape) {
+    EXPECT_NE(result.out.find("ESCAPED " + door.name), std::string::npos)
+        << "step " << step << " should still leave the '" << door.name << "' door open (step " << door.closed_by
+        << " closes it); if it is shut now, move it in the table\n" << result.describe();
+  } else {
+    EXPECT_NE(result.out.find("blocked " + door.name), std::string::npos)
+        << "step " << step << " lets the attacker out through '" << door.name << "'\n" << result.describe();
+  }
+  // Before step 12, what the attacker mounts lands in the host's (this test's) mount table.
+  support::unmount_all_under(rootfs());
+}
+
+std::string name_of(const ::testing::TestParamInfo<std::tuple<std::string, Door>>& info) {
+  return "step" + std::get<0>(info.param).substr(0, 2) + "_" + std::get<1>(info.param).name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Doors, Escape, ::testing::Combine(::testing::ValuesIn(kSteps), ::testing::ValuesIn(kDoors)),
+                         name_of);
+
+// Step 17's filter, call by call: EPERM inside (ENOSYS for clone3), and, outside any
+// container, the same call with the same harmless arguments fails with another error.
+const std::vector<std::string> kRefusedCalls = {
+    "mount",    "umount2",  "pivot_root", "unshare",       "setns",         "keyctl",       "add_key",
+    "request_key", "ptrace", "bpf",       "perf_event_open", "open_by_handle_at", "init_module", "finit_module",
+    "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct", "clone_newuts",
+    "ioctl_tiocsti", "ioctl_tioclinux"};
+
+class Seccomp : public support::ContainerTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(Seccomp, RefusedInsideStep17AndNotByTheHost) {
+  support::reread("What changed");
+  const std::string call = GetParam();
+  fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+  fs::permissions(rootfs() / "escape", fs::perms::all);
+  const auto inside = support::run({std::string(BIN_DIR) + "/step17_seccomp", "--rootfs", rootfs().native(),
+                                    "/escape", "syscall", call});
+  EXPECT_EQ(inside.out, "errno=EPERM\n") << call << " inside step 17\n" << inside.describe();
+  const auto outside = support::run({ESCAPE_PROGRAM, "syscall", call});
+  EXPECT_NE(outside.out, "errno=EPERM\n") << call << " on the host: the harmless arguments should fail otherwise\n"
+                                          << outside.describe();
+  EXPECT_TRUE(outside.out.starts_with("errno=")) << outside.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Calls, Seccomp, ::testing::ValuesIn(kRefusedCalls));
+
+using SeccompAllows = support::ContainerTest;
+
+TEST_F(SeccompAllows, Clone3GetsEnosysAndOrdinaryCallsPass) {
+  support::reread("What changed");
+  fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+  fs::permissions(rootfs() / "escape", fs::perms::all);
+  const auto clone3 = support::run({std::string(BIN_DIR) + "/step17_seccomp", "--rootfs", rootfs().native(),
+                                    "/escape", "syscall", "clone3"});
+  EXPECT_EQ(clone3.out, "errno=ENOSYS\n") << "clone3 gets ENOSYS, so that glibc falls back to clone\n"
+                                          << clone3.describe();
+  for (const std::string call : {"clone_plain", "ioctl_fionread"}) {
+    const auto allowed = support::run({std::string(BIN_DIR) + "/step17_seccomp", "--rootfs", rootfs().native(),
+                                       "/escape", "syscall", call});
+    EXPECT_EQ(allowed.out, "errno=" + std::string(call == "clone_plain" ? "EINVAL" : "EBADF") + "\n")
+        << call << " must pass the filter\n" << allowed.describe();
+  }
+}
+
+}  // namespace
