@@ -13,7 +13,7 @@ namespace {
 std::string describe(int error, std::string_view call, std::string_view argument) {
   std::string text(call);
   text.append("(").append(argument).append("): ").append(std::strerror(error));
-  if (error == EPERM && ::geteuid() != 0) {
+  if ((error == EPERM || error == EACCES) && ::geteuid() != 0) {
     text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
   }
   return text;

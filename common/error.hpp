@@ -17,8 +17,8 @@ inline constexpr int kRuntimeFailure = 125;
 /// \brief A failed system call, remembered with its name, its argument and errno.
 ///
 /// what() reads like `chroot(/x/rootfs): No such file or directory`. When the error is
-/// EPERM and we are not root, it adds that the step needs root (CAP_SYS_ADMIN): that is
-/// almost always why a namespace, mount or chroot call is refused.
+/// EPERM or EACCES and we are not root, it adds that the step needs root (CAP_SYS_ADMIN):
+/// that is almost always why a namespace, mount, chroot or cgroup call is refused.
 class SyscallError : public std::runtime_error {
  public:
   /// \param error the errno value the call failed with.

@@ -165,6 +165,17 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
     bwrap.installed = false;
   }
   rows.push_back(bwrap);
+  // The isolation of step 17, as bubblewrap spells it (its seccomp filter aside, which
+  // bwrap only loads from a compiled file).
+  Row bwrap_full{"bwrap (as step 17)", "+ user, IPC ns, /dev, tmpfs /tmp, no capabilities, new session"};
+  if (const auto path = find_in_path("bwrap")) {
+    bwrap_full.argv = {path->native(), "--unshare-user", "--unshare-pid", "--unshare-uts", "--unshare-ipc",
+                       "--bind", rootfs.native(), "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                       "--cap-drop", "ALL", "--new-session", "--die-with-parent", "/bin/true"};
+  } else {
+    bwrap_full.installed = false;
+  }
+  rows.push_back(bwrap_full);
   Row runc{"runc", "OCI runtime: PID, UTS, mount ns, pivot_root, cgroup"};
   if (const auto path = find_in_path("runc")) {
     write_runc_bundle(scratch / "bundle", rootfs);
