@@ -83,7 +83,11 @@ std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
   for (const auto& entry : fs::directory_iterator(parent, error)) {
     const std::string name = entry.path().filename();
     for (pid_t pid : pids) {
-      const std::string middle = "-" + std::to_string(pid) + "-";
+      // Appended piece by piece: GCC 12 -O2 warns (-Wrestrict, a known false positive)
+      // about "-" + std::to_string(pid).
+      std::string middle = "-";
+      middle += std::to_string(pid);
+      middle += '-';
       const auto at = name.find(middle);
       if (at == std::string::npos || at == 0 || name.find('-', at + middle.size()) != std::string::npos) continue;
       found.push_back(entry.path());
