@@ -43,9 +43,43 @@ page() {
     echo "$nav"
     # The chapter, with the real diff shown at the end of "What changed".
     tail -n +2 "$readme" | awk -v diff="$cur.diff.html" -v has_diff="$([ "$prev" = - ] && echo 0 || echo 1)" '
+      # Doxygen 1.9 garbles inline code that holds a quote, and bold text that starts
+      # with code: outside fenced blocks, each `span` becomes <code>, its characters as
+      # numeric entities where Markdown or Doxygen would read them.
+      function codeify(line,    out, at, rest, end_at, span) {
+        out = ""
+        while ((at = index(line, "`")) > 0) {
+          rest = substr(line, at + 1)
+          end_at = index(rest, "`")
+          if (end_at == 0) break
+          span = substr(rest, 1, end_at - 1)
+          gsub(/&/, "\\&amp;", span); gsub(/#/, "\\&#35;", span)
+          gsub(/</, "\\&lt;", span); gsub(/>/, "\\&gt;", span)
+          gsub(/\\/, "\\&#92;", span); gsub(/\*/, "\\&#42;", span); gsub(/_/, "\\&#95;", span)
+          gsub(/@/, "\\&#64;", span); gsub(/\$/, "\\&#36;", span)
+          gsub(/\|/, "\\&#124;", span); gsub(/\x27/, "\\&#39;", span); gsub(/"/, "\\&quot;", span)
+          gsub(/%/, "\\&#37;", span); gsub(/\[/, "\\&#91;", span)
+          out = out substr(line, 1, at - 1) "<code>" span "</code>"
+          line = substr(rest, end_at + 1)
+        }
+        return out line
+      }
+      # Bold the same way, as <b>, which may span lines within a paragraph.
+      function boldify(line,    out, at) {
+        out = ""
+        while ((at = index(line, "**")) > 0) {
+          out = out substr(line, 1, at - 1) (bold ? "</b>" : "<b>")
+          bold = !bold
+          line = substr(line, at + 2)
+        }
+        return out line
+      }
+      /^```/ { fenced = !fenced; print; next }
+      fenced { print; next }
+      /^$/ { bold = 0 }
       /^## / && in_changed { if (has_diff) print "\\htmlinclude " diff "\n"; in_changed = 0 }
       /^## What changed/ { in_changed = 1 }
-      { print }'
+      { print boldify(codeify($0)) }'
     echo
     echo "## The whole program"
     echo
