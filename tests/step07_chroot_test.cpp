@@ -4,6 +4,8 @@
 
 namespace {
 
+using namespace std::chrono_literals;
+
 using Step07Chroot = support::ContainerTest;
 
 TEST_F(Step07Chroot, RootIsTheRootfs) {
@@ -50,6 +52,18 @@ TEST_F(Step07Chroot, CommandsComeFromTheRootfs) {
   // The rootfs has busybox only: its `ls` says so in --help, the host's does not.
   const auto result = run_container({"/bin/sh", "-c", "readlink /bin/ls"});
   EXPECT_EQ(result.out, "busybox\n") << result.describe();
+}
+
+// chroot belongs in the child: a step that changed its own root would do the rest of its
+// work (and any later clean-up) inside the rootfs. /proc/PID/root shows a process's root.
+TEST_F(Step07Chroot, OnlyTheChildChangesItsRoot) {
+  support::reread("What changed");
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 1"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const auto root = std::filesystem::read_symlink("/proc/" + std::to_string(process.pid()) + "/root");
+  EXPECT_EQ(root, "/") << "the step itself (the parent) was chrooted to " << root;
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
 }
 
 TEST_F(Step07Chroot, MissingRootfsIsRefusedBeforeAnythingStarts) {

@@ -8,7 +8,9 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 
+#include "common/cgroup.hpp"
 #include "common/files.hpp"
 #include "tests/support/step_test.hpp"
 
@@ -19,11 +21,21 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using Step10PidsCgroup = support::ContainerTest;
 
-// The cgroup folder the step reports on stderr ("cgroup /sys/fs/cgroup/... allows N").
-fs::path reported_cgroup(const std::string& err) {
-  std::smatch match;
-  if (!std::regex_search(err, match, std::regex("cgroup (/sys/fs/cgroup/[^ ]+)"))) return {};
-  return match[1].str();
+// The host folder of the pids cgroup the command ran in, from the lines kPrintCgroup
+// makes it print first: its /proc/self/cgroup (cgroups(7)), whose pids entry (v1) or
+// unified entry (v2) is a path from the root of that hierarchy. No log line of the step
+// is needed: a student's step may word its messages as it likes.
+const std::string kPrintCgroup = "cat /proc/self/cgroup; echo --; ";
+
+fs::path command_cgroup(const std::string& out) {
+  const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
+  std::istringstream lines(out.substr(0, out.find("--\n")));
+  for (std::string line; std::getline(lines, line);) {
+    const bool pids = parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
+    const auto path = line.find(":/");
+    if (pids && path != std::string::npos) return parent.dir / line.substr(path + 2);
+  }
+  return {};
 }
 
 // Starts many background sleeps: with pids.max 5 some cannot be created.
@@ -31,13 +43,14 @@ const std::string kForkLoop = "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done;
 
 TEST_F(Step10PidsCgroup, ForkLoopHitsTheLimitAndTheCgroupIsRemoved) {
   support::reread("Goal");
-  const auto result = run_container({"/bin/sh", "-c", kForkLoop});
+  const auto result = run_container({"/bin/sh", "-c", kPrintCgroup + kForkLoop});
   EXPECT_NE(result.err.find("can't fork"), std::string::npos)
       << "10 background processes should exceed the default limit of 5\n" << result.describe();
   // sh gives up on the loop when it cannot fork (exit status 2); the container must end.
   EXPECT_FALSE(result.timed_out) << "the container did not end\n" << result.describe();
-  const fs::path cgroup = reported_cgroup(result.err);
-  ASSERT_FALSE(cgroup.empty()) << "stderr should name the container's cgroup\n" << result.describe();
+  const fs::path cgroup = command_cgroup(result.out);
+  ASSERT_FALSE(cgroup.empty()) << "no pids cgroup in the command's /proc/self/cgroup\n" << result.describe();
+  ASSERT_NE(cgroup, common::find_pids_cgroup_parent().dir) << "the command ran in the root cgroup\n" << result.describe();
   EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind after the container ended";
   expect_no_mounts_left();
 }
@@ -53,10 +66,11 @@ TEST_F(Step10PidsCgroup, LimitIsAdjustable) {
 
 TEST_F(Step10PidsCgroup, ContainerIsInItsCgroupWhileItRuns) {
   support::reread("What changed");
-  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 2"}));
+  support::Subprocess process(container({"/bin/sh", "-c", kPrintCgroup + "echo ready; sleep 2"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
-  const fs::path cgroup = reported_cgroup(process.so_far().err);
+  const fs::path cgroup = command_cgroup(process.so_far().out);
   ASSERT_FALSE(cgroup.empty()) << process.so_far().describe();
+  ASSERT_NE(cgroup, common::find_pids_cgroup_parent().dir) << process.so_far().describe();
   ASSERT_TRUE(fs::exists(cgroup)) << cgroup;
   EXPECT_EQ(common::read_file(cgroup / "pids.max"), "5\n");
   const std::string procs = common::read_file(cgroup / "cgroup.procs");
@@ -71,15 +85,22 @@ TEST_F(Step10PidsCgroup, ContainerIsInItsCgroupWhileItRuns) {
 
 TEST_F(Step10PidsCgroup, ContainersStartedTogetherGetACgroupEach) {
   support::reread("Pitfalls");
+  // A rootfs each: without a mount namespace (step 12), containers on one rootfs stack
+  // their /proc mounts, and the first to unmount takes away another's.
+  std::vector<std::unique_ptr<support::TempRootfs>> roots;
   std::vector<std::unique_ptr<support::Subprocess>> running;
   for (int i = 0; i < 3; ++i) {
-    running.push_back(std::make_unique<support::Subprocess>(container({"/bin/sh", "-c", "echo ready; sleep 1"})));
+    roots.push_back(std::make_unique<support::TempRootfs>());
+    running.push_back(std::make_unique<support::Subprocess>(std::vector<std::string>{
+        support::program_under_test(), "--rootfs", roots.back()->path().native(), "/bin/sh", "-c",
+        kPrintCgroup + "sleep 1"}));
   }
   std::set<fs::path> cgroups;
   for (auto& process : running) {
     const auto result = process->wait(20s);
     EXPECT_EQ(result.exit_code, 0) << result.describe();
-    cgroups.insert(reported_cgroup(result.err));
+    cgroups.insert(command_cgroup(result.out));
+    EXPECT_FALSE(command_cgroup(result.out).empty()) << result.describe();
   }
   EXPECT_EQ(cgroups.size(), 3u) << "containers running at the same time must not share a cgroup";
   for (const fs::path& cgroup : cgroups) EXPECT_FALSE(!cgroup.empty() && fs::exists(cgroup)) << cgroup << " is left behind";
@@ -94,23 +115,24 @@ TEST_F(Step10PidsCgroup, StepsRunAsPid1OfSiblingPidNamespacesBothRun) {
   for (const fs::path& root : {rootfs(), second_rootfs.path()}) {
     running.push_back(std::make_unique<support::Subprocess>(std::vector<std::string>{
         "/usr/bin/unshare", "--pid", "--fork", "--", support::program_under_test(), "--rootfs", root.native(),
-        "/bin/sh", "-c", "sleep 1; echo ran"}));
+        "/bin/sh", "-c", kPrintCgroup + "sleep 1; echo ran"}));
   }
   for (auto& process : running) {
     const auto result = process->wait(20s);
     EXPECT_EQ(result.exit_code, 0) << result.describe();
-    EXPECT_EQ(result.out, "ran\n") << result.describe();
-    const fs::path cgroup = reported_cgroup(result.err);
+    EXPECT_TRUE(result.out.ends_with("\nran\n")) << result.describe();
+    const fs::path cgroup = command_cgroup(result.out);
     EXPECT_FALSE(!cgroup.empty() && fs::exists(cgroup)) << cgroup << " is left behind";
   }
 }
 
 TEST_F(Step10PidsCgroup, ExitStatusAndFailuresStillRemoveTheCgroup) {
   support::reread("Pitfalls");
-  const auto result = run_container({"/no/such/command"});
+  const auto result = run_container({"/bin/sh", "-c", kPrintCgroup + "exec /no/such/command"});
   EXPECT_EQ(result.exit_code, 127) << result.describe();
-  const fs::path cgroup = reported_cgroup(result.err);
+  const fs::path cgroup = command_cgroup(result.out);
   ASSERT_FALSE(cgroup.empty()) << result.describe();
+  ASSERT_NE(cgroup, common::find_pids_cgroup_parent().dir) << result.describe();
   EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind";
   expect_no_mounts_left();
 }

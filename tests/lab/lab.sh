@@ -47,7 +47,8 @@ prepare() {
     # GNU diff's group formats take a literal newline, not \n.
     nl='
 '
-    diff --unchanged-group-format='%=' \
+    # -I and -B: a change of comments or blank lines alone is not a change to make.
+    diff -I '^[[:space:]]*//' -B --unchanged-group-format='%=' \
          --old-group-format="// LAB: step $number removes or changes the next lines$nl%<" \
          --changed-group-format="// LAB: step $number changes the next lines$nl%<" \
          --new-group-format="// LAB: step $number adds code here$nl" \
