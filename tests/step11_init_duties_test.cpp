@@ -35,12 +35,6 @@ int count(const std::string& text, const std::string& word) {
   return found;
 }
 
-// The container's PID 1 as the host knows it, from the step's "its PID 1 is PID N" line.
-pid_t host_pid_of_init(const std::string& err) {
-  std::smatch match;
-  if (!std::regex_search(err, match, std::regex("PID 1 is PID ([0-9]+)"))) return -1;
-  return std::stoi(match[1]);
-}
 
 const std::pair<int, const char*> kSignals[] = {{SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"},
                                                 {SIGUSR1, "USR1"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"},
@@ -80,7 +74,7 @@ TEST_F(Step11InitDuties, EverySignalThatKillsTheCommandEndsTheContainerWith128Pl
   for (const auto& [number, name] : kSignals) {
     support::Subprocess process(container({"/bin/sleep", "30"}));
     ASSERT_TRUE(process.wait_for_output("container started", 10s)) << name << "\n" << process.so_far().describe();
-    ASSERT_TRUE(wait_for_command(host_pid_of_init(process.so_far().err), "sleep")) << process.so_far().describe();
+    ASSERT_TRUE(wait_for_command(support::host_pid_of_init(process.so_far().err), "sleep")) << process.so_far().describe();
     process.signal(number);
     const auto result = process.wait(10s);
     EXPECT_EQ(result.exit_code, 128 + number) << "SIG" << name << "\n" << result.describe();
@@ -93,7 +87,7 @@ TEST_F(Step11InitDuties, ContainerDiesWithTheStepAndItsCgroupGoes) {
   support::reread("Pitfalls");
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 30"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
-  const pid_t init = host_pid_of_init(process.so_far().err);
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
   std::smatch match;
   const std::string err = process.so_far().err;

@@ -14,12 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using Step12MountNamespace = support::ContainerTest;
 
-// The container's PID 1 as the host knows it, from the step's "its PID 1 is PID N" line.
-pid_t host_pid_of_init(const std::string& err) {
-  std::smatch match;
-  if (!std::regex_search(err, match, std::regex("PID 1 is PID ([0-9]+)"))) return -1;
-  return std::stoi(match[1]);
-}
 
 // While the container runs, the host's mount table (this test's namespace) has nothing
 // under the rootfs: the container's /proc is in its own mount namespace.
@@ -54,7 +48,7 @@ TEST_F(Step12MountNamespace, MountGoesEvenWhenPid1IsKilled) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 30"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
-  const pid_t init = host_pid_of_init(process.so_far().err);
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
   ::kill(init, SIGKILL);  // no unmount can run: the namespace must take the mount with it
   const auto result = process.wait(10s);

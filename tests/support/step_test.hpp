@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,14 @@
 #include "tests/support/subprocess.hpp"
 
 namespace support {
+
+/// \brief The container's PID 1 as the host knows it, from the step's line "its PID 1 is
+/// PID N on the host" in \p err; -1 if there is none.
+inline pid_t host_pid_of_init(const std::string& err) {
+  std::smatch match;
+  if (!std::regex_search(err, match, std::regex("PID 1 is PID ([0-9]+)"))) return -1;
+  return std::stoi(match[1]);
+}
 
 /// \brief Names the part of the chapter a student should reread when this test fails;
 /// `make check` prints it (recorded as the test property `reread`).
