@@ -1,5 +1,6 @@
 # A thin wrapper over CMake presets, so a learner never needs to know CMake.
 #
+#   make help                     this text
 #   make                          build every step (and check the tools are installed)
 #   sudo make run [STEP=NN] [CMD="..."]
 #                                 run a step (default: the last one) with CMD (default /bin/sh)
@@ -32,6 +33,8 @@ STEPS  := $(sort $(notdir $(wildcard steps/[0-9][0-9]_*)))
 # test runs every test.
 STEP_GIVEN := $(STEP)
 STEP   ?= $(firstword $(subst _, ,$(lastword $(STEPS))))
+# STEP=7 means 07.
+override STEP := $(if $(filter 1 2 3 4 5 6 7 8 9,$(STEP)),0$(STEP),$(STEP))
 STEP_DIR  = $(filter $(STEP)_%,$(STEPS))
 # The step before STEP_DIR in the sorted list.
 PREV_DIR  = $(lastword $(shell printf '%s\n' $(STEPS) | sed '/^$(STEP_DIR)$$/,$$d'))
@@ -43,9 +46,13 @@ RUNS   ?= 30
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: all build deps rootfs run test test-hosts diff docs bench lab check hint clean check-step need-step
+.PHONY: all help build quiet-build need-root deps rootfs run test test-hosts diff docs bench lab check hint clean check-step need-step
 
 all: build
+
+# The comment block at the top of this file is the help.
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 # The prerequisite check: quiet when everything is there. As root on Debian/Ubuntu it
 # installs what is missing; elsewhere it prints exactly what to install.
@@ -76,10 +83,17 @@ build: deps $(BUILD)/CMakeCache.txt
 rootfs:
 	@sh rootfs/build-busybox.sh
 
+need-root:
+	@[ "$$(id -u)" = 0 ] || { echo "$(MAKECMDGOALS): needs root (steps 05-14, unshare, runc): sudo make $(MAKECMDGOALS)"; exit 1; }
+
 check-step:
 	@[ -n "$(STEP_DIR)" ] || { echo "no step $(STEP); steps are: $(STEPS)"; exit 1; }
 
-run: check-step build rootfs
+# The build's own output only when it fails: the container's shell comes first.
+quiet-build: deps $(BUILD)/CMakeCache.txt
+	@cmake --build --preset $(PRESET) -j $$(nproc) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
+
+run: check-step quiet-build rootfs
 	$(BIN)/step$(STEP_DIR) $(CMD)
 
 test: build rootfs
@@ -98,7 +112,7 @@ docs: build
 	cmake --build --preset $(PRESET) --target docs
 
 # Always the release build: debug flags would measure the compiler, not the kernel.
-bench: deps rootfs
+bench: need-root deps rootfs
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $$(nproc) --target container_bench
 	@mkdir -p build/bench

@@ -88,8 +88,8 @@ CommandLine parse_command_line(int argc, char* argv[], const CommandLineSpec& sp
     }
     return result;
   } catch (const UsageError& error) {
-    log_line(error.what());
-    std::fputs(usage(program_name(), spec).c_str(), stderr);
+    // One line and where to look, as most tools do; the whole text is one --help away.
+    log_line(std::string(error.what()) + " (try --help)");
     std::exit(kRuntimeFailure);
   }
 }

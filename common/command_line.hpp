@@ -50,7 +50,8 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
 std::string usage(std::string_view program, const CommandLineSpec& spec = {});
 
 /// \brief parse_arguments() for `main`: prints usage and exits 0 on `--help`; on a
-/// usage error prints the error and usage on stderr and exits kRuntimeFailure.
+/// usage error prints the error and "(try --help)" in one line on stderr and exits
+/// kRuntimeFailure.
 /// \param argc as given to `main`.
 /// \param argv as given to `main`.
 /// \param spec the options this step accepts.

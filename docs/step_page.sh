@@ -34,7 +34,11 @@ page() {
   mkdir -p "$out"
   nav="[Course overview](@ref index)"
   [ "$prev" = - ] || nav="<- [Previous: step ${prev%%_*}](@ref $(label "$prev")) | $nav"
-  [ "$next" = - ] || nav="$nav | [Next: step ${next%%_*}](@ref $(label "$next")) ->"
+  if [ "$next" = - ]; then
+    nav="$nav | [Next: How fast is it?](@ref performance) ->"
+  else
+    nav="$nav | [Next: step ${next%%_*}](@ref $(label "$next")) ->"
+  fi
   [ "$prev" = - ] || diff_html "$steps" "$prev" "$cur" >"$out/$cur.diff.html"
   {
     # The first line is the title: give it the page's label.

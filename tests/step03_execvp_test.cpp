@@ -59,6 +59,22 @@ TEST_F(Step03Execvp, NonExecutableFileGives126AndItsName) {
   EXPECT_NE(result.err.find(file.native()), std::string::npos) << result.describe();
 }
 
+// glibc's execvp runs a file without "#!" with /bin/sh, building the new argv on the
+// stack of the process calling it: with 140000 arguments, more than a small child stack
+// holds (the step must not crash with SIGSEGV).
+TEST_F(Step03Execvp, AScriptWithAHugeArgumentListRuns) {
+  support::reread("Pitfalls");
+  support::TempDir dir;
+  const std::string script = (dir.path() / "count").native();
+  std::ofstream(script) << "echo $#\n";
+  ::chmod(script.c_str(), 0755);
+  std::vector<std::string> args{script};
+  args.insert(args.end(), 140000, "x");
+  const auto result = run_step(args);
+  EXPECT_EQ(result.exit_code, 0) << result.describe().substr(0, 400);
+  EXPECT_EQ(result.out, "140000\n") << result.describe().substr(0, 400);
+}
+
 TEST_F(Step03Execvp, DoubleDashPassesOptionsToTheCommand) {
   support::reread("Run it");
   const auto result = run_step({"--", "/usr/bin/printf", "%s\n", "--help"});

@@ -32,7 +32,7 @@ prepare() {
   if [ -f "$target" ] && [ "$reset" != reset ]; then
     printf 'lab: %s already exists: your work is kept, nothing was changed.\n' "$target"
     printf 'lab: to start over from step %s, run: make lab STEP=%s RESET=1\n' "$(basename "$prev" | cut -c1-2)" "$number"
-    exit 1
+    exit 0
   fi
   mkdir -p "$(dirname "$target")"
   {
