@@ -10,15 +10,22 @@
 namespace common {
 namespace {
 
+// The kernel's most PIDs (PID_MAX_LIMIT on 64-bit: 4194304); the least a container can run
+// with is 2, since its own PID 1 counts against the limit too.
+constexpr long kMostPids = 4194304;
+
 long parse_pids_max(std::string_view text) {
-  const auto bad = [&] { return UsageError("--pids-max wants a number from 1, got '" + std::string(text) + "'"); };
+  const auto bad = [&] {
+    return UsageError("--pids-max wants a number from 2 (the container's PID 1 counts too) to " +
+                      std::to_string(kMostPids) + ", got '" + std::string(text) + "'");
+  };
   if (text.empty() || text.size() > 9) throw bad();
   long value = 0;
   for (char digit : text) {
     if (digit < '0' || digit > '9') throw bad();
     value = value * 10 + (digit - '0');
   }
-  if (value < 1) throw bad();
+  if (value < 2 || value > kMostPids) throw bad();
   return value;
 }
 

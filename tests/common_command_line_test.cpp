@@ -58,7 +58,9 @@ TEST(ParseArguments, PidsMaxOnlyWhereTheStepTakesIt) {
   const common::CommandLineSpec spec{.pids_max = true};
   EXPECT_EQ(parse_arguments({"--pids-max", "9"}, spec).pids_max, 9);
   EXPECT_EQ(parse_arguments({"--pids-max=12", "ls"}, spec).pids_max, 12);
-  for (const char* bad : {"0", "-3", "x", "", "12345678901"}) {
+  EXPECT_EQ(parse_arguments({"--pids-max", "2"}, spec).pids_max, 2);
+  EXPECT_EQ(parse_arguments({"--pids-max", "4194304"}, spec).pids_max, 4194304);
+  for (const char* bad : {"0", "1", "4194305", "-3", "x", "", "12345678901"}) {
     EXPECT_THROW(parse_arguments({"--pids-max", bad}, spec), UsageError) << bad;
   }
 }

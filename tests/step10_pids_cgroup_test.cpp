@@ -55,6 +55,13 @@ TEST_F(Step10PidsCgroup, ForkLoopHitsTheLimitAndTheCgroupIsRemoved) {
   expect_no_mounts_left();
 }
 
+TEST_F(Step10PidsCgroup, RefusedForksAreReportedInOneLine) {
+  support::reread("What changed");
+  const auto result = run_container({"/bin/sh", "-c", kForkLoop});
+  EXPECT_NE(result.err.find("the pids limit refused "), std::string::npos)
+      << "after a container whose forks the limit refused, the step should say so\n" << result.describe();
+}
+
 TEST_F(Step10PidsCgroup, LimitIsAdjustable) {
   support::reread("Try this");
   const auto result = run_container({"--pids-max", "30", "/bin/sh", "-c", kForkLoop});

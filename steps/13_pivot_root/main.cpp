@@ -116,6 +116,15 @@ class PidsCgroup {
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
   // kernel may count a just-reaped process for a moment longer. Retry briefly, then say so.
   ~PidsCgroup() {
+    // Forks the limit refused are counted in pids.events as "max N": say so, or a
+    // program's own error ("can't fork", "Unknown error") is all the user sees.
+    std::ifstream events(dir_ / "pids.events");
+    std::string key;
+    long refused = 0;
+    if (events >> key >> refused && refused > 0) {
+      common::log("the pids limit refused ", refused, refused == 1 ? " fork" : " forks",
+                  " (raise it with --pids-max)");
+    }
     for (int attempt = 0; attempt < 200; ++attempt) {
       if (::rmdir(dir_.c_str()) == 0 || errno == ENOENT) return;
       if (errno != EBUSY) break;
