@@ -177,9 +177,16 @@ TEST_F(Step11InitDuties, CtrlCInATerminalReachesTheCommandOnce) {
     read_until("done", 10s);
   }
   int status = 0;
-  for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(50ms);
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, WNOHANG);
+  bool reaped = false;
+  for (int i = 0; i < 100 && !reaped; ++i) {
+    reaped = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!reaped) std::this_thread::sleep_for(50ms);
+  }
+  // Only a process not yet reaped may be killed: a reaped one's PID may be someone else's now.
+  if (!reaped) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
   ::close(master);
   ASSERT_TRUE(ready) << "the container never said ready:\n" << seen;
   EXPECT_EQ(count(seen, "got-INT"), 1) << "one Ctrl-C, seen by the command this many times:\n" << seen;

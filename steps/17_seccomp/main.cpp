@@ -280,7 +280,10 @@ void install_seccomp_filter() {
   const sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   std::vector<sock_filter> program = {
       field(offsetof(seccomp_data, arch)), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kArchitecture, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS), field(offsetof(seccomp_data, nr))};
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS), field(offsetof(seccomp_data, nr)),
+      // x86-64's x32 ABI shares its architecture value, with 0x40000000 added to each
+      // number: a refused call made that way would pass the checks below. Refuse them all.
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1), refuse(EPERM)};
   for (long call : kRefusedCalls) {
     program.insert(program.end(), {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(call), 0, 1), refuse(EPERM)});
   }

@@ -71,6 +71,27 @@ void unmount_all_under(const fs::path& dir) {
   }
 }
 
+void remove_cgroup(const fs::path& cgroup) {
+  // Only ever a folder below the hierarchy's root: the root's cgroup.procs lists every
+  // process of the machine.
+  fs::path root;
+  try {
+    root = common::find_pids_cgroup_parent().dir;
+  } catch (const common::CgroupError&) {
+    return;
+  }
+  const fs::path relative = cgroup.lexically_normal().lexically_relative(root.lexically_normal());
+  if (relative.empty() || relative == "." || relative.native().starts_with("..")) {
+    throw std::runtime_error("remove_cgroup: " + cgroup.native() + " is not a cgroup below " + root.native());
+  }
+  for (int attempt = 0; attempt < 100 && fs::exists(cgroup); ++attempt) {
+    std::istringstream procs(common::read_file(cgroup / "cgroup.procs"));
+    for (pid_t member; procs >> member;) ::kill(member, SIGKILL);
+    if (::rmdir(cgroup.c_str()) == 0) break;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
 std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
   std::vector<fs::path> found;
   fs::path parent;
@@ -91,12 +112,7 @@ std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
       const auto at = name.find(middle);
       if (at == std::string::npos || at == 0 || name.find('-', at + middle.size()) != std::string::npos) continue;
       found.push_back(entry.path());
-      for (int attempt = 0; attempt < 100 && fs::exists(entry.path()); ++attempt) {
-        std::istringstream procs(common::read_file(entry.path() / "cgroup.procs"));
-        for (pid_t member; procs >> member;) ::kill(member, SIGKILL);
-        if (::rmdir(entry.path().c_str()) == 0) break;
-        std::this_thread::sleep_for(10ms);
-      }
+      remove_cgroup(entry.path());
     }
   }
   return found;

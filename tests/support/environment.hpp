@@ -33,6 +33,9 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir);
 /// \brief Detaches (umount2 MNT_DETACH) everything mounted at or below \p dir.
 void unmount_all_under(const std::filesystem::path& dir);
 
+/// \brief Removes the cgroup folder \p cgroup, killing whatever still runs in it first.
+void remove_cgroup(const std::filesystem::path& cgroup);
+
 /// \brief Cgroup folders that the programs \p pids started left behind, found by the name
 /// steps give them, `<program>-<pid>-<random>`, directly under the folder where the host's
 /// pids cgroups go: whatever still runs in each is killed, then each is removed. Returns

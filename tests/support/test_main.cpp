@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -18,6 +20,41 @@ std::string behaviour(const char* test_name) {
     words += upper ? static_cast<char>(*c - 'A' + 'a') : *c;
   }
   return words;
+}
+
+// GoogleTest's wording of a failed check, made into what a student needs: "Expected
+// equality of these values:" with the two expressions and their values becomes "saw X,
+// expected Y"; "Value of: ... Actual: ... Expected: ..." lines go (the test's own message,
+// which follows, says what was wrong).
+std::string for_students(const std::string& message) {
+  std::istringstream in(message);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (line == "Expected equality of these values:") {
+      std::vector<std::string> values;  // each expression's value: its "Which is:" or itself
+      for (++i; i < lines.size() && lines[i].starts_with("  "); ++i) {
+        const auto which = lines[i].find("Which is: ");
+        if (which != std::string::npos && !values.empty()) {
+          values.back() = lines[i].substr(which + 10);
+        } else {
+          values.push_back(lines[i].substr(lines[i].find_first_not_of(' ')));
+        }
+      }
+      --i;
+      if (values.size() == 2) out += "saw " + values[0] + ", expected " + values[1] + "\n";
+      continue;
+    }
+    if (line.starts_with("Value of: ") || line.starts_with("  Actual: ") || line.starts_with("Expected: ") ||
+        line.starts_with("Expected: (") || line.starts_with("  Which is: ")) {
+      continue;
+    }
+    out += line + "\n";
+  }
+  if (!out.empty()) out.pop_back();
+  return out;
 }
 
 class LabReport : public ::testing::EmptyTestEventListener {
@@ -43,7 +80,7 @@ class LabReport : public ::testing::EmptyTestEventListener {
     for (int i = 0; i < result.total_part_count(); ++i) {
       const ::testing::TestPartResult& part = result.GetTestPartResult(i);
       if (!part.failed()) continue;
-      std::string message = part.message();
+      std::string message = for_students(part.message());
       // Indent the message: it says what was expected and what the program did.
       for (std::size_t at = 0; (at = message.find('\n', at)) != std::string::npos; at += 7) {
         message.replace(at, 1, "\n       ");
