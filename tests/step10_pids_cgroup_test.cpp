@@ -33,8 +33,10 @@ fs::path command_cgroup(const std::string& out) {
   for (std::string line; std::getline(lines, line);) {
     const bool pids = parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
     const auto path = line.find(":/");
-    // "/" alone is the hierarchy's root: the command ran in no cgroup of its own.
-    if (pids && path != std::string::npos && line.size() > path + 2) return parent.dir / line.substr(path + 2);
+    if (!pids || path == std::string::npos) continue;
+    // The test's own cgroup (or the root): the command ran in no cgroup of its own.
+    const fs::path dir = (parent.dir / line.substr(path + 2)).lexically_normal();
+    return dir == support::own_pids_cgroup() ? fs::path{} : dir;
   }
   return {};
 }

@@ -71,18 +71,26 @@ void unmount_all_under(const fs::path& dir) {
   }
 }
 
-void remove_cgroup(const fs::path& cgroup) {
-  // Only ever a folder below the hierarchy's root: the root's cgroup.procs lists every
-  // process of the machine.
-  fs::path root;
-  try {
-    root = common::find_pids_cgroup_parent().dir;
-  } catch (const common::CgroupError&) {
-    return;
+fs::path own_pids_cgroup() {
+  const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
+  std::istringstream lines(common::read_file("/proc/self/cgroup"));
+  for (std::string line; std::getline(lines, line);) {
+    const bool pids = parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
+    const auto path = line.find(":/");
+    if (pids && path != std::string::npos) return (parent.dir / line.substr(path + 2)).lexically_normal();
   }
-  const fs::path relative = cgroup.lexically_normal().lexically_relative(root.lexically_normal());
-  if (relative.empty() || relative == "." || relative.native().starts_with("..")) {
-    throw std::runtime_error("remove_cgroup: " + cgroup.native() + " is not a cgroup below " + root.native());
+  return parent.dir.lexically_normal();
+}
+
+void remove_cgroup(const fs::path& cgroup) {
+  // Never this process's own cgroup or one above it (the hierarchy's root included): their
+  // cgroup.procs list the test itself, its runner and, at the root, the whole machine.
+  const fs::path target = cgroup.lexically_normal();
+  const fs::path own = own_pids_cgroup();
+  const fs::path from_target = own.lexically_relative(target);
+  if (target.empty() || (!from_target.empty() && !from_target.native().starts_with(".."))) {
+    throw std::runtime_error("remove_cgroup: " + cgroup.native() + " holds this test (its cgroup is " +
+                             own.native() + "): not removing it");
   }
   for (int attempt = 0; attempt < 100 && fs::exists(cgroup); ++attempt) {
     std::istringstream procs(common::read_file(cgroup / "cgroup.procs"));

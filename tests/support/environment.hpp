@@ -33,7 +33,11 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir);
 /// \brief Detaches (umount2 MNT_DETACH) everything mounted at or below \p dir.
 void unmount_all_under(const std::filesystem::path& dir);
 
+/// \brief The folder of this process's own pids cgroup (v1), or its cgroup v2 folder.
+std::filesystem::path own_pids_cgroup();
+
 /// \brief Removes the cgroup folder \p cgroup, killing whatever still runs in it first.
+/// Throws for this process's own cgroup or any above it, which it never touches.
 void remove_cgroup(const std::filesystem::path& cgroup);
 
 /// \brief Cgroup folders that the programs \p pids started left behind, found by the name
