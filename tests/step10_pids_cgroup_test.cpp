@@ -28,17 +28,9 @@ using Step10PidsCgroup = support::ContainerTest;
 const std::string kPrintCgroup = "cat /proc/self/cgroup; echo --; ";
 
 fs::path command_cgroup(const std::string& out) {
-  const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
-  std::istringstream lines(out.substr(0, out.find("--\n")));
-  for (std::string line; std::getline(lines, line);) {
-    const bool pids = parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
-    const auto path = line.find(":/");
-    if (!pids || path == std::string::npos) continue;
-    // The test's own cgroup (or the root): the command ran in no cgroup of its own.
-    const fs::path dir = (parent.dir / line.substr(path + 2)).lexically_normal();
-    return dir == support::own_pids_cgroup() ? fs::path{} : dir;
-  }
-  return {};
+  const fs::path dir = support::pids_cgroup_in(out.substr(0, out.find("--\n")));
+  // The test's own cgroup: the command ran in no cgroup of its own.
+  return dir == support::own_pids_cgroup() ? fs::path{} : dir;
 }
 
 // Starts many background sleeps: with pids.max 5 some cannot be created.

@@ -71,15 +71,20 @@ void unmount_all_under(const fs::path& dir) {
   }
 }
 
-fs::path own_pids_cgroup() {
+fs::path pids_cgroup_in(const std::string& proc_cgroup) {
   const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
-  std::istringstream lines(common::read_file("/proc/self/cgroup"));
+  std::istringstream lines(proc_cgroup);
   for (std::string line; std::getline(lines, line);) {
     const bool pids = parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
     const auto path = line.find(":/");
     if (pids && path != std::string::npos) return (parent.dir / line.substr(path + 2)).lexically_normal();
   }
-  return parent.dir.lexically_normal();
+  return {};
+}
+
+fs::path own_pids_cgroup() {
+  const fs::path own = pids_cgroup_in(common::read_file("/proc/self/cgroup"));
+  return own.empty() ? common::find_pids_cgroup_parent().dir.lexically_normal() : own;
 }
 
 void remove_cgroup(const fs::path& cgroup) {

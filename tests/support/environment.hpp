@@ -33,6 +33,11 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir);
 /// \brief Detaches (umount2 MNT_DETACH) everything mounted at or below \p dir.
 void unmount_all_under(const std::filesystem::path& dir);
 
+/// \brief The host folder of the pids cgroup (v1), or of the cgroup v2, that the text of
+/// a /proc/PID/cgroup file (cgroups(7)) names; empty if it names none.
+/// \param proc_cgroup the file's text.
+std::filesystem::path pids_cgroup_in(const std::string& proc_cgroup);
+
 /// \brief The folder of this process's own pids cgroup (v1), or its cgroup v2 folder.
 std::filesystem::path own_pids_cgroup();
 
