@@ -78,6 +78,17 @@ page() {
         }
         return out line
       }
+      # A transcript (```console) as HTML, so the site tells the typed command (after
+      # "$ ") from what it printed: docs/course.css styles the two.
+      /^```console/ && !fenced { transcript = 1; print "\\htmlonly\n<pre class=\"transcript\">"; next }
+      transcript && /^```/ { transcript = 0; print "</pre>\n\\endhtmlonly"; next }
+      transcript {
+        line = $0
+        gsub(/&/, "\\&amp;", line); gsub(/</, "\\&lt;", line); gsub(/>/, "\\&gt;", line)
+        if (line ~ /^\$ /) line = "<span class=\"prompt\">$ </span><span class=\"typed\">" substr(line, 3) "</span>"
+        else line = "<span class=\"output\">" line "</span>"
+        print line; next
+      }
       /^```/ { fenced = !fenced; print; next }
       fenced { print; next }
       /^$/ { bold = 0 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The course site shows no unrendered Markdown (ctest: docs.html_has_no_raw_markdown):
 # outside code, the text of the built pages holds no backtick, no `**` and no
-# `[text](link)` that Doxygen left as it was.
+# `[text](link)` that Doxygen left as it was; each chapter's transcript marks what was typed.
 #   sh tests/docs_html_rendered.sh HTML_DIR
 set -u
 dir=${1:?usage: sh tests/docs_html_rendered.sh HTML_DIR}
@@ -19,6 +19,10 @@ for page in "$dir"/index.html "$dir"/step*.html; do
     printf '%s\n' "$found" | sed 's/^/    /'
     status=1
   fi
+done
+# Each chapter's "Run it" transcript is rendered with the typed commands marked apart.
+for page in "$dir"/step*.html; do
+  grep -q 'class="typed"' "$page" || { echo "docs_html: $(basename "$page") has no transcript with its typed commands marked"; status=1; }
 done
 [ $status = 0 ] && echo "docs_html: no unrendered Markdown in $dir"
 exit $status
