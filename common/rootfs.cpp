@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace common {
 namespace {
@@ -13,7 +14,8 @@ constexpr const char* kHowToFix =
 
 }  // namespace
 
-void require_rootfs(const std::string& dir) {
+void require_rootfs(const std::string& dir, const std::string& command,
+                    std::initializer_list<const char*> mount_points) {
   struct stat info {};
   if (::stat(dir.c_str(), &info) == -1) {
     throw RootfsError("rootfs " + dir + ": " + std::strerror(errno) + kHowToFix);
@@ -26,9 +28,20 @@ void require_rootfs(const std::string& dir) {
     throw RootfsError("rootfs " + dir + " is the host's own root: a container needs a folder of its own" +
                       kHowToFix);
   }
-  const std::string shell = dir + "/bin/sh";
-  if (::lstat(shell.c_str(), &info) == -1) {
-    throw RootfsError("rootfs " + dir + " has no /bin/sh (" + shell + ": " + std::strerror(errno) + ")" + kHowToFix);
+  std::error_code error;
+  if (std::filesystem::is_empty(dir, error) && !error) throw RootfsError("rootfs " + dir + " is empty" + kHowToFix);
+  if (command == "/bin/sh" || command == "sh") {
+    const std::string shell = dir + "/bin/sh";
+    if (::lstat(shell.c_str(), &info) == -1) {
+      throw RootfsError("rootfs " + dir + " has no /bin/sh to run (" + shell + ": " + std::strerror(errno) +
+                        "); name a command it has, or" + kHowToFix);
+    }
+  }
+  for (const char* mount_point : mount_points) {
+    const std::string path = dir + "/" + mount_point;
+    if (::stat(path.c_str(), &info) == -1 || !S_ISDIR(info.st_mode)) {
+      throw RootfsError("rootfs " + dir + " has no folder /" + mount_point + " to mount on (mkdir " + path + ")");
+    }
   }
 }
 

@@ -15,8 +15,28 @@ cache=$here/.cache
 say() { printf 'rootfs: %s\n' "$*"; }
 fail() { printf 'rootfs: error: %s\n' "$*" >&2; exit 1; }
 
+# The few device nodes every shell expects (`cmd &` reads /dev/null). Creating them
+# needs root (mknod(2)); without it the rootfs still works, minus these.
+make_devices() {
+  mknod -m 666 "$1/dev/null" c 1 3
+  mknod -m 666 "$1/dev/zero" c 1 5
+  mknod -m 666 "$1/dev/full" c 1 7
+  mknod -m 666 "$1/dev/random" c 1 8
+  mknod -m 666 "$1/dev/urandom" c 1 9
+  mknod -m 666 "$1/dev/tty" c 5 0
+}
+
 if [ -x "$target/bin/busybox" ] && [ -f "$target/.complete" ]; then
+  # Built earlier without root: root completes it with the device nodes it lacks.
+  if [ ! -c "$target/dev/null" ] && [ "$(id -u)" = 0 ]; then
+    rm -f "$target"/dev/null "$target"/dev/zero "$target"/dev/full "$target"/dev/random \
+      "$target"/dev/urandom "$target"/dev/tty
+    make_devices "$target"
+    say "$target: added the device nodes a build without root could not make (/dev/null, ...)"
+    exit 0
+  fi
   say "$target is already built ($(cat "$target/.complete")); delete it to rebuild"
+  [ -c "$target/dev/null" ] || say "its /dev is empty: 'sudo make rootfs' (or make rootfs in a root shell) adds /dev/null and friends"
   exit 0
 fi
 
@@ -77,17 +97,10 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$work/etc/group"
 printf 'container\n' >"$work/etc/hostname"
 
-# The few device nodes every shell expects (`cmd &` reads /dev/null). Creating them
-# needs root (mknod(2)); without it the rootfs still works, minus these.
 if [ "$(id -u)" = 0 ]; then
-  mknod -m 666 "$work/dev/null" c 1 3
-  mknod -m 666 "$work/dev/zero" c 1 5
-  mknod -m 666 "$work/dev/full" c 1 7
-  mknod -m 666 "$work/dev/random" c 1 8
-  mknod -m 666 "$work/dev/urandom" c 1 9
-  mknod -m 666 "$work/dev/tty" c 5 0
+  make_devices "$work"
 else
-  say "not root: /dev stays empty (run 'sudo make rootfs' for /dev/null and friends)"
+  say "not root: /dev stays empty (then run 'sudo make rootfs', or make rootfs as root, for /dev/null and friends)"
 fi
 echo "$source" >"$work/.complete"
 

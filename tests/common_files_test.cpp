@@ -45,7 +45,7 @@ TEST(Files, ContainsWord) {
 
 TEST(RequireRootfs, MissingFolderNamesItAndTheFix) {
   try {
-    common::require_rootfs("/no/such/rootfs");
+    common::require_rootfs("/no/such/rootfs", "/bin/sh");
     FAIL() << "no error";
   } catch (const common::RootfsError& error) {
     const std::string text = error.what();
@@ -54,20 +54,55 @@ TEST(RequireRootfs, MissingFolderNamesItAndTheFix) {
   }
 }
 
-TEST(RequireRootfs, FolderWithoutShellIsRefused) {
+TEST(RequireRootfs, FolderWithoutShellIsRefusedWhenTheShellRuns) {
   const support::TempDir dir;
+  fs::create_directories(dir.path() / "etc");
+  for (const char* shell : {"/bin/sh", "sh"}) {
+    try {
+      common::require_rootfs(dir.path(), shell);
+      FAIL() << "no error for " << shell;
+    } catch (const common::RootfsError& error) {
+      EXPECT_NE(std::string(error.what()).find("has no /bin/sh"), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST(RequireRootfs, FolderWithoutShellIsAcceptedForAnotherCommand) {
+  // `--rootfs DIR /bin/busybox echo hi` needs no /bin/sh (unshare runs it too).
+  const support::TempDir dir;
+  fs::create_directories(dir.path() / "bin");
+  EXPECT_NO_THROW(common::require_rootfs(dir.path(), "/bin/busybox"));
+}
+
+TEST(RequireRootfs, EmptyFolderIsRefused) {
+  const support::TempDir dir;
+  EXPECT_THROW(common::require_rootfs(dir.path(), "/bin/busybox"), common::RootfsError);
+}
+
+TEST(RequireRootfs, MissingMountPointIsNamed) {
+  const support::TempDir dir;
+  fs::create_directories(dir.path() / "bin");
+  fs::create_symlink("busybox", dir.path() / "bin" / "sh");
+  EXPECT_NO_THROW(common::require_rootfs(dir.path(), "/bin/sh"));
   try {
-    common::require_rootfs(dir.path());
+    common::require_rootfs(dir.path(), "/bin/sh", {"proc"});
     FAIL() << "no error";
   } catch (const common::RootfsError& error) {
-    EXPECT_NE(std::string(error.what()).find("has no /bin/sh"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("has no folder /proc to mount on"), std::string::npos) << error.what();
   }
+  fs::create_directories(dir.path() / "proc");
+  EXPECT_NO_THROW(common::require_rootfs(dir.path(), "/bin/sh", {"proc"}));
 }
 
 TEST(RequireRootfs, AFileIsRefused) {
   const support::TempDir dir;
   std::ofstream(dir.path() / "file").close();
-  EXPECT_THROW(common::require_rootfs(dir.path() / "file"), common::RootfsError);
+  EXPECT_THROW(common::require_rootfs(dir.path() / "file", "/bin/sh"), common::RootfsError);
+}
+
+TEST(RequireRootfs, TheHostRootIsRefused) {
+  EXPECT_THROW(common::require_rootfs("/", "/bin/busybox"), common::RootfsError);
+  EXPECT_THROW(common::require_rootfs("/usr/..", "/bin/sh", {"proc"}), common::RootfsError);
 }
 
 TEST(RequireRootfs, AbsoluteShellLinkIsAccepted) {
@@ -75,7 +110,7 @@ TEST(RequireRootfs, AbsoluteShellLinkIsAccepted) {
   const support::TempDir dir;
   fs::create_directories(dir.path() / "bin");
   fs::create_symlink("/bin/busybox-that-only-exists-inside", dir.path() / "bin" / "sh");
-  EXPECT_NO_THROW(common::require_rootfs(dir.path()));
+  EXPECT_NO_THROW(common::require_rootfs(dir.path(), "/bin/sh"));
 }
 
 }  // namespace

@@ -44,4 +44,13 @@ TEST_F(Step08MountProc, MountThisStepLeavesCanBeCleanedUp) {
   expect_no_mounts_left();
 }
 
+TEST_F(Step08MountProc, RootfsWithoutProcIsRefusedBeforeTheContainerStarts) {
+  support::reread("What changed");
+  std::filesystem::remove(rootfs() / "proc");
+  const auto result = run_container({"/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("has no folder /proc to mount on"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+
 }  // namespace

@@ -116,8 +116,9 @@ int child(void* arg) try {
 // `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
   common::CommandLine command_line = common::parse_command_line(argc, argv);
-  // Refuse a missing or empty rootfs now, before anything is created for it.
-  common::require_rootfs(command_line.rootfs);
+  // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
+  // shell) now, before anything is created for it.
+  common::require_rootfs(command_line.rootfs, command_line.command[0]);
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read command_line through this pointer.

@@ -221,8 +221,9 @@ int container_init(void* arg) try {
 // `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
   common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = true});
-  // Refuse a missing or empty rootfs now, before anything is created for it.
-  common::require_rootfs(command_line.rootfs);
+  // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
+  // shell, no /proc to mount on) now, before anything is created for it.
+  common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
   const PidsCgroup cgroup(command_line.pids_max);
   Container container{command_line, cgroup.dir()};
 

@@ -261,8 +261,9 @@ int main(int argc, char* argv[]) try {
   // instead of killing us between mkdir and rmdir (sigprocmask(2)).
   common::check(::sigprocmask(SIG_BLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_BLOCK");
   common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = true});
-  // Refuse a missing or empty rootfs now, before anything is created for it.
-  common::require_rootfs(command_line.rootfs);
+  // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
+  // shell, no /proc to mount on) now, before anything is created for it.
+  common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
   const PidsCgroup cgroup(command_line.pids_max);
   start_janitor(cgroup.dir());
   Container container{command_line, cgroup.dir(), ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()};
