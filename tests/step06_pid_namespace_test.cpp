@@ -19,7 +19,7 @@ TEST_F(Step06PidNamespace, ParentReportsTheHostPid) {
   const auto result = run_container({"/bin/true"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(result.err, match, std::regex("PID ([0-9]+) on the host")))
+  ASSERT_TRUE(std::regex_search(result.err, match, std::regex("PID ([0-9]+) in the step's PID namespace")))
       << "stderr should report the container's PID as the host sees it\n" << result.describe();
   EXPECT_GT(std::stol(match[1]), 1) << result.describe();
 }

@@ -276,8 +276,9 @@ int main(int argc, char* argv[]) try {
               &container),
       "clone", "CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
-  // (pid_namespaces(7)). The host's tools (ps, kill) know it by this number.
-  common::log("container started: its PID 1 is PID ", pid, " on the host");
+  // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
+  // The tools beside the step (ps, kill) know PID 1 by this number.
+  common::log("container started: its PID 1 is PID ", pid, " in the step's PID namespace");
 
   return reap_until(pid);  // then ~PidsCgroup removes the cgroup
 } catch (const std::exception& error) {
