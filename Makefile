@@ -94,7 +94,7 @@ quiet-build: deps $(BUILD)/CMakeCache.txt
 	@cmake --build --preset $(PRESET) -j $$(nproc) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
 
 run: check-step quiet-build rootfs
-	$(BIN)/step$(STEP_DIR) $(CMD)
+	$(BIN)/step$(STEP_DIR) $(value CMD)
 
 test: build rootfs
 	ctest --preset $(PRESET) $(if $(STEP_GIVEN),-L '^step$(STEP)$$')

@@ -8,9 +8,10 @@
 #       program) and OUT_DIR/CUR.diff.html; PREV or NEXT may be "-" for none
 set -eu
 
-# diff exits 1 when the files differ, which is the normal case here.
+# diff exits 1 when the files differ, which is the normal case here. In colour when
+# printed on a terminal (make diff), plain when piped (the site's page, the step table).
 step_diff() {
-  diff -u --label "steps/$2/main.cpp" --label "steps/$3/main.cpp" "$1/$2/main.cpp" "$1/$3/main.cpp" || [ $? -eq 1 ]
+  diff -u --color=auto --label "steps/$2/main.cpp" --label "steps/$3/main.cpp" "$1/$2/main.cpp" "$1/$3/main.cpp" || [ $? -eq 1 ]
 }
 
 # The diff as HTML: escaped, one span per line, classed for docs/course.css.
