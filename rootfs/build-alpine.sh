@@ -30,14 +30,24 @@ fi
 mkdir -p "$cache"
 if [ ! -f "$tarball" ]; then
   say "downloading $url"
+  # A partial download never stays behind, whatever ends the script; a dead network
+  # gives up after 20 s to connect (or 60 s without progress) instead of hanging.
+  trap 'rm -f "$tarball.part"' EXIT INT TERM
+  log=$cache/download.log
   if command -v curl >/dev/null; then
-    curl -fsSL -o "$tarball.part" "$url" || fail "download failed (no internet?); the busybox rootfs needs none: make rootfs"
+    curl -fsSL --connect-timeout 20 --speed-limit 1024 --speed-time 60 -o "$tarball.part" "$url" 2>"$log" || status=$?
   elif command -v wget >/dev/null; then
-    wget -q -O "$tarball.part" "$url" || fail "download failed (no internet?); the busybox rootfs needs none: make rootfs"
+    wget -nv --timeout=20 --tries=2 -O "$tarball.part" "$url" 2>"$log" || status=$?
   else
-    fail "neither curl nor wget is installed"
+    fail "neither curl nor wget is installed (apt-get install curl), or use the offline busybox rootfs: make rootfs"
+  fi
+  if [ "${status:-0}" != 0 ]; then
+    # The tool's own words say why (no route, DNS, 404, proxy...).
+    fail "download failed: $(tail -n 2 "$log" | tr '\n' ' ')
+  the busybox rootfs needs no internet: make rootfs"
   fi
   mv "$tarball.part" "$tarball"
+  trap - EXIT INT TERM
 fi
 
 say "checking SHA-256"

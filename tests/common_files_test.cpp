@@ -54,6 +54,15 @@ TEST(RequireRootfs, MissingFolderNamesItAndTheFix) {
   }
 }
 
+TEST(RequireRootfs, MissingAlpineRootfsNamesItsScript) {
+  try {
+    common::require_rootfs("/no/such/rootfs/alpine/", "/bin/sh");
+    FAIL() << "no error";
+  } catch (const common::RootfsError& error) {
+    EXPECT_NE(std::string(error.what()).find("rootfs/build-alpine.sh"), std::string::npos) << error.what();
+  }
+}
+
 TEST(RequireRootfs, FolderWithoutShellIsRefusedWhenTheShellRuns) {
   const support::TempDir dir;
   fs::create_directories(dir.path() / "etc");
