@@ -1,7 +1,11 @@
 #include "common/files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
 
 #include "common/error.hpp"
 
@@ -50,6 +54,19 @@ bool contains_word(std::string_view list, std::string_view word) noexcept {
     if (item == word) return true;
     if (end == std::string_view::npos) break;
     start = end + 1;
+  }
+  return false;
+}
+
+bool found_in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return true;
+  const char* path = std::getenv("PATH");
+  std::istringstream folders(path != nullptr ? path : "/bin:/usr/bin");
+  for (std::string folder; std::getline(folders, folder, ':');) {
+    // An empty entry is the working directory (execvp(3)).
+    const std::string candidate = (folder.empty() ? "." : folder) + "/" + name;
+    struct stat info {};
+    if (::stat(candidate.c_str(), &info) == 0) return true;
   }
   return false;
 }

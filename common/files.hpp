@@ -27,4 +27,13 @@ std::string read_file(const std::filesystem::path& path);
 /// \param word the word to look for.
 bool contains_word(std::string_view list, std::string_view word) noexcept;
 
+/// \brief True if execvp(3) could have found \p name: it holds a `/` (then it is not
+/// searched for), or a folder of `PATH` (glibc's default `/bin:/usr/bin` when unset) has an
+/// entry of that name that this process can see.
+///
+/// execvp reports EACCES both for a file it may not run and for a folder of PATH it may
+/// not search; this tells the two apart, so a name that is nowhere gives 127 as in a shell.
+/// \param name the command's first word.
+bool found_in_path(const std::string& name);
+
 }  // namespace common

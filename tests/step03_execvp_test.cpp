@@ -48,6 +48,25 @@ TEST_F(Step03Execvp, MissingCommandGives127AndItsName) {
       << "stderr should name the command that was not found\n" << result.describe();
 }
 
+TEST_F(Step03Execvp, MissingCommandGives127EvenWithAFolderOfPathWeMayNotSearch) {
+  support::reread("Pitfalls");
+  // execvp(3) says EACCES when a folder of PATH could not be searched: a user's PATH often
+  // holds one (root's ~/.local/bin kept by sudo, a mounted home).
+  const support::TempDir closed;
+  support::ProcessOptions options{.extra_env = {"PATH=" + closed.path().native() + ":/usr/bin:/bin"}};
+  if (support::is_root()) {
+    options.as_user = 65534;  // mkdtemp made it 0700 and root's: nobody may not search it
+  } else {
+    ::chmod(closed.path().c_str(), 0);
+  }
+  auto result = support::run({support::program_under_test(), "no-such-command-here"}, std::chrono::seconds(10), options);
+  EXPECT_EQ(result.exit_code, 127) << result.describe();
+  EXPECT_NE(result.err.find("no-such-command-here): not found"), std::string::npos) << result.describe();
+  result = support::run({support::program_under_test(), "sh", "-c", "exit 3"}, std::chrono::seconds(10), options);
+  EXPECT_EQ(result.exit_code, 3) << "a command in a later folder still runs\n" << result.describe();
+  ::chmod(closed.path().c_str(), 0700);
+}
+
 TEST_F(Step03Execvp, NonExecutableFileGives126AndItsName) {
   support::reread("Pitfalls");
   const support::TempDir dir;

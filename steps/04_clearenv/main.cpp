@@ -17,6 +17,7 @@
 
 #include "common/command_line.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 
 namespace {
@@ -73,6 +74,12 @@ int exec_command(const std::vector<std::string>& command) {
   argv.push_back(nullptr);
   ::execvp(argv[0], argv.data());
   const int error = errno;
+  // EACCES also comes from a folder of PATH we may not search, though the name may be in
+  // none of them (execvp(3)): then, as for a shell, it was not found.
+  if (error == EACCES && !common::found_in_path(command[0])) {
+    common::log("execvp(", command[0], "): not found (and a folder of PATH could not be searched)");
+    return 127;
+  }
   common::log("execvp(", command[0], "): ", std::strerror(error));
   return error == ENOENT || error == ENOTDIR ? 127 : 126;
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -23,6 +24,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -188,33 +190,89 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
   return rows;
 }
 
+// The colour of a row's bar: the floor, a step of the course, or a peer runtime.
+const char* colour_of(const Row& row) {
+  if (row.name == "fork + exec") return "#7a7a7a";
+  return row.name.starts_with("step") ? "#4a7ebb" : "#d08c35";
+}
+
+// A round axis step for a scale up to `widest` ms: 1, 2 or 5 times a power of ten, giving
+// about five ticks.
+double tick_step(double widest) {
+  const double rough = widest / 5;
+  double power = 1;
+  while (power * 10 <= rough) power *= 10;
+  while (power > rough) power /= 10;
+  for (double factor : {1.0, 2.0, 5.0, 10.0}) {
+    if (power * factor >= rough) return power * factor;
+  }
+  return power * 10;
+}
+
+// A horizontal bar chart: the median as a bar (its value at the bar's end), the p90 as a
+// whisker from there (its value after the whisker), an axis in ms under the bars and a
+// legend for the colours.
 void write_svg(const fs::path& file, const std::vector<Row>& rows) {
   double widest = 0;
   for (const Row& row : rows) if (row.installed) widest = std::max(widest, percentile(row.ms, 0.9));
   if (widest <= 0) widest = 1;
-  const int label = 190, chart = 520, bar_height = 22, gap = 8, top = 40;
-  const int height = top + static_cast<int>(rows.size()) * (bar_height + gap) + 30;
+  const double step = tick_step(widest);
+  const double scale_end = std::ceil(widest / step) * step;
+  const int label = 190, chart = 520, bar_height = 22, gap = 8, top = 62, right = 150;
+  const int bars_end = top + static_cast<int>(rows.size()) * (bar_height + gap);
+  const int height = bars_end + 45;
+  const auto x_of = [&](double ms) { return label + ms / scale_end * chart; };
   std::ofstream svg(file);
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label + chart + 120 << "\" height=\"" << height
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label + chart + right << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      << "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Start to exit of /bin/true, median"
-         " (bar) and p90 (line), milliseconds</text>\n";
+      << "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
+      << "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Start to exit of /bin/true, in ms"
+         " (shorter is faster)</text>\n";
+  // The legend: the three colours, then how to read a row.
+  int x = 10;
+  for (const auto& [colour, text] : {std::pair{"#7a7a7a", "fork + exec (the floor)"},
+                                     {"#4a7ebb", "the course's steps"}, {"#d08c35", "other runtimes"}}) {
+    svg << "<rect x=\"" << x << "\" y=\"32\" width=\"12\" height=\"12\" fill=\"" << colour << "\"/>"
+        << "<text x=\"" << x + 17 << "\" y=\"42\">" << text << "</text>\n";
+    x += 30 + static_cast<int>(std::string_view(text).size()) * 6;
+  }
+  svg << "<text x=\"" << x + 10 << "\" y=\"42\" fill=\"#444\">bar: median; line: to the 90th percentile</text>\n";
+  // Grid lines and the axis, under the bars.
+  for (double tick = 0; tick <= scale_end + step / 2; tick += step) {
+    const double tx = x_of(tick);
+    svg << "<line x1=\"" << fixed(tx, 1) << "\" x2=\"" << fixed(tx, 1) << "\" y1=\"" << top - 4 << "\" y2=\""
+        << bars_end << "\" stroke=\"#e4e4e4\"/>\n"
+        << "<text x=\"" << fixed(tx, 1) << "\" y=\"" << bars_end + 15 << "\" text-anchor=\"middle\">"
+        << fixed(tick, step < 1 ? 1 : 0) << "</text>\n";
+  }
+  svg << "<line x1=\"" << label << "\" x2=\"" << label + chart << "\" y1=\"" << bars_end << "\" y2=\"" << bars_end
+      << "\" stroke=\"#444\"/>\n"
+      << "<text x=\"" << label + chart / 2 << "\" y=\"" << bars_end + 33 << "\" text-anchor=\"middle\">"
+      << "milliseconds</text>\n";
   int y = top;
   for (const Row& row : rows) {
     svg << "<text x=\"" << label - 8 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">" << row.name << "</text>\n";
     if (!row.installed) {
-      svg << "<text x=\"" << label << "\" y=\"" << y + 15 << "\" fill=\"#888\">not installed</text>\n";
+      svg << "<text x=\"" << label + 4 << "\" y=\"" << y + 15 << "\" fill=\"#888\">not installed</text>\n";
     } else {
       const double median = percentile(row.ms, 0.5), p90 = percentile(row.ms, 0.9);
-      const bool step = row.name.starts_with("step");
-      const double w = median / widest * chart, w90 = p90 / widest * chart;
-      svg << "<rect x=\"" << label << "\" y=\"" << y << "\" width=\"" << fixed(std::max(w, 1.0), 1) << "\" height=\""
-          << bar_height << "\" fill=\"" << (step ? "#4a7ebb" : row.name == "fork + exec" ? "#7a7a7a" : "#d08c35")
-          << "\"/>\n"
-          << "<line x1=\"" << fixed(label + w, 1) << "\" x2=\"" << fixed(label + w90, 1) << "\" y1=\"" << y + 11
-          << "\" y2=\"" << y + 11 << "\" stroke=\"#222\"/>\n"
-          << "<text x=\"" << fixed(label + std::max(w, w90) + 6, 1) << "\" y=\"" << y + 15 << "\">" << fixed(median)
-          << "</text>\n";
+      const double end = x_of(median), end90 = x_of(p90);
+      svg << "<rect x=\"" << label << "\" y=\"" << y << "\" width=\"" << fixed(std::max(end - label, 1.0), 1)
+          << "\" height=\"" << bar_height << "\" fill=\"" << colour_of(row) << "\"/>\n"
+          << "<line x1=\"" << fixed(end, 1) << "\" x2=\"" << fixed(end90, 1) << "\" y1=\"" << y + 11 << "\" y2=\""
+          << y + 11 << "\" stroke=\"#222\"/>\n"
+          << "<line x1=\"" << fixed(end90, 1) << "\" x2=\"" << fixed(end90, 1) << "\" y1=\"" << y + 6 << "\" y2=\""
+          << y + 16 << "\" stroke=\"#222\"/>\n";
+      // The median inside its bar when it fits, else after the whisker with the p90.
+      if (end - label >= 48) {
+        svg << "<text x=\"" << fixed(end - 4, 1) << "\" y=\"" << y + 15 << "\" text-anchor=\"end\" fill=\"#fff\">"
+            << fixed(median) << "</text>\n"
+            << "<text x=\"" << fixed(end90 + 5, 1) << "\" y=\"" << y + 15 << "\" fill=\"#555\">p90 " << fixed(p90)
+            << "</text>\n";
+      } else {
+        svg << "<text x=\"" << fixed(end90 + 5, 1) << "\" y=\"" << y + 15 << "\" fill=\"#222\">" << fixed(median)
+            << " <tspan fill=\"#555\">(p90 " << fixed(p90) << ")</tspan></text>\n";
+      }
     }
     y += bar_height + gap;
   }
