@@ -96,8 +96,10 @@ quiet-build: deps $(BUILD)/CMakeCache.txt
 run: check-step quiet-build rootfs
 	$(BIN)/step$(STEP_DIR) $(value CMD)
 
+# ctest lists skipped tests without their reasons: tests/skipped.sh prints those.
 test: build rootfs
-	ctest --preset $(PRESET) $(if $(STEP_GIVEN),-L '^step$(STEP)$$')
+	@status=0; ctest --preset $(PRESET) $(if $(STEP_GIVEN),-L '^step$(STEP)$$') || status=$$?; \
+	sh tests/skipped.sh $(BUILD); exit $$status
 
 # Each layout in a User-mode Linux guest that shares this machine's files (tests/hosts/).
 test-hosts: build rootfs
