@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "tests/support/environment.hpp"
 #include "tests/support/subprocess.hpp"
@@ -25,9 +26,12 @@ TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
     EXPECT_NE(result.out.find(row), std::string::npos) << "no row " << row << "\n" << result.describe();
   }
   std::ifstream chart(svg);
-  std::string first;
-  std::getline(chart, first);
-  EXPECT_TRUE(first.starts_with("<svg")) << svg << " is not an SVG chart";
+  const std::string text{std::istreambuf_iterator<char>(chart), std::istreambuf_iterator<char>()};
+  EXPECT_TRUE(text.starts_with("<svg")) << svg << " is not an SVG chart";
+  // An axis in ms, a legend for the three colours, and each value where it belongs.
+  for (const char* part : {">milliseconds</text>", "the floor", "the course's steps", "other runtimes", ">p90 "}) {
+    EXPECT_NE(text.find(part), std::string::npos) << "the chart has no " << part;
+  }
 }
 
 }  // namespace
