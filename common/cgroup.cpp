@@ -1,5 +1,7 @@
 #include "common/cgroup.hpp"
 
+#include <algorithm>
+#include <sstream>
 #include <string>
 
 #include "common/files.hpp"
@@ -49,6 +51,54 @@ PidsCgroupParent find_pids_cgroup_parent(const fs::path& mount) {
   throw CgroupError("no pids cgroup under " + mount.native() +
                     ": neither cgroup v2 (cgroup.controllers) nor a v1 pids hierarchy (pids/cgroup.procs);"
                     " is cgroupfs mounted there?");
+}
+
+std::vector<CgroupParent> find_cgroup_parents(const std::vector<std::string>& controllers, const fs::path& mount,
+                                              const fs::path& self_cgroup) {
+  std::error_code ignored;
+  const fs::path v2_mount = fs::exists(mount / "cgroup.controllers", ignored) ? mount : mount / "unified";
+  std::vector<CgroupParent> parents;
+  // A path of /proc/self/cgroup ("/" or "/a/b") below a hierarchy's mount point.
+  const auto under = [](const fs::path& base, const std::string& path) {
+    return path == "/" ? base : base / path.substr(1);
+  };
+  // The group for `dir`, made on first use.
+  const auto group = [&](int version, const fs::path& dir, bool is_root) -> CgroupParent& {
+    for (CgroupParent& parent : parents) {
+      if (parent.dir == dir) return parent;
+    }
+    return parents.emplace_back(CgroupParent{version, dir, {}, is_root});
+  };
+  std::istringstream lines(read_file(self_cgroup));
+  std::string v2_path;
+  std::vector<std::string> found;
+  for (std::string line; std::getline(lines, line);) {
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string list = line.substr(first + 1, second - first - 1);
+    const std::string path = line.substr(second + 1);
+    if (list.empty()) {
+      v2_path = path;
+      continue;
+    }
+    std::replace(list.begin(), list.end(), ',', ' ');
+    for (const std::string& controller : controllers) {
+      if (!contains_word(list, controller) || !fs::exists(mount / controller / "cgroup.procs", ignored)) continue;
+      group(1, under(mount / controller, path), path == "/").controllers.push_back(controller);
+      found.push_back(controller);
+    }
+  }
+  for (const std::string& controller : controllers) {
+    if (std::find(found.begin(), found.end(), controller) != found.end()) continue;
+    if (v2_path.empty() || !fs::exists(v2_mount / "cgroup.controllers", ignored) ||
+        !contains_word(read_file(v2_mount / "cgroup.controllers"), controller)) {
+      throw CgroupError("no " + controller + " controller on this host: neither a v1 hierarchy (" +
+                        (mount / controller).native() + ") nor listed in " +
+                        (v2_mount / "cgroup.controllers").native());
+    }
+    group(2, under(v2_mount, v2_path), v2_path == "/").controllers.push_back(controller);
+  }
+  return parents;
 }
 
 }  // namespace common

@@ -3,11 +3,14 @@
 /// \brief Finding where a pids cgroup can be created on this host (cgroup v1, v2 or both).
 ///
 /// Only the probe lives here: which layout the host has and which folder is the parent.
-/// Creating, joining and removing the cgroup is step 10's lesson and stays in its code.
+/// Creating, joining and removing the cgroup is step 10's lesson (and step 18's, under the
+/// step's own cgroup) and stays in their code.
 
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace common {
 
@@ -52,5 +55,30 @@ class CgroupError : public std::runtime_error {
 /// run unlimited without saying so.
 /// \param mount where cgroups are mounted, `/sys/fs/cgroup` on every systemd host.
 PidsCgroupParent find_pids_cgroup_parent(const std::filesystem::path& mount = "/sys/fs/cgroup");
+
+/// \brief A cgroup hierarchy the container gets a folder in (step 18 on): one on a pure v2
+/// host, up to one per controller on a v1 or hybrid host.
+struct CgroupParent {
+  int version;                           ///< 1 or 2
+  std::filesystem::path dir;             ///< the step's own cgroup in this hierarchy
+  std::vector<std::string> controllers;  ///< the controllers asked for that this hierarchy has
+  bool is_root;                          ///< `dir` is the hierarchy's root (/proc/self/cgroup says "/")
+};
+
+/// \brief Where the container's cgroups go: under the step's own cgroup, in each hierarchy
+/// holding one of \p controllers, so limits the host put on the step hold for the
+/// container too.
+///
+/// Reads \p self_cgroup (cgroups(7), "/proc/[pid]/cgroup"): `ID:controllers:path` per v1
+/// hierarchy, `0::path` for v2. A controller on a v1 line is found at
+/// `mount/<controller>/path`; any other must be listed in the v2 hierarchy's
+/// `cgroup.controllers` (`mount`, or `mount/unified` on a hybrid host). Throws CgroupError
+/// naming a controller that is nowhere.
+/// \param controllers such as `{"pids", "memory", "cpu"}`.
+/// \param mount where cgroups are mounted.
+/// \param self_cgroup the file to read, /proc/self/cgroup but in tests.
+std::vector<CgroupParent> find_cgroup_parents(const std::vector<std::string>& controllers,
+                                              const std::filesystem::path& mount = "/sys/fs/cgroup",
+                                              const std::filesystem::path& self_cgroup = "/proc/self/cgroup");
 
 }  // namespace common

@@ -1,6 +1,7 @@
 #include "common/command_line.hpp"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -27,6 +28,49 @@ long parse_pids_max(std::string_view text) {
   }
   if (value < 2 || value > kMostPids) throw bad();
   return value;
+}
+
+// "64M": a number of bytes with an optional K, M or G (powers of 1024, as in docker run -m).
+long long parse_memory(std::string_view text) {
+  const auto bad = [&] {
+    return UsageError("--memory wants a size such as 64M (K, M, G; at least 1M), got '" + std::string(text) + "'");
+  };
+  long long value = 0, unit = 1;
+  std::size_t digits = 0;
+  for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
+    if (digits == 15) throw bad();
+    value = value * 10 + (text[digits] - '0');
+  }
+  const std::string_view suffix = text.substr(digits);
+  if (suffix == "K" || suffix == "k") unit = 1LL << 10;
+  else if (suffix == "M" || suffix == "m") unit = 1LL << 20;
+  else if (suffix == "G" || suffix == "g") unit = 1LL << 30;
+  else if (!suffix.empty()) throw bad();
+  if (digits == 0 || value > (1LL << 50) / unit || value * unit < (1LL << 20)) throw bad();
+  return value * unit;
+}
+
+// "0.5": CPUs' worth of time, in hundredths (the kernel's quota is counted in microseconds
+// of a 100 ms period, and 1 ms is the least it takes).
+double parse_cpus(std::string_view text) {
+  const auto bad = [&] {
+    return UsageError("--cpus wants a number of CPUs from 0.01 to 1024 such as 0.5, got '" + std::string(text) + "'");
+  };
+  long hundredths = 0;
+  int decimals = -1;
+  for (char c : text) {
+    if (c == '.' && decimals < 0) {
+      decimals = 0;
+    } else if (c >= '0' && c <= '9' && decimals < 2 && hundredths <= 1024 * 100) {
+      hundredths = hundredths * 10 + (c - '0');
+      if (decimals >= 0) ++decimals;
+    } else {
+      throw bad();
+    }
+  }
+  for (int i = std::max(decimals, 0); i < 2; ++i) hundredths *= 10;
+  if (text.empty() || text == "." || hundredths < 1 || hundredths > 1024 * 100) throw bad();
+  return static_cast<double>(hundredths) / 100;
 }
 
 }  // namespace
@@ -59,6 +103,10 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
       if (result.rootfs.empty()) throw UsageError("--rootfs needs a folder");
     } else if (spec.pids_max && is_option(word, "--pids-max")) {
       result.pids_max = parse_pids_max(value_of(word, "--pids-max"));
+    } else if (spec.limits && is_option(word, "--memory")) {
+      result.memory_max = parse_memory(value_of(word, "--memory"));
+    } else if (spec.limits && is_option(word, "--cpus")) {
+      result.cpus = parse_cpus(value_of(word, "--cpus"));
     } else if (word.starts_with("-") && word != "-") {
       throw UsageError("unknown option '" + std::string(word) + "'");
     } else {
@@ -73,12 +121,17 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
 std::string usage(std::string_view program, const CommandLineSpec& spec) {
   std::string text = "usage: " + std::string(program) + " [--rootfs DIR]";
   if (spec.pids_max) text += " [--pids-max N]";
+  if (spec.limits) text += " [--memory BYTES] [--cpus N]";
   text += " [--] [CMD [ARG...]]\n";
   text += "Runs CMD (default: /bin/sh) in the container this step builds.\n";
   text += "  --rootfs DIR   folder to use as / (from step 07 on; default: ";
   text += default_rootfs();
   text += ")\n";
   if (spec.pids_max) text += "  --pids-max N   most processes the container may have at once (default: 5)\n";
+  if (spec.limits) {
+    text += "  --memory BYTES most memory the container may use, such as 64M (K, M, G; default: no limit)\n";
+    text += "  --cpus N       most CPU time, in CPUs, such as 0.5 (default: no limit)\n";
+  }
   text += "  -h, --help     show this help\n";
   text += "Exit status: the command's own, 128+N if signal N ended it, 125 if the step failed,\n";
   text += "126 if CMD cannot be executed, 127 if CMD was not found.\n";

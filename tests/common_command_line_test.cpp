@@ -65,6 +65,27 @@ TEST(ParseArguments, PidsMaxOnlyWhereTheStepTakesIt) {
   }
 }
 
+TEST(ParseArguments, MemoryAndCpusOnlyWhereTheStepTakesThem) {
+  EXPECT_THROW(parse_arguments({"--memory", "64M"}, {.pids_max = true}), UsageError);
+  const common::CommandLineSpec spec{.pids_max = true, .limits = true};
+  EXPECT_EQ(parse_arguments({}, spec).memory_max, 0);
+  EXPECT_EQ(parse_arguments({}, spec).cpus, 0);
+  EXPECT_EQ(parse_arguments({"--memory", "64M"}, spec).memory_max, 64LL << 20);
+  EXPECT_EQ(parse_arguments({"--memory=2g"}, spec).memory_max, 2LL << 30);
+  EXPECT_EQ(parse_arguments({"--memory", "1048576"}, spec).memory_max, 1LL << 20);
+  EXPECT_EQ(parse_arguments({"--memory", "4096K"}, spec).memory_max, 4LL << 20);
+  for (const char* bad : {"", "M", "1K", "1000", "12X", "-5M", "64MB", "9999999999999999G"}) {
+    EXPECT_THROW(parse_arguments({"--memory", bad}, spec), UsageError) << bad;
+  }
+  EXPECT_DOUBLE_EQ(parse_arguments({"--cpus", "0.5"}, spec).cpus, 0.5);
+  EXPECT_DOUBLE_EQ(parse_arguments({"--cpus=2"}, spec).cpus, 2);
+  EXPECT_DOUBLE_EQ(parse_arguments({"--cpus", ".25"}, spec).cpus, 0.25);
+  EXPECT_DOUBLE_EQ(parse_arguments({"--cpus", "0.01"}, spec).cpus, 0.01);
+  for (const char* bad : {"", ".", "0", "0.001", "1025", "1.2.3", "-1", "x", "0.5x"}) {
+    EXPECT_THROW(parse_arguments({"--cpus", bad}, spec), UsageError) << bad;
+  }
+}
+
 TEST(Usage, ListsTheOptionsTheStepTakes) {
   const std::string plain = common::usage("step04");
   EXPECT_TRUE(plain.starts_with("usage: step04 [--rootfs DIR] [--] [CMD [ARG...]]\n")) << plain;
