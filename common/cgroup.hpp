@@ -69,8 +69,8 @@ struct CgroupParent {
 /// holding one of \p controllers, so limits the host put on the step hold for the
 /// container too.
 ///
-/// Reads \p self_cgroup (cgroups(7), "/proc/[pid]/cgroup"): `ID:controllers:path` per v1
-/// hierarchy, `0::path` for v2. A controller on a v1 line is found at
+/// Reads \p self_cgroup (cgroups(7), "/proc/[pid]/cgroup"): a line of hierarchy ID,
+/// controllers and path per v1 hierarchy, and one with ID 0 and no controllers for v2. A controller on a v1 line is found at
 /// `mount/<controller>/path`; any other must be listed in the v2 hierarchy's
 /// `cgroup.controllers` (`mount`, or `mount/unified` on a hybrid host). Throws CgroupError
 /// naming a controller that is nowhere.

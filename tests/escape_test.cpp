@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 13 to 17 are these tests.
+// that step on: the door tables of chapters 13 to 18 are these tests.
 
 #include <sys/stat.h>
 
@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 const std::vector<std::string> kSteps = {"10_pids_cgroup",    "11_init_duties",    "12_mount_namespace",
                                          "13_pivot_root",     "14_dev_sys_tmp",    "15_user_namespace",
-                                         "16_capabilities",   "17_seccomp"};
+                                         "16_capabilities",   "17_seccomp",        "18_cgroup_namespace"};
 
 struct Door {
   std::string name;       // the helper's word for it
@@ -29,7 +29,7 @@ struct Door {
 const std::vector<Door> kDoors = {
     {"fd", "13_pivot_root"},      {"chroot", "13_pivot_root"},     {"environ", "15_user_namespace"},
     {"map_files", "15_user_namespace"}, {"cgroup", "15_user_namespace"}, {"sysfs", "15_user_namespace"},
-    {"cmdline", "16_capabilities"}};
+    {"cmdline", "16_capabilities"}, {"cgroup_path", "18_cgroup_namespace"}};
 
 // gtest prints a parameter with this, instead of its bytes.
 void PrintTo(const Door& door, std::ostream* out) { *out << door.name << " (shut by " << door.closed_by << ")"; }

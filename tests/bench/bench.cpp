@@ -143,6 +143,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"15_user_namespace", "+ user namespace"},
       {"16_capabilities", "+ capabilities dropped"},
       {"17_seccomp", "+ seccomp filter"},
+      {"18_cgroup_namespace", "+ cgroup under the step's own, cgroup namespace"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.

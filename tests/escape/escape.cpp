@@ -10,6 +10,8 @@
 //   escape cmdline WORD       find WORD in /proc/1/cmdline (PID 1's command line)
 //   escape map_files          open a file PID 1 has mapped, through /proc/1/map_files
 //   escape cgroup             mount the cgroup tree and move into its root cgroup
+//   escape cgroup_path        read the host's cgroup paths (its layout, the container's name)
+//                             in /proc/self/cgroup
 //   escape sysfs              mount sysfs and list the host's network devices
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
 
@@ -28,6 +30,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <map>
 #include <string>
 
@@ -107,6 +110,17 @@ int door_cgroup() {
   return escaped("cgroup", "moved into the host's root cgroup: " + slurp("/proc/self/cgroup").substr(0, 60));
 }
 
+int door_cgroup_path() {
+  // Without a cgroup namespace each line's path is the host's, from its hierarchy's root
+  // (cgroups(7)); inside one, every path is "/" or below it.
+  std::istringstream lines(slurp("/proc/self/cgroup"));
+  for (std::string line; std::getline(lines, line);) {
+    const std::string path = line.substr(line.find(':', line.find(':') + 1) + 1);
+    if (path != "/") return escaped("cgroup_path", "the host's cgroup path " + path);
+  }
+  return blocked("cgroup_path", "every cgroup path is /");
+}
+
 int door_sysfs() {
   char dir[] = "/tmp/sys-XXXXXX";
   if (::mkdtemp(dir) == nullptr) return blocked("sysfs", std::string("mkdtemp: ") + std::strerror(errno));
@@ -167,6 +181,7 @@ int main(int argc, char* argv[]) {
   if (door == "map_files") return door_map_files();
   if (door == "cgroup") return door_cgroup();
   if (door == "sysfs") return door_sysfs();
+  if (door == "cgroup_path") return door_cgroup_path();
   if (door == "syscall" && argc == 3) {
     if (try_call(argv[2]) == -1) {
       std::printf("errno=%s\n", strerrorname_np(errno));
@@ -175,6 +190,6 @@ int main(int argc, char* argv[]) {
     }
     return 0;
   }
-  std::fprintf(stderr, "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | cgroup | sysfs | syscall NAME\n");
+  std::fprintf(stderr, "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | cgroup | cgroup_path | sysfs | syscall NAME\n");
   return 2;
 }

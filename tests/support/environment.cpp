@@ -106,27 +106,47 @@ void remove_cgroup(const fs::path& cgroup) {
 }
 
 std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
-  std::vector<fs::path> found;
-  fs::path parent;
-  try {
-    parent = common::find_pids_cgroup_parent().dir;
-  } catch (const common::CgroupError&) {
-    return found;
-  }
+  // Every hierarchy: /sys/fs/cgroup itself (v2), or each folder under it that is one (v1,
+  // and v2's "unified" on a hybrid host); the same one only once ("cpu" links to
+  // "cpu,cpuacct" on many hosts).
+  std::vector<fs::path> hierarchies;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(parent, error)) {
-    const std::string name = entry.path().filename();
-    for (pid_t pid : pids) {
-      // Appended piece by piece: GCC 12 -O2 warns (-Wrestrict, a known false positive)
-      // about "-" + std::to_string(pid).
-      std::string middle = "-";
-      middle += std::to_string(pid);
-      middle += '-';
-      const auto at = name.find(middle);
-      if (at == std::string::npos || at == 0 || name.find('-', at + middle.size()) != std::string::npos) continue;
-      found.push_back(entry.path());
-      remove_cgroup(entry.path());
+  const fs::path mount = "/sys/fs/cgroup";
+  if (fs::exists(mount / "cgroup.procs", error)) hierarchies.push_back(mount);
+  for (const auto& entry : fs::directory_iterator(mount, error)) {
+    if (entry.is_symlink(error) || !fs::exists(entry.path() / "cgroup.procs", error)) continue;
+    hierarchies.push_back(entry.path());
+  }
+  // Steps name their cgroups `<program>-<pid>-<random>`, at any depth (from step 18 on,
+  // under the step's own cgroup).
+  std::vector<fs::path> found;
+  for (const fs::path& hierarchy : hierarchies) {
+    for (auto it = fs::recursive_directory_iterator(hierarchy, fs::directory_options::skip_permission_denied, error);
+         it != fs::recursive_directory_iterator(); it.increment(error)) {
+      if (error || !it->is_directory(error) || it->is_symlink(error)) continue;
+      const std::string name = it->path().filename();
+      for (pid_t pid : pids) {
+        // Appended piece by piece: GCC 12 -O2 warns (-Wrestrict, a known false positive)
+        // about "-" + std::to_string(pid).
+        std::string middle = "-";
+        middle += std::to_string(pid);
+        middle += '-';
+        const auto at = name.find(middle);
+        if (at == std::string::npos || at == 0 || name.find('-', at + middle.size()) != std::string::npos) continue;
+        found.push_back(it->path());
+        it.disable_recursion_pending();
+      }
     }
+  }
+  for (const fs::path& cgroup : found) {
+    // Whatever is nested in it first (a container's own cgroups), deepest first.
+    std::vector<fs::path> inside;
+    for (auto it = fs::recursive_directory_iterator(cgroup, error); it != fs::recursive_directory_iterator();
+         it.increment(error)) {
+      if (!error && it->is_directory(error)) inside.push_back(it->path());
+    }
+    for (auto it = inside.rbegin(); it != inside.rend(); ++it) remove_cgroup(*it);
+    remove_cgroup(cgroup);
   }
   return found;
 }

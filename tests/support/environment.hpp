@@ -46,9 +46,9 @@ std::filesystem::path own_pids_cgroup();
 void remove_cgroup(const std::filesystem::path& cgroup);
 
 /// \brief Cgroup folders that the programs \p pids started left behind, found by the name
-/// steps give them, `<program>-<pid>-<random>`, directly under the folder where the host's
-/// pids cgroups go: whatever still runs in each is killed, then each is removed. Returns
-/// the folders found (none on a host without a pids controller).
+/// steps give them, `<program>-<pid>-<random>`, at any depth of every cgroup hierarchy:
+/// whatever still runs in each (and in folders nested in it) is killed, then each is
+/// removed, deepest first. Returns the folders found.
 std::vector<std::filesystem::path> remove_cgroups_of(const std::vector<pid_t>& pids);
 
 /// \brief A fresh temporary folder, removed (with anything mounted in it) when destroyed.

@@ -1,0 +1,138 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "common/cgroup.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using Step18CgroupNamespace = support::ContainerTest;
+
+// A pids cgroup under the test's own, to start the step in, as a host would put a user's
+// shell in a limited cgroup; removed with whatever is left in it.
+class CallerCgroup {
+ public:
+  CallerCgroup() {
+    std::string name = (support::own_pids_cgroup() / ("caller-" + std::to_string(::getpid()) + "-XXXXXX")).native();
+    if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
+    dir_ = name;
+  }
+  ~CallerCgroup() {
+    std::error_code error;
+    std::vector<fs::path> inside;
+    for (auto it = fs::recursive_directory_iterator(dir_, error); it != fs::recursive_directory_iterator();
+         it.increment(error)) {
+      if (!error && it->is_directory(error)) inside.push_back(it->path());
+    }
+    for (auto it = inside.rbegin(); it != inside.rend(); ++it) support::remove_cgroup(*it);
+    support::remove_cgroup(dir_);
+  }
+  CallerCgroup(const CallerCgroup&) = delete;
+  CallerCgroup& operator=(const CallerCgroup&) = delete;
+  const fs::path& dir() const { return dir_; }
+  // argv run from inside this cgroup: a shell moves itself in, then becomes argv.
+  std::vector<std::string> wrap(const std::vector<std::string>& argv) const {
+    std::vector<std::string> wrapped = {"/bin/sh", "-c", "echo 0 > \"$0/cgroup.procs\" && exec \"$@\"", dir_.native()};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    return wrapped;
+  }
+
+ private:
+  fs::path dir_;
+};
+
+// The host folder of PID's pids cgroup (v1) or its v2 cgroup, from /proc/PID/cgroup as
+// this test, in the host's cgroup namespace, sees it.
+fs::path host_cgroup_of(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
+  std::stringstream text;
+  text << file.rdbuf();
+  return support::pids_cgroup_in(text.str());
+}
+
+TEST_F(Step18CgroupNamespace, ContainerSeesEachOfItsCgroupsAsTheRoot) {
+  support::reread("Goal");
+  const auto result = run_container({"/bin/cat", "/proc/self/cgroup"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  ASSERT_FALSE(result.out.empty()) << result.describe();
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.ends_with(":/")) << "inside a cgroup namespace every path is /, got: " << line << "\n"
+                                      << result.describe();
+  }
+  expect_no_mounts_left();
+}
+
+TEST_F(Step18CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
+  support::reread("What changed");
+  const CallerCgroup caller;
+  support::Subprocess process(caller.wrap(container({"/bin/sh", "-c", "echo ready; sleep 2"})));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path container = host_cgroup_of(init);
+  const fs::path inside = container.lexically_relative(caller.dir());
+  EXPECT_FALSE(inside.empty() || inside.native().starts_with("..")) << "the container's cgroup " << container
+                                                                    << " is not under the caller's " << caller.dir();
+  if (common::find_cgroup_parents({"pids"}).front().version == 1) {
+    EXPECT_NE(container, caller.dir()) << "on v1 the container gets a pids cgroup of its own, under the caller's";
+    EXPECT_EQ(common::read_file(container / "pids.max"), "5\n");
+  } else {
+    // cgroup v2: the caller's cgroup holds the step, so it may not hand pids down (no
+    // internal processes): the container stays in it, and the step says so.
+    EXPECT_EQ(container, caller.dir());
+    EXPECT_NE(process.so_far().err.find("no pids cgroup of its own"), std::string::npos) << process.so_far().describe();
+  }
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+  if (container != caller.dir()) {
+    EXPECT_FALSE(fs::exists(container)) << container << " is left behind";
+  }
+}
+
+TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
+  support::reread("Pitfalls");
+  const CallerCgroup caller;
+  support::Subprocess process(caller.wrap(container({"/bin/sh", "-c", "echo ready; sleep 30"})));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path container = host_cgroup_of(init);
+  process.signal(SIGKILL);
+  process.wait(10s);
+  bool ended = false;
+  for (int i = 0; i < 100 && !ended; ++i) {
+    ended = ::waitpid(init, nullptr, WNOHANG) == init;
+    if (!ended) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(ended) << "the container's PID 1 still runs 5 s after the step was killed";
+  if (container != caller.dir()) {
+    for (int i = 0; i < 100 && fs::exists(container); ++i) std::this_thread::sleep_for(50ms);
+    EXPECT_FALSE(fs::exists(container)) << "kill -9 of the step left its cgroup " << container;
+  }
+}
+
+TEST_F(Step18CgroupNamespace, TheCommandCannotMoveOutOfItsCgroup) {
+  support::reread("Pitfalls");
+  // No cgroup file system inside (no /sys, and mount is refused): the command has no
+  // cgroup.procs to write to, and its own paths show nothing of the host's tree.
+  const auto result = run_container({"/bin/sh", "-c", "ls /sys/fs/cgroup 2>&1; mount -t cgroup2 none /tmp 2>&1; exit 0"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.out.find("No such file or directory"), std::string::npos) << result.describe();
+  EXPECT_NE(result.out.find("ermission denied"), std::string::npos) << result.describe();
+  expect_no_mounts_left();
+}
+
+}  // namespace
