@@ -61,11 +61,15 @@ std::string shell_line(const std::string& command, const std::string& bin_dir) {
 }
 
 // Lines starting with the step's prefix come from the runtime, the rest from the
-// command; each kind keeps its order, but the two may interleave either way.
+// command; each kind keeps its order, but the two may interleave either way. A line that
+// is only `…` (any number of lines) stands in both.
 std::pair<std::vector<std::string>, std::vector<std::string>> by_source(const std::vector<std::string>& lines,
                                                                         const std::string& prefix) {
   std::pair<std::vector<std::string>, std::vector<std::string>> split;
-  for (const std::string& line : lines) (line.starts_with(prefix) ? split.first : split.second).push_back(line);
+  for (const std::string& line : lines) {
+    if (line == "…") split.first.push_back(line);
+    (line.starts_with(prefix) ? split.first : split.second).push_back(line);
+  }
   return split;
 }
 

@@ -29,7 +29,7 @@
 #include <iterator>  // begin, end
 #include <filesystem>
 #include <fstream>
-#include <optional>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,14 +104,12 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
-// A pids cgroup of our own, under the step's own pids cgroup (until step 17, under the
-// hierarchy's root): limits the host put on the step then hold for the container too. The
-// constructor creates it with its limit, the destructor removes it when main returns:
-// after the container ends, or when the step fails.
-class PidsCgroup {
+// A pids cgroup of our own. The constructor creates it with its limit, the destructor
+// removes it when main returns: after the container ends, or when the step fails. It
+// goes under `parent`, the step's own cgroup (until step 17, the hierarchy's root).
+class Cgroup {
  public:
-  explicit PidsCgroup(long pids_max) {
-    const common::CgroupParent parent = common::find_cgroup_parents({"pids"}).front();
+  Cgroup(const common::CgroupParent& parent, long pids_max) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling"),
     // which a parent other than the root may do only while no process is in it (the "no
@@ -141,7 +139,7 @@ class PidsCgroup {
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
   // kernel may count a just-reaped process for a moment longer. Retry briefly, then say so.
-  ~PidsCgroup() {
+  ~Cgroup() {
     // Forks the limit refused are counted in pids.events as "max N": say so, or a
     // program's own error ("can't fork", "Unknown error") is all the user sees.
     std::ifstream events(dir_ / "pids.events");
@@ -158,28 +156,30 @@ class PidsCgroup {
     }
     common::log("could not remove cgroup ", dir_.native(), ": ", std::strerror(errno));
   }
-  PidsCgroup(const PidsCgroup&) = delete;
-  PidsCgroup& operator=(const PidsCgroup&) = delete;
+  Cgroup(const Cgroup&) = delete;
+  Cgroup& operator=(const Cgroup&) = delete;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
   std::filesystem::path dir_;
 };
 
-// SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
+// SIGKILL of the step skips every destructor, Cgroup's too. So a janitor, a process of
 // ours outside the container, waits in a session of its own (setsid(2): signals to the
 // step's group miss it) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
-// left in the cgroup and removes it. After a normal end it finds the cgroup gone, and ends.
-void start_janitor(const std::filesystem::path& cgroup) {
+// left in the cgroups and removes them. After a normal end it finds them gone, and ends.
+void start_janitor(const std::list<Cgroup>& cgroups) {
   const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
   if (common::check(::fork(), "fork", "janitor") > 0) return;
   ::setsid();
   pollfd step_ended{step, POLLIN, 0};
   ::poll(&step_ended, 1, -1);
-  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY; ++attempt) {
-    std::ifstream procs(cgroup / "cgroup.procs");
-    for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
-    ::usleep(10'000);
+  for (const Cgroup& cgroup : cgroups) {
+    for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY; ++attempt) {
+      std::ifstream procs(cgroup.dir() / "cgroup.procs");
+      for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
+      ::usleep(10'000);
+    }
   }
   ::_exit(0);
 }
@@ -216,7 +216,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
-  std::filesystem::path cgroup;  // the folder of its pids cgroup; empty: none
+  std::vector<std::filesystem::path> cgroups;  // the folders of its cgroups (none: none of its own)
   bool foreground;  // the step had the terminal: the command takes it over
   int maps_written[2];  // a pipe: end-of-file once the step has written our id maps
   char* host_strings[2];  // the step's argv and environment: where they begin and end
@@ -355,7 +355,7 @@ int container_init(void* arg) try {
   const common::CommandLine& command_line = container.command_line;
   // Join our cgroup first, while /sys is still the host's and before anything can fork, so
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
-  if (!container.cgroup.empty()) common::write_file(container.cgroup / "cgroup.procs", "0");
+  for (const std::filesystem::path& cgroup : container.cgroups) common::write_file(cgroup / "cgroup.procs", "0");
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
@@ -440,15 +440,18 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
   // Where no cgroup can be had under ours (without root, unless one was delegated to the
   // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
-  // its limits but without one of its own: say so in one line.
-  std::optional<PidsCgroup> cgroup;
+  // its limits but without one of its own: say so in one line. A cgroup in each hierarchy
+  // that holds a controller we need: here only pids, so one.
+  std::list<Cgroup> cgroups;  // a list never moves what it holds
   try {
-    cgroup.emplace(command_line.pids_max);
-    start_janitor(cgroup->dir());
+    for (const auto& parent : common::find_cgroup_parents({"pids"})) cgroups.emplace_back(parent, command_line.pids_max);
+    start_janitor(cgroups);
   } catch (const std::exception& error) {
+    cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(), "): the container runs without a process limit");
   }
-  Container container{command_line, cgroup ? cgroup->dir() : "", ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
+  Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
+  for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());
   common::check(::pipe2(container.maps_written, O_CLOEXEC), "pipe2", "maps");
   // The kernel lays argv's strings and then the environment's out in one block (execve(2)).
   container.host_strings[0] = argv[0];
@@ -472,7 +475,7 @@ int main(int argc, char* argv[]) try {
   // The tools beside the step (ps, kill) know PID 1 by this number.
   common::log("container started: its PID 1 is PID ", pid, " in the step's PID namespace");
 
-  return reap_until(pid);  // then ~PidsCgroup removes the cgroup
+  return reap_until(pid);  // then ~Cgroup removes the cgroups
 } catch (const std::exception& error) {
   return common::report_failure(error);
 }

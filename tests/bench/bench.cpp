@@ -144,13 +144,16 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"16_capabilities", "+ capabilities dropped"},
       {"17_seccomp", "+ seccomp filter"},
       {"18_cgroup_namespace", "+ cgroup under the step's own, cgroup namespace"},
+      {"19_resource_limits", "+ memory and cpu limits (--memory 64M --cpus 1)"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
     const bool chroots = step >= "07";
-    rows.emplace_back("step" + step, what,
-                      std::vector<std::string>{(options.bin / ("step" + step)).native(), "--rootfs",
-                                               rootfs.native(), chroots ? "/bin/true" : true_path});
+    std::vector<std::string> argv{(options.bin / ("step" + step)).native(), "--rootfs", rootfs.native()};
+    // From step 19 on, the limits a docker user would set: a cgroup in each hierarchy.
+    if (step >= "19") argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
+    argv.push_back(chroots ? "/bin/true" : true_path);
+    rows.emplace_back("step" + step, what, argv);
   }
   Row unshare{"unshare", "util-linux: PID, UTS, mount ns, `--root`, `--mount-proc`"};
   if (const auto path = find_in_path("unshare")) {

@@ -1,0 +1,152 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/cgroup.hpp"
+#include "common/files.hpp"
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using Step19ResourceLimits = support::ContainerTest;
+
+// The host folder of PID's cgroup for `controller`: its v1 line in /proc/PID/cgroup, else
+// the v2 line, below where that hierarchy is mounted. Empty if there is neither.
+fs::path cgroup_of(pid_t pid, const std::string& controller) {
+  const auto parents = common::find_cgroup_parents({controller}, "/sys/fs/cgroup",
+                                                   "/proc/" + std::to_string(pid) + "/cgroup");
+  return parents.empty() ? fs::path{} : parents.front().dir;
+}
+
+// Where this host can give the container a memory cgroup: not on cgroup v2 from a
+// cgroup other than the root (the step's own holds processes, so it may not hand
+// `memory` down; the step then refuses --memory, which a test below checks).
+bool memory_cgroup_possible() {
+  const common::CgroupParent own = common::find_cgroup_parents({"memory"}).front();
+  return own.version == 1 || own.is_root;
+}
+
+TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
+  support::reread("Goal");
+  if (!memory_cgroup_possible()) GTEST_SKIP() << "cgroup v2 from a cgroup with processes: no memory cgroup under it";
+  // dd's 64 MiB buffer, filled from /dev/zero, cannot fit in 16 MiB.
+  const auto result = run_container({"--memory", "16M", "--", "/bin/sh", "-c",
+                                     "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo dd-status=$?"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "dd-status=137\n") << "dd should be killed (SIGKILL: 128 + 9)\n" << result.describe();
+  EXPECT_NE(result.err.find("killed: memory limit of 16777216 bytes reached"), std::string::npos) << result.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
+  support::reread("Goal");
+  if (!memory_cgroup_possible()) GTEST_SKIP() << "cgroup v2 from a cgroup with processes: no memory cgroup under it";
+  const auto result = run_container({"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+  EXPECT_EQ(result.exit_code, 137) << result.describe();
+  EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
+}
+
+TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
+  support::reread("What changed");
+  if (!memory_cgroup_possible()) GTEST_SKIP() << "cgroup v2 from a cgroup with processes: no memory cgroup under it";
+  const auto result = run_container({"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.err.find("killed"), std::string::npos) << result.describe();
+}
+
+TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
+  support::reread("What changed");
+  if (!memory_cgroup_possible()) {
+    // The step must refuse, not run without the limit asked for.
+    const auto result = run_container({"--memory", "16M", "/bin/true"});
+    EXPECT_EQ(result.exit_code, 125) << result.describe();
+    EXPECT_NE(result.err.find("may not hand the memory controller"), std::string::npos) << result.describe();
+    return;
+  }
+  support::Subprocess process(container({"--memory", "32M", "--", "/bin/sh", "-c", "echo ready; sleep 2"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path own = common::find_cgroup_parents({"memory"}).front().dir;
+  const fs::path container = cgroup_of(init, "memory");
+  EXPECT_EQ(container.parent_path(), own) << "the container's memory cgroup " << container
+                                          << " should be a child of the step's own, " << own;
+  const bool v2 = fs::exists(container / "memory.max");
+  EXPECT_EQ(common::read_file(container / (v2 ? "memory.max" : "memory.limit_in_bytes")), "33554432\n");
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+  EXPECT_FALSE(fs::exists(container)) << container << " is left behind";
+}
+
+// CPU seconds the processes of `cgroup` have used so far: utime + stime of each, from
+// /proc/PID/stat (proc(5): fields 14 and 15, in clock ticks).
+double cpu_seconds_of(const fs::path& cgroup) {
+  double ticks = 0;
+  std::istringstream procs(common::read_file(cgroup / "cgroup.procs"));
+  for (pid_t pid; procs >> pid;) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::stod(field);
+    }
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
+  support::reread("Goal");
+  const common::CgroupParent own = common::find_cgroup_parents({"cpu"}).front();
+  if (own.version == 2 && !own.is_root) GTEST_SKIP() << "cgroup v2 from a cgroup with processes: no cpu cgroup";
+  support::Subprocess process(
+      container({"--cpus", "0.5", "--", "/bin/sh", "-c", "while :; do :; done & echo ready; sleep 4; kill $!"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path cgroup = cgroup_of(init, "cpu");
+  std::this_thread::sleep_for(300ms);
+  const double cpu_before = cpu_seconds_of(cgroup);
+  const auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  const double used = cpu_seconds_of(cgroup) - cpu_before;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  EXPECT_GT(used / wall, 0.3) << "the loop should get about half a CPU, got " << used / wall;
+  EXPECT_LT(used / wall, 0.7) << "the loop should get about half a CPU, got " << used / wall;
+  // The cgroup's own counter of periods in which the kernel stopped it (cpu.stat).
+  std::istringstream stat(common::read_file(cgroup / "cpu.stat"));
+  long throttled = -1;
+  for (std::string key; stat >> key;) {
+    if (key == "nr_throttled") stat >> throttled;
+  }
+  EXPECT_GT(throttled, 0) << "cpu.stat of " << cgroup << " counts no throttled period";
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+TEST_F(Step19ResourceLimits, BadLimitsAreUsageErrors) {
+  support::reread("What changed");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--memory", "12X", "/bin/true"}, {"--memory", "1000", "/bin/true"},
+        {"--cpus", "0", "/bin/true"}, {"--cpus", "half", "/bin/true"}}) {
+    const auto result = run_container(args);
+    EXPECT_EQ(result.exit_code, 125) << result.describe();
+    EXPECT_NE(result.err.find("(try --help)"), std::string::npos) << result.describe();
+  }
+}
+
+TEST_F(Step19ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
+  support::reread("Pitfalls");
+  const auto result = run_container({"--memory", "16M", "/bin/true"}, {.as_user = 65534});
+  EXPECT_EQ(result.exit_code, 125) << "a limit the step cannot set must not be dropped silently\n" << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+
+}  // namespace
