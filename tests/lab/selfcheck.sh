@@ -18,10 +18,16 @@ if grep -q '^\[  SKIPPED \]' "$log" && ! grep -q '^\[       OK \]' "$log"; then
   echo "selfcheck: skipped: every test of this step needs root (sudo make test)"
   exit 77
 fi
+skipped=$(grep -c '^\[  SKIPPED \] .*(' "$log")
 rm -f "$log"
 echo "selfcheck: the reference step passes"
 
 if STEP_BINARY=$lab "$test_program" >/dev/null 2>&1; then
+  # Some steps add what only some hosts can show (step 20: a pure cgroup v2 host).
+  if [ "$skipped" -gt 0 ]; then
+    echo "selfcheck: skipped: the $skipped tests that tell this step from the one before cannot run on this host"
+    exit 77
+  fi
   echo "selfcheck: the untouched lab $lab passes $test_program:"
   echo "selfcheck: step NN's tests cannot tell step NN-1 from step NN; add a test for what step NN adds"
   exit 1
