@@ -6,13 +6,17 @@
 //   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--svg FILE] [--markdown FILE]
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +31,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/cgroup.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "tests/support/environment.hpp"
 
 namespace {
@@ -35,12 +41,19 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// How a row's program is put in a cgroup, made for each run and removed after it (both
+// timed): not at all; by its child writing cgroup.procs (with a pids limit, or in a v2
+// cgroup without controllers); or by clone3 with CLONE_INTO_CGROUP.
+enum class Join { none, pids_procs, v2_procs, v2_clone3 };
+
 struct Row {
   Row(std::string name_, std::string what_, std::vector<std::string> argv_ = {})
       : name(std::move(name_)), what(std::move(what_)), argv(std::move(argv_)) {}
   std::string name;         // first column
   std::string what;         // what this row adds
   std::vector<std::string> argv;
+  Join join = Join::none;
+  fs::path cgroup_parent;   // where its cgroups are made, when it joins one
   bool installed = true;    // false: a peer that is not on this machine
   std::vector<double> ms;   // wall time of each timed run
   long peak_rss_kib = 0;    // the largest ru_maxrss of the runtime process
@@ -66,25 +79,57 @@ std::optional<fs::path> find_in_path(const std::string& name) {
   return std::nullopt;
 }
 
-// Runs argv with stdio on /dev/null; returns its wall time and records its peak RSS.
+// In a child: stdio on /dev/null, then the row's program.
+[[noreturn]] void exec_row(std::vector<char*>& args) {
+  const int null = ::open("/dev/null", O_RDWR);
+  ::dup2(null, 0);
+  ::dup2(null, 1);
+  ::dup2(null, 2);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+// Runs argv with stdio on /dev/null (in a cgroup of its own if the row says so); returns
+// its wall time and records its peak RSS.
 double time_once(Row& row) {
   std::vector<char*> args;
   for (std::string& word : row.argv) args.push_back(word.data());
   args.push_back(nullptr);
   const auto start = Clock::now();
-  const pid_t pid = common::check(::fork(), "fork");
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+  fs::path cgroup;
+  if (row.join != Join::none) {
+    std::string name = (row.cgroup_parent / "bench-XXXXXX").native();
+    if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
+    cgroup = name;
+    if (row.join == Join::pids_procs) common::write_file(cgroup / "pids.max", "5");
+  }
+  pid_t pid = -1;
+  if (row.join == Join::v2_clone3) {
+    const int folder = static_cast<int>(common::check(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open"));
+    clone_args clone{};
+    clone.flags = CLONE_INTO_CGROUP;
+    clone.exit_signal = SIGCHLD;
+    clone.cgroup = static_cast<std::uint64_t>(folder);
+    pid = static_cast<pid_t>(common::check(::syscall(SYS_clone3, &clone, sizeof clone), "clone3"));
+    if (pid == 0) exec_row(args);
+    ::close(folder);
+  } else {
+    pid = common::check(::fork(), "fork");
+    if (pid == 0) {
+      if (!cgroup.empty()) {
+        const int procs = ::open((cgroup / "cgroup.procs").c_str(), O_WRONLY);
+        if (procs == -1 || ::write(procs, "0", 1) != 1) ::_exit(126);
+      }
+      exec_row(args);
+    }
   }
   int status = 0;
   rusage usage{};
   while (::wait4(pid, &status, 0, &usage) == -1) {
     if (errno != EINTR) throw common::SyscallError(errno, "wait4", row.name);
+  }
+  for (int attempt = 0; !cgroup.empty() && attempt < 100 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY; ++attempt) {
+    ::usleep(1000);
   }
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++row.failures;
@@ -123,6 +168,34 @@ void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs) {
 )";
 }
 
+// The unshare row's command, run in a fresh pids cgroup under the bench's own.
+Row unshare_in_pids_cgroup(const fs::path& rootfs) {
+  Row row{"unshare in a pids cgroup", "as unshare, in a pids cgroup made, joined and removed as by step 10"};
+  const auto path = find_in_path("unshare");
+  const common::CgroupParent parent = common::find_cgroup_parents({"pids"}).front();
+  // On v2 a new cgroup has pids.max only if its parent hands pids down (step 18).
+  row.installed = path && (parent.version == 1 ||
+                           common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids"));
+  if (!row.installed) return row;
+  row.argv = {path->native(), "--fork", "--pid", "--uts", "--mount", "--root=" + rootfs.native(), "--mount-proc=/proc",
+              "/bin/true"};
+  row.join = Join::pids_procs;
+  row.cgroup_parent = parent.dir;
+  return row;
+}
+
+// This process's cgroup in the v2 hierarchy (/sys/fs/cgroup, or its "unified" on a hybrid
+// host); empty if there is none.
+fs::path own_v2_cgroup() {
+  const fs::path mount = fs::exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  if (!fs::exists(mount / "cgroup.controllers")) return {};
+  std::istringstream lines(common::read_file("/proc/self/cgroup"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("0::")) return line == "0::/" ? mount : mount / line.substr(4);
+  }
+  return {};
+}
+
 std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const fs::path& scratch) {
   const std::string true_path = (rootfs / "bin" / "true").native();
   std::vector<Row> rows;
@@ -155,6 +228,20 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
     if (step >= "19") argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
     argv.push_back(chroots ? "/bin/true" : true_path);
     rows.emplace_back("step" + step, what, argv);
+    // Beside step 10: unshare in a pids cgroup made, joined and removed the same way.
+    if (step == "10_pids_cgroup") rows.push_back(unshare_in_pids_cgroup(rootfs));
+  }
+  // The two ways into a cgroup on v2 (which a hybrid host has too, without controllers).
+  const auto v2_parent = own_v2_cgroup();
+  for (const auto& [name, join] : {std::pair{"fork, join a v2 cgroup", Join::v2_procs},
+                                   {"clone3 into a v2 cgroup", Join::v2_clone3}}) {
+    Row row{name, join == Join::v2_procs ? "fork + exec; the child writes cgroup.procs of a new cgroup"
+                                         : "clone3(CLONE_INTO_CGROUP) + exec into a new cgroup",
+            std::vector<std::string>{true_path}};
+    row.join = join;
+    row.cgroup_parent = v2_parent;
+    row.installed = !v2_parent.empty();
+    rows.push_back(row);
   }
   Row unshare{"unshare", "util-linux: PID, UTS, mount ns, `--root`, `--mount-proc`"};
   if (const auto path = find_in_path("unshare")) {
