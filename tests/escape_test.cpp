@@ -1,9 +1,17 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 13 to 18 are these tests.
+// that step on: the door tables of chapters 13 to 21 are these tests.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 
 #include <filesystem>
 #include <fstream>
@@ -20,7 +28,7 @@ using namespace std::chrono_literals;
 const std::vector<std::string> kSteps = {"10_pids_cgroup",    "11_init_duties",    "12_mount_namespace",
                                          "13_pivot_root",     "14_dev_sys_tmp",    "15_user_namespace",
                                          "16_capabilities",   "17_seccomp",        "18_cgroup_namespace", "19_resource_limits",
-                                         "20_clone_into_cgroup"};
+                                         "20_clone_into_cgroup", "21_network_namespace"};
 
 struct Door {
   std::string name;       // the helper's word for it
@@ -30,7 +38,32 @@ struct Door {
 const std::vector<Door> kDoors = {
     {"fd", "13_pivot_root"},      {"chroot", "13_pivot_root"},     {"environ", "15_user_namespace"},
     {"map_files", "15_user_namespace"}, {"cgroup", "15_user_namespace"}, {"sysfs", "15_user_namespace"},
-    {"cmdline", "16_capabilities"}, {"cgroup_path", "18_cgroup_namespace"}};
+    {"cmdline", "16_capabilities"}, {"cgroup_path", "18_cgroup_namespace"}, {"loopback", "21_network_namespace"}};
+
+// A service only the host should reach: a TCP socket listening on 127.0.0.1 (a database,
+// an admin port). The kernel completes a connection into the backlog without accept.
+class LoopbackService {
+ public:
+  LoopbackService() : sock_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (sock_ == -1 || ::bind(sock_, reinterpret_cast<sockaddr*>(&address), sizeof address) == -1 ||
+        ::listen(sock_, 8) == -1 || ::getsockname(sock_, reinterpret_cast<sockaddr*>(&address), &length) == -1) {
+      throw std::runtime_error(std::string("loopback service: ") + std::strerror(errno));
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~LoopbackService() { ::close(sock_); }
+  LoopbackService(const LoopbackService&) = delete;
+  LoopbackService& operator=(const LoopbackService&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int sock_;
+  int port_ = 0;
+};
 
 // gtest prints a parameter with this, instead of its bytes.
 void PrintTo(const Door& door, std::ostream* out) { *out << door.name << " (shut by " << door.closed_by << ")"; }
@@ -63,10 +96,12 @@ class Escape : public support::ContainerTest, public ::testing::WithParamInterfa
     if (door == "chroot") return {"chroot", (secret_dir_.path() / "secret").native()};
     if (door == "environ") return {"environ", "SECRET_TOKEN"};
     if (door == "cmdline") return {"cmdline", "--rootfs"};
+    if (door == "loopback") return {"loopback", std::to_string(service_.port())};
     return {door};
   }
 
   support::TempDir secret_dir_;
+  LoopbackService service_;
 };
 
 TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {

@@ -219,6 +219,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"18_cgroup_namespace", "+ cgroup under the step's own, cgroup namespace"},
       {"19_resource_limits", "+ memory and cpu limits (--memory 64M --cpus 1)"},
       {"20_clone_into_cgroup", "+ PID 1 born in its cgroup where v2 allows (clone3)"},
+      {"21_network_namespace", "+ network namespace, lo up"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.

@@ -13,19 +13,24 @@
 //   escape cgroup_path        read the host's cgroup paths (its layout, the container's name)
 //                             in /proc/self/cgroup
 //   escape sysfs              mount sysfs and list the host's network devices
+//   escape loopback PORT      connect to a service listening on the host's 127.0.0.1:PORT
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -121,6 +126,19 @@ int door_cgroup_path() {
   return blocked("cgroup_path", "every cgroup path is /");
 }
 
+int door_loopback(int port) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (sock == -1) return blocked("loopback", std::string("socket: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == -1) {
+    return blocked("loopback", std::string("connect: ") + std::strerror(errno));
+  }
+  return escaped("loopback", "connected to the host's 127.0.0.1:" + std::to_string(port));
+}
+
 int door_sysfs() {
   char dir[] = "/tmp/sys-XXXXXX";
   if (::mkdtemp(dir) == nullptr) return blocked("sysfs", std::string("mkdtemp: ") + std::strerror(errno));
@@ -182,6 +200,7 @@ int main(int argc, char* argv[]) {
   if (door == "cgroup") return door_cgroup();
   if (door == "sysfs") return door_sysfs();
   if (door == "cgroup_path") return door_cgroup_path();
+  if (door == "loopback" && argc == 3) return door_loopback(std::atoi(argv[2]));
   if (door == "syscall" && argc == 3) {
     if (try_call(argv[2]) == -1) {
       std::printf("errno=%s\n", strerrorname_np(errno));
@@ -190,6 +209,6 @@ int main(int argc, char* argv[]) {
     }
     return 0;
   }
-  std::fprintf(stderr, "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | cgroup | cgroup_path | sysfs | syscall NAME\n");
+  std::fprintf(stderr, "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | cgroup | cgroup_path | sysfs | loopback PORT | syscall NAME\n");
   return 2;
 }

@@ -1,0 +1,47 @@
+#include <sstream>
+#include <string>
+
+#include "tests/support/step_test.hpp"
+
+namespace {
+
+using Step21NetworkNamespace = support::ContainerTest;
+
+// The interfaces /proc/net/dev lists (proc(5)): two header lines, then "name: counters".
+std::vector<std::string> interfaces(const std::string& proc_net_dev) {
+  std::vector<std::string> names;
+  std::istringstream lines(proc_net_dev);
+  std::string line;
+  for (int header = 0; header < 2 && std::getline(lines, line); ++header) {}
+  while (std::getline(lines, line)) {
+    const auto colon = line.find(':');
+    const auto start = line.find_first_not_of(' ');
+    if (colon != std::string::npos) names.push_back(line.substr(start, colon - start));
+  }
+  return names;
+}
+
+TEST_F(Step21NetworkNamespace, OnlyTheLoopbackDeviceExists) {
+  support::reread("Goal");
+  const auto result = run_container({"/bin/cat", "/proc/net/dev"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(interfaces(result.out), std::vector<std::string>{"lo"}) << result.describe();
+  expect_no_mounts_left();
+}
+
+TEST_F(Step21NetworkNamespace, TheLoopbackDeviceIsUp) {
+  support::reread("What changed");
+  // ping needs lo up (and a raw socket: CAP_NET_RAW, kept since step 16).
+  const auto result = run_container({"/bin/ping", "-c", "1", "-W", "2", "127.0.0.1"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.out.find("1 packets received"), std::string::npos) << result.describe();
+}
+
+TEST_F(Step21NetworkNamespace, RootlessTooAsNobody) {
+  support::reread("Pitfalls");
+  const auto result = run_container({"/bin/cat", "/proc/net/dev"}, {.as_user = 65534});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(interfaces(result.out), std::vector<std::string>{"lo"}) << result.describe();
+}
+
+}  // namespace
