@@ -15,9 +15,9 @@
 #include <linux/audit.h>  // AUDIT_ARCH_*
 #include <linux/capability.h>  // CAP_*, capget/capset structures
 #include <linux/filter.h>  // sock_filter, BPF_STMT, BPF_JUMP
-#include <linux/rtnetlink.h>  // RTM_NEWLINK, ifinfomsg, nlmsghdr, nlmsgerr
+#include <linux/rtnetlink.h>  // RTM_NEWLINK, ifinfomsg
 #include <net/if.h>  // IFF_UP, if_nametoindex
-#include <sys/socket.h>  // socket, send, recv
+#include <sys/socket.h>  // socket
 #include <linux/sched.h>  // clone_args, CLONE_INTO_CGROUP
 #include <linux/seccomp.h>  // seccomp_data, SECCOMP_*
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid, access
@@ -44,6 +44,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
+#include "common/netlink.hpp"
 #include "common/rootfs.hpp"
 
 namespace {
@@ -252,24 +253,19 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 
 // A new network namespace holds one device, the loopback `lo`, and it is down
 // (network_namespaces(7)). Bring it up as `ip link set lo up` does: an RTM_NEWLINK message
-// on a netlink socket, which sets IFF_UP in the device's flags (rtnetlink(7), netlink(7)).
-// The kernel answers with an NLMSG_ERROR message: error 0 acknowledges.
+// on a netlink socket, whose ifinfomsg names the device and sets IFF_UP in its flags, only
+// that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
 void bring_loopback_up() {
   const int sock = common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), "socket", "NETLINK_ROUTE");
-  struct { nlmsghdr header; ifinfomsg link; } request{};
-  request.header = {sizeof request, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0};
-  request.link.ifi_family = AF_UNSPEC;
+  ifinfomsg link{};
+  link.ifi_family = AF_UNSPEC;
   const unsigned index = ::if_nametoindex("lo");  // 0 and errno on failure
   if (index == 0) throw common::SyscallError(errno, "if_nametoindex", "lo");
-  request.link.ifi_index = static_cast<int>(index);
-  request.link.ifi_flags = request.link.ifi_change = IFF_UP;
-  common::check(::send(sock, &request, sizeof request, 0), "send", "RTM_NEWLINK lo up");
-  struct { nlmsghdr header; nlmsgerr error; } answer{};
-  common::check(::recv(sock, &answer, sizeof answer, 0), "recv", "RTM_NEWLINK lo up");
+  link.ifi_index = static_cast<int>(index);
+  link.ifi_flags = link.ifi_change = IFF_UP;
+  common::NetlinkMessage message(RTM_NEWLINK);
+  common::netlink_request(sock, message.add(link), "RTM_NEWLINK lo up");
   common::check(::close(sock), "close", "netlink socket");
-  if (answer.header.nlmsg_type != NLMSG_ERROR || answer.error.error != 0) {
-    throw common::SyscallError(-answer.error.error, "RTM_NEWLINK", "lo up");
-  }
 }
 
 // Everything the container's first process needs to know, passed to it by clone(2).
