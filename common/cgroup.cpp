@@ -81,10 +81,15 @@ std::vector<CgroupParent> find_cgroup_parents(const std::vector<std::string>& co
       v2_path = path;
       continue;
     }
+    // Mounted at mount/<the line's list> ("cpu,cpuacct"), which systemd also links as
+    // mount/<each controller>.
+    const fs::path dir = mount / list;
     std::replace(list.begin(), list.end(), ',', ' ');
     for (const std::string& controller : controllers) {
-      if (!contains_word(list, controller) || !fs::exists(mount / controller / "cgroup.procs", ignored)) continue;
-      group(1, under(mount / controller, path), path == "/").controllers.push_back(controller);
+      if (!contains_word(list, controller)) continue;
+      const fs::path at = fs::exists(dir / "cgroup.procs", ignored) ? dir : mount / controller;
+      if (!fs::exists(at / "cgroup.procs", ignored)) continue;
+      group(1, under(at, path), path == "/").controllers.push_back(controller);
       found.push_back(controller);
     }
   }

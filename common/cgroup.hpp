@@ -70,8 +70,9 @@ struct CgroupParent {
 /// container too.
 ///
 /// Reads \p self_cgroup (cgroups(7), "/proc/[pid]/cgroup"): a line of hierarchy ID,
-/// controllers and path per v1 hierarchy, and one with ID 0 and no controllers for v2. A controller on a v1 line is found at
-/// `mount/<controller>/path`; any other must be listed in the v2 hierarchy's
+/// controllers and path per v1 hierarchy, and one with ID 0 and no controllers for v2. A
+/// controller on a v1 line is found at `mount/<the line's controllers>/path` (such as
+/// `cpu,cpuacct`) or `mount/<controller>/path`; any other must be listed in the v2 hierarchy's
 /// `cgroup.controllers` (`mount`, or `mount/unified` on a hybrid host). Throws CgroupError
 /// naming a controller that is nowhere.
 /// \param controllers such as `{"pids", "memory", "cpu"}`.

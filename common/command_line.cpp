@@ -107,6 +107,8 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
       result.memory_max = parse_memory(value_of(word, "--memory"));
     } else if (spec.limits && is_option(word, "--cpus")) {
       result.cpus = parse_cpus(value_of(word, "--cpus"));
+    } else if (spec.net && word == "--net") {
+      result.net = true;
     } else if (word.starts_with("-") && word != "-") {
       throw UsageError("unknown option '" + std::string(word) + "'");
     } else {
@@ -122,6 +124,7 @@ std::string usage(std::string_view program, const CommandLineSpec& spec) {
   std::string text = "usage: " + std::string(program) + " [--rootfs DIR]";
   if (spec.pids_max) text += " [--pids-max N]";
   if (spec.limits) text += " [--memory BYTES] [--cpus N]";
+  if (spec.net) text += " [--net]";
   text += " [--] [CMD [ARG...]]\n";
   text += "Runs CMD (default: /bin/sh) in the container this step builds.\n";
   text += "  --rootfs DIR   folder to use as / (from step 07 on; default: ";
@@ -132,6 +135,7 @@ std::string usage(std::string_view program, const CommandLineSpec& spec) {
     text += "  --memory BYTES most memory the container may use, such as 64M (K, M, G; default: no limit)\n";
     text += "  --cpus N       most CPU time, in CPUs, such as 0.5 (default: no limit)\n";
   }
+  if (spec.net) text += "  --net          a cable (veth pair) to the host, 169.254.x.2 inside and .1 outside (root)\n";
   text += "  -h, --help     show this help\n";
   text += "Exit status: the command's own, 128+N if signal N ended it, 125 if the step failed,\n";
   text += "126 if CMD cannot be executed, 127 if CMD was not found.\n";

@@ -17,10 +17,12 @@ struct CommandLine {
   std::vector<std::string> command;
   /// Most processes the container may have at once (step 10's `--pids-max`).
   long pids_max = 5;
-  /// Most bytes of memory the container may use (step 18's `--memory`); 0: no limit.
+  /// Most bytes of memory the container may use (step 19's `--memory`); 0: no limit.
   long long memory_max = 0;
-  /// CPUs' worth of time the container may use, such as 0.5 (step 18's `--cpus`); 0: no limit.
+  /// CPUs' worth of time the container may use, such as 0.5 (step 19's `--cpus`); 0: no limit.
   double cpus = 0;
+  /// A network cable to the host (step 22's `--net`).
+  bool net = false;
   /// `--help` or `-h` was given.
   bool help = false;
 };
@@ -29,8 +31,10 @@ struct CommandLine {
 struct CommandLineSpec {
   /// Accept `--pids-max N` (step 10).
   bool pids_max = false;
-  /// Accept `--memory BYTES` and `--cpus N` (step 18).
+  /// Accept `--memory BYTES` and `--cpus N` (step 19).
   bool limits = false;
+  /// Accept `--net` (step 22).
+  bool net = false;
 };
 
 /// \brief A command line that cannot be understood; what() says why.

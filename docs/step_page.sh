@@ -86,6 +86,7 @@ page() {
       transcript {
         line = $0
         gsub(/&/, "\\&amp;", line); gsub(/</, "\\&lt;", line); gsub(/>/, "\\&gt;", line)
+        gsub(/\*/, "\\&#42;", line)  # Doxygen reads "*/" as the end of a comment, even here
         if (line ~ /^\$ /) line = "<span class=\"prompt\">$ </span><span class=\"typed\">" substr(line, 3) "</span>"
         else line = "<span class=\"output\">" line "</span>"
         print line; next

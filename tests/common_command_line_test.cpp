@@ -86,6 +86,14 @@ TEST(ParseArguments, MemoryAndCpusOnlyWhereTheStepTakesThem) {
   }
 }
 
+TEST(ParseArguments, NetOnlyWhereTheStepTakesIt) {
+  EXPECT_THROW(parse_arguments({"--net", "sh"}, {.pids_max = true, .limits = true}), UsageError);
+  EXPECT_FALSE(parse_arguments({"sh"}, {.net = true}).net);
+  const auto parsed = parse_arguments({"--net", "sh", "--net"}, {.net = true});
+  EXPECT_TRUE(parsed.net);
+  EXPECT_EQ(parsed.command, (std::vector<std::string>{"sh", "--net"}));
+}
+
 TEST(Usage, ListsTheOptionsTheStepTakes) {
   const std::string plain = common::usage("step04");
   EXPECT_TRUE(plain.starts_with("usage: step04 [--rootfs DIR] [--] [CMD [ARG...]]\n")) << plain;

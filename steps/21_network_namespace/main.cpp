@@ -252,19 +252,25 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 }
 
 // A new network namespace holds one device, the loopback `lo`, and it is down
-// (network_namespaces(7)). Bring it up as `ip link set lo up` does: an RTM_NEWLINK message
-// on a netlink socket, whose ifinfomsg names the device and sets IFF_UP in its flags, only
-// that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
-void bring_loopback_up() {
-  const int sock = common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), "socket", "NETLINK_ROUTE");
+// (network_namespaces(7)). Bring a device up as `ip link set NAME up` does: an RTM_NEWLINK
+// message on a netlink socket, whose ifinfomsg names the device and sets IFF_UP in its
+// flags, only that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
+int set_up(int sock, const std::string& name) {
   ifinfomsg link{};
   link.ifi_family = AF_UNSPEC;
-  const unsigned index = ::if_nametoindex("lo");  // 0 and errno on failure
-  if (index == 0) throw common::SyscallError(errno, "if_nametoindex", "lo");
+  const unsigned index = ::if_nametoindex(name.c_str());  // 0 and errno on failure
+  if (index == 0) throw common::SyscallError(errno, "if_nametoindex", name);
   link.ifi_index = static_cast<int>(index);
   link.ifi_flags = link.ifi_change = IFF_UP;
   common::NetlinkMessage message(RTM_NEWLINK);
-  common::netlink_request(sock, message.add(link), "RTM_NEWLINK lo up");
+  common::netlink_request(sock, message.add(link), "RTM_NEWLINK " + name + " up");
+  return link.ifi_index;
+}
+
+// PID 1's network: lo up.
+void plug_in() {
+  const int sock = common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), "socket", "NETLINK_ROUTE");
+  set_up(sock, "lo");
   common::check(::close(sock), "close", "netlink socket");
 }
 
@@ -432,7 +438,7 @@ int container_init(void* arg) try {
   // We are in a new UTS namespace: this name is seen only by us and our children
   // (uts_namespaces(7)). In the host's namespace it would rename the machine.
   common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
-  bring_loopback_up();  // the host's devices are not in our network namespace
+  plug_in();  // the host's devices are not in our network namespace
   // Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
   // a mount under a shared one propagates back to the host even from another namespace
   // (mount_namespaces(7), "Shared subtrees"): make all of ours private first.

@@ -220,6 +220,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"19_resource_limits", "+ memory and cpu limits (--memory 64M --cpus 1)"},
       {"20_clone_into_cgroup", "+ PID 1 born in its cgroup where v2 allows (clone3)"},
       {"21_network_namespace", "+ network namespace, lo up"},
+      {"22_veth", "+ --net: a veth pair, addresses, a route"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
@@ -227,6 +228,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
     std::vector<std::string> argv{(options.bin / ("step" + step)).native(), "--rootfs", rootfs.native()};
     // From step 19 on, the limits a docker user would set: a cgroup in each hierarchy.
     if (step >= "19") argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
+    if (step >= "22") argv.push_back("--net");
     argv.push_back(chroots ? "/bin/true" : true_path);
     rows.emplace_back("step" + step, what, argv);
     // Beside step 10: unshare in a pids cgroup made, joined and removed the same way.

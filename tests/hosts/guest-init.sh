@@ -25,6 +25,10 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs -o size=1G tmpfs /dev/shm
 export TMPDIR=/dev/shm
 hostname guest
+# Debian's UML kernel builds veth (step 22) as a module, kept beside the kernel, not in
+# the host's /lib/modules; the rootfs's static busybox loads it (kmod may be missing).
+"$SOURCE/rootfs/busybox/bin/busybox" insmod \
+  "$SOURCE/build/uml/root/usr/lib/uml/modules/$(uname -r)/kernel/drivers/net/veth.ko" || true
 
 status=$RESULTS/$LAYOUT.status
 log=$RESULTS/$LAYOUT.log
@@ -38,6 +42,9 @@ mount_v1() {
     mkdir -p "$cg/$c"
     mount -t cgroup -o "$c" cgroup "$cg/$c"
   done
+  # As systemd does: each controller of a shared hierarchy by its own name too.
+  ln -s cpu,cpuacct "$cg/cpu"
+  ln -s cpu,cpuacct "$cg/cpuacct"
 }
 # Where ctest starts: the root cgroup, or (as under systemd) a leaf with the controllers
 # enabled in every cgroup above it.
