@@ -66,7 +66,7 @@ TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
     // The step must refuse, not run without the limit asked for.
     const auto result = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(result.exit_code, 125) << result.describe();
-    EXPECT_NE(result.err.find("may not hand the memory controller"), std::string::npos) << result.describe();
+    EXPECT_NE(result.err.find("controller to a cgroup under it"), std::string::npos) << result.describe();
     return;
   }
   support::Subprocess process(container({"--memory", "32M", "--", "/bin/sh", "-c", "echo ready; sleep 2"}));
