@@ -109,6 +109,9 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
       result.cpus = parse_cpus(value_of(word, "--cpus"));
     } else if (spec.net && word == "--net") {
       result.net = true;
+    } else if (spec.keep && is_option(word, "--keep")) {
+      result.keep = value_of(word, "--keep");
+      if (result.keep.empty()) throw UsageError("--keep needs a folder");
     } else if (word.starts_with("-") && word != "-") {
       throw UsageError("unknown option '" + std::string(word) + "'");
     } else {
@@ -125,6 +128,7 @@ std::string usage(std::string_view program, const CommandLineSpec& spec) {
   if (spec.pids_max) text += " [--pids-max N]";
   if (spec.limits) text += " [--memory BYTES] [--cpus N]";
   if (spec.net) text += " [--net]";
+  if (spec.keep) text += " [--keep DIR]";
   text += " [--] [CMD [ARG...]]\n";
   text += "Runs CMD (default: /bin/sh) in the container this step builds.\n";
   text += "  --rootfs DIR   folder to use as / (from step 07 on; default: ";
@@ -136,6 +140,7 @@ std::string usage(std::string_view program, const CommandLineSpec& spec) {
     text += "  --cpus N       most CPU time, in CPUs, such as 0.5 (default: no limit)\n";
   }
   if (spec.net) text += "  --net          a cable (veth pair) to the host, 169.254.x.2 inside and .1 outside (root)\n";
+  if (spec.keep) text += "  --keep DIR     keep what the container writes in DIR/upper (default: a tmpfs, dropped)\n";
   text += "  -h, --help     show this help\n";
   text += "Exit status: the command's own, 128+N if signal N ended it, 125 if the step failed,\n";
   text += "126 if CMD cannot be executed, 127 if CMD was not found.\n";

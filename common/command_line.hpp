@@ -23,6 +23,9 @@ struct CommandLine {
   double cpus = 0;
   /// A network cable to the host (step 22's `--net`).
   bool net = false;
+  /// Where to keep the container's writes, its overlay's upper layer (step 24's
+  /// `--keep DIR`); empty: a tmpfs, gone with the container.
+  std::string keep;
   /// `--help` or `-h` was given.
   bool help = false;
 };
@@ -35,6 +38,8 @@ struct CommandLineSpec {
   bool limits = false;
   /// Accept `--net` (step 22).
   bool net = false;
+  /// Accept `--keep DIR` (step 24).
+  bool keep = false;
 };
 
 /// \brief A command line that cannot be understood; what() says why.

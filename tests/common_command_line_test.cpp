@@ -94,6 +94,13 @@ TEST(ParseArguments, NetOnlyWhereTheStepTakesIt) {
   EXPECT_EQ(parsed.command, (std::vector<std::string>{"sh", "--net"}));
 }
 
+TEST(ParseArguments, KeepOnlyWhereTheStepTakesIt) {
+  EXPECT_THROW(parse_arguments({"--keep", "/tmp/x"}, {.net = true}), UsageError);
+  EXPECT_EQ(parse_arguments({"--keep", "/tmp/x", "sh"}, {.keep = true}).keep, "/tmp/x");
+  EXPECT_EQ(parse_arguments({"--keep=layer"}, {.keep = true}).keep, "layer");
+  EXPECT_THROW(parse_arguments({"--keep="}, {.keep = true}), UsageError);
+}
+
 TEST(Usage, ListsTheOptionsTheStepTakes) {
   const std::string plain = common::usage("step04");
   EXPECT_TRUE(plain.starts_with("usage: step04 [--rootfs DIR] [--] [CMD [ARG...]]\n")) << plain;

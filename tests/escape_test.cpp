@@ -29,7 +29,7 @@ const std::vector<std::string> kSteps = {"10_pids_cgroup",    "11_init_duties", 
                                          "13_pivot_root",     "14_dev_sys_tmp",    "15_user_namespace",
                                          "16_capabilities",   "17_seccomp",        "18_cgroup_namespace", "19_resource_limits",
                                          "20_clone_into_cgroup", "21_network_namespace", "22_veth",
-                                         "23_idmapped_rootfs"};
+                                         "23_idmapped_rootfs", "24_overlayfs"};
 
 struct Door {
   std::string name;       // the helper's word for it

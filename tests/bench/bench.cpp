@@ -222,6 +222,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
       {"21_network_namespace", "+ network namespace, lo up"},
       {"22_veth", "+ --net: a veth pair, addresses, a route"},
       {"23_idmapped_rootfs", "+ the rootfs idmapped, handed to PID 1"},
+      {"24_overlayfs", "+ an overlay on the rootfs, upper layer on a tmpfs"},
   };
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.

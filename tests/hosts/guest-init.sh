@@ -25,10 +25,12 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs -o size=1G tmpfs /dev/shm
 export TMPDIR=/dev/shm
 hostname guest
-# Debian's UML kernel builds veth (step 22) as a module, kept beside the kernel, not in
-# the host's /lib/modules; the rootfs's static busybox loads it (kmod may be missing).
-"$SOURCE/rootfs/busybox/bin/busybox" insmod \
-  "$SOURCE/build/uml/root/usr/lib/uml/modules/$(uname -r)/kernel/drivers/net/veth.ko" || true
+# Debian's UML kernel builds veth (step 22) and overlayfs (step 24) as modules, kept beside
+# the kernel, not in the host's /lib/modules; the rootfs's static busybox loads them (kmod
+# may be missing).
+for module in drivers/net/veth.ko fs/overlayfs/overlay.ko; do
+  "$SOURCE/rootfs/busybox/bin/busybox" insmod "$SOURCE/build/uml/root/usr/lib/uml/modules/$(uname -r)/kernel/$module" || true
+done
 
 status=$RESULTS/$LAYOUT.status
 log=$RESULTS/$LAYOUT.log
