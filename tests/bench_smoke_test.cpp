@@ -22,7 +22,7 @@ TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   for (const char* row : {"| fork + exec |", "| step03_execvp |", "| step04_clearenv |", "| step05_uts_namespace |",
                           "| step06_pid_namespace |", "| step07_chroot |", "| step08_mount_proc |",
-                          "| step09_nested_clone |", "| step10_pids_cgroup |", "| unshare in a pids cgroup |", "| step11_init_duties |", "| step12_mount_namespace |", "| step13_pivot_root |", "| step14_dev_sys_tmp |", "| step15_user_namespace |", "| step16_capabilities |", "| step17_seccomp |", "| step18_cgroup_namespace |", "| step19_resource_limits |", "| step20_clone_into_cgroup |", "| step21_network_namespace |", "| step22_veth |", "| step23_idmapped_rootfs |", "| step24_overlayfs |", "| fork, join a v2 cgroup |", "| clone3 into a v2 cgroup |", "| unshare |", "| bwrap |", "| bwrap (as step 17) |", "| runc |"}) {
+                          "| step09_nested_clone |", "| step10_pids_cgroup |", "| unshare in a pids cgroup |", "| step11_init_duties |", "| step12_mount_namespace |", "| step13_pivot_root |", "| step14_dev_sys_tmp |", "| step15_user_namespace |", "| step16_capabilities |", "| step17_seccomp |", "| step18_cgroup_namespace |", "| step19_resource_limits |", "| step20_clone_into_cgroup |", "| step21_network_namespace |", "| step22_veth |", "| step23_idmapped_rootfs |", "| step24_overlayfs |", "| fork, join a v2 cgroup |", "| clone3 into a v2 cgroup |", "| unshare |", "| bwrap |", "| bwrap (as step 24) |", "| runc |"}) {
     EXPECT_NE(result.out.find(row), std::string::npos) << "no row " << row << "\n" << result.describe();
   }
   std::ifstream chart(svg);

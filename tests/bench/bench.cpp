@@ -152,7 +152,10 @@ std::string fixed(double value, int digits = 2) {
   return text.str();
 }
 
-// An OCI bundle for runc over the same rootfs, with the same namespaces as step 09/10.
+// An OCI bundle for runc over the same rootfs, isolated as the last step is (but for its
+// user namespace, idmapped rootfs and overlay): PID, UTS, mount, network, IPC and cgroup
+// namespaces, the step's limits, its cgroups under the bench's own (a relative
+// cgroupsPath, as runc resolves it from its own cgroup).
 void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs) {
   fs::create_directories(bundle);
   std::ofstream config(bundle / "config.json");
@@ -163,7 +166,11 @@ void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs) {
   "root": {"path": ")" << rootfs.native() << R"(", "readonly": false},
   "hostname": "container",
   "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
-  "linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}, {"type": "mount"}]}
+  "linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}, {"type": "mount"}, {"type": "network"},
+                           {"type": "ipc"}, {"type": "cgroup"}],
+            "cgroupsPath": "bench-runc-)" << ::getpid() << R"(",
+            "resources": {"pids": {"limit": 5}, "memory": {"limit": 67108864},
+                          "cpu": {"quota": 100000, "period": 100000}}}
 }
 )";
 }
@@ -264,18 +271,20 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
     bwrap.installed = false;
   }
   rows.push_back(bwrap);
-  // The isolation of step 17, as bubblewrap spells it (its seccomp filter aside, which
-  // bwrap only loads from a compiled file).
-  Row bwrap_full{"bwrap (as step 17)", "+ user, IPC ns, /dev, tmpfs /tmp, no capabilities, new session"};
+  // The isolation of the last step, as bubblewrap spells it; but its seccomp filter (bwrap
+  // loads only a compiled one), cgroups and limits (bwrap makes none) and overlay (not in
+  // bwrap 0.8).
+  Row bwrap_full{"bwrap (as step 24)", "+ user, IPC, network, cgroup ns, /dev, tmpfs /tmp, no capabilities"};
   if (const auto path = find_in_path("bwrap")) {
     bwrap_full.argv = {path->native(), "--unshare-user", "--unshare-pid", "--unshare-uts", "--unshare-ipc",
+                       "--unshare-net", "--unshare-cgroup",
                        "--bind", rootfs.native(), "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                        "--cap-drop", "ALL", "--new-session", "--die-with-parent", "/bin/true"};
   } else {
     bwrap_full.installed = false;
   }
   rows.push_back(bwrap_full);
-  Row runc{"runc", "OCI runtime: PID, UTS, mount ns, pivot_root, cgroup"};
+  Row runc{"runc", "OCI runtime: PID, UTS, mount, network, IPC, cgroup ns, pivot_root, limits"};
   if (const auto path = find_in_path("runc")) {
     write_runc_bundle(scratch / "bundle", rootfs);
     runc.argv = {path->native(), "--root", (scratch / "runc-state").native(), "run", "--bundle",
