@@ -251,8 +251,8 @@ void mount_dev_and_tmp(const std::string& rootfs) {
   common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount", tmp);
 }
 
-// A new network namespace holds one device, the loopback `lo`, and it is down
-// (network_namespaces(7)). Bring a device up as `ip link set NAME up` does: an RTM_NEWLINK
+// A new network namespace has devices of its own: at first only a loopback `lo`, and that
+// is down (`ip link` in one made by `unshare -n` shows it). Bring a device up as `ip link set NAME up` does: an RTM_NEWLINK
 // message on a netlink socket, whose ifinfomsg names the device and sets IFF_UP in its
 // flags, only that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
 int set_up(int sock, const std::string& name) {

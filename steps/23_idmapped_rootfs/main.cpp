@@ -254,8 +254,8 @@ void mount_dev_and_tmp(const std::string& rootfs) {
   common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount", tmp);
 }
 
-// A new network namespace holds one device, the loopback `lo`, and it is down
-// (network_namespaces(7)). Bring a device up as `ip link set NAME up` does: an RTM_NEWLINK
+// A new network namespace has devices of its own: at first only a loopback `lo`, and that
+// is down (`ip link` in one made by `unshare -n` shows it). Bring a device up as `ip link set NAME up` does: an RTM_NEWLINK
 // message on a netlink socket, whose ifinfomsg names the device and sets IFF_UP in its
 // flags, only that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
 int set_up(int sock, const std::string& name) {
@@ -275,7 +275,8 @@ int set_up(int sock, const std::string& name) {
 // step. Each end gets an address in a /30 of the link-local 169.254.0.0/16 (which no
 // host network should use; clouds' 169.254.169.x is avoided), chosen by our PID. When
 // the container's namespace goes, its last process ended (kill -9 of the step included),
-// the kernel deletes its end, and with it the host's.
+// the kernel destroys the veth devices in it (network_namespaces(7)), and with its end the
+// host's.
 struct Cable {
   std::string host_end;     // stepNN-<pid>
   in_addr_t host_address;   // 169.254.x.y+1, network byte order
