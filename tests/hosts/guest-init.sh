@@ -25,6 +25,8 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs -o size=1G tmpfs /dev/shm
 export TMPDIR=/dev/shm
 hostname guest
+# The guest's loopback, up as on any booted machine (the escape tests run a service there).
+"$SOURCE/rootfs/busybox/bin/busybox" ip link set lo up
 # Debian's UML kernel builds veth (step 22) and overlayfs (step 24) as modules, kept beside
 # the kernel, not in the host's /lib/modules; the rootfs's static busybox loads them (kmod
 # may be missing).
