@@ -97,14 +97,8 @@ TEST_F(Step11InitDuties, ContainerDiesWithTheStepAndItsCgroupGoes) {
   process.wait(10s);
   // PID 1 is re-parented to this test (a subreaper), and must end at once; the cgroup
   // must go soon after, with nobody left in it.
-  bool ended = false;
-  for (int i = 0; i < 100 && !ended; ++i) {
-    ended = ::waitpid(init, nullptr, WNOHANG) == init;
-    if (!ended) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(ended) << "the container's PID 1 still runs 5 s after the step was killed";
-  for (int i = 0; i < 100 && std::filesystem::exists(cgroup); ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(std::filesystem::exists(cgroup)) << "kill -9 of the step left its cgroup " << cgroup;
+  EXPECT_TRUE(support::reaped_within(init, 5s)) << "the container's PID 1 still runs 5 s after the step was killed";
+  EXPECT_TRUE(support::gone_within(cgroup, 5s)) << "kill -9 of the step left its cgroup " << cgroup;
   // Without a mount namespace (step 12), nobody can unmount /proc after a SIGKILL: the
   // chapter says so, and the test takes it down itself.
   support::unmount_all_under(rootfs());

@@ -28,16 +28,7 @@ class CallerCgroup {
     if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
     dir_ = name;
   }
-  ~CallerCgroup() {
-    std::error_code error;
-    std::vector<fs::path> inside;
-    for (auto it = fs::recursive_directory_iterator(dir_, error); it != fs::recursive_directory_iterator();
-         it.increment(error)) {
-      if (!error && it->is_directory(error)) inside.push_back(it->path());
-    }
-    for (auto it = inside.rbegin(); it != inside.rend(); ++it) support::remove_cgroup(*it);
-    support::remove_cgroup(dir_);
-  }
+  ~CallerCgroup() { support::remove_cgroup_tree(dir_); }
   CallerCgroup(const CallerCgroup&) = delete;
   CallerCgroup& operator=(const CallerCgroup&) = delete;
   const fs::path& dir() const { return dir_; }
@@ -112,15 +103,9 @@ TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
   const fs::path container = host_cgroup_of(init);
   process.signal(SIGKILL);
   process.wait(10s);
-  bool ended = false;
-  for (int i = 0; i < 100 && !ended; ++i) {
-    ended = ::waitpid(init, nullptr, WNOHANG) == init;
-    if (!ended) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(ended) << "the container's PID 1 still runs 5 s after the step was killed";
+  EXPECT_TRUE(support::reaped_within(init, 5s)) << "the container's PID 1 still runs 5 s after the step was killed";
   if (container != caller.dir()) {
-    for (int i = 0; i < 100 && fs::exists(container); ++i) std::this_thread::sleep_for(50ms);
-    EXPECT_FALSE(fs::exists(container)) << "kill -9 of the step left its cgroup " << container;
+    EXPECT_TRUE(support::gone_within(container, 5s)) << "kill -9 of the step left its cgroup " << container;
   }
 }
 

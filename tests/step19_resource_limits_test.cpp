@@ -24,23 +24,9 @@ fs::path cgroup_of(pid_t pid, const std::string& controller) {
   return parents.empty() ? fs::path{} : parents.front().dir;
 }
 
-// Why this host cannot give the container a memory cgroup, or "" if it can. Not on cgroup
-// v2 from a cgroup other than the root (the step's own holds processes, so it may not hand
-// `memory` down), nor without a memory controller (kernels from 6.11 built without
-// CONFIG_MEMCG_V1 have none on a v1 layout). The step then refuses --memory, which a test
-// below checks.
-std::string no_memory_cgroup() {
-  try {
-    const common::CgroupParent own = common::find_cgroup_parents({"memory"}).front();
-    return own.version == 2 && !own.is_root ? "cgroup v2 from a cgroup with processes: no memory cgroup under it" : "";
-  } catch (const common::CgroupError& error) {
-    return error.what();
-  }
-}
-
 TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
   support::reread("Goal");
-  if (const std::string why = no_memory_cgroup(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
   // dd's 64 MiB buffer, filled from /dev/zero, cannot fit in 16 MiB.
   const auto result = run_container({"--memory", "16M", "--", "/bin/sh", "-c",
                                      "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo dd-status=$?"});
@@ -52,7 +38,7 @@ TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy)
 
 TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
   support::reread("Goal");
-  if (const std::string why = no_memory_cgroup(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container({"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
   EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
@@ -60,7 +46,7 @@ TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
 
 TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
   support::reread("What changed");
-  if (const std::string why = no_memory_cgroup(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container({"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.err.find("killed"), std::string::npos) << result.describe();
@@ -68,7 +54,7 @@ TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
 
 TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
   support::reread("What changed");
-  if (!no_memory_cgroup().empty()) {
+  if (!support::no_cgroup_for("memory").empty()) {
     // The step must refuse, not run without the limit asked for.
     const auto result = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(result.exit_code, 125) << result.describe();
@@ -120,13 +106,7 @@ double cpu_seconds_of(const fs::path& cgroup) {
 
 TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   support::reread("Goal");
-  common::CgroupParent own{};
-  try {
-    own = common::find_cgroup_parents({"cpu"}).front();
-  } catch (const common::CgroupError& error) {
-    GTEST_SKIP() << error.what();
-  }
-  if (own.version == 2 && !own.is_root) GTEST_SKIP() << "cgroup v2 from a cgroup with processes: no cpu cgroup";
+  if (const std::string why = support::no_cgroup_for("cpu"); !why.empty()) GTEST_SKIP() << why;
   support::Subprocess process(
       container({"--cpus", "0.5", "--", "/bin/sh", "-c", "while :; do :; done & echo ready; sleep 4; kill $!"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();

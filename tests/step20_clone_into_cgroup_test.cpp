@@ -23,20 +23,9 @@ bool one_v2_folder(const std::vector<std::string>& controllers) {
   return parents.size() == 1 && parents.front().version == 2 && parents.front().is_root;
 }
 
-// Why this host has no memory cgroup to give, or "" (as in step 19's tests).
-std::string no_memory_cgroup() {
-  try {
-    const common::CgroupParent own = common::find_cgroup_parents({"memory"}).front();
-    return own.version == 2 && !own.is_root ? "cgroup v2 from a cgroup with processes: no memory cgroup" : "";
-  } catch (const common::CgroupError& error) {
-    return error.what();
-  }
-}
-
 TEST_F(Step20CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
   support::reread("What changed");
-  const common::CgroupParent own = common::find_cgroup_parents({"pids"}).front();
-  if (own.version == 2 && !own.is_root) GTEST_SKIP() << "cgroup v2 from a cgroup with processes: no cgroup to start in";
+  if (const std::string why = support::no_cgroup_for("cpu"); !why.empty()) GTEST_SKIP() << why;
   support::Subprocess process(container({"--cpus", "1", "--", "/bin/sh", "-c", "echo ready; sleep 1"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const std::string err = process.so_far().err;
@@ -76,7 +65,7 @@ TEST_F(Step20CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
 
 TEST_F(Step20CloneIntoCgroup, MemoryLimitStillHolds) {
   support::reread("Goal");
-  if (const std::string why = no_memory_cgroup(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container({"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
   EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();

@@ -39,10 +39,7 @@ bool host_has_device(const std::string& name) { return !name.empty() && fs::exis
 
 // Waits up to 5 s for the kernel to delete `name` (it does so when the container's network
 // namespace goes, in a work queue: a moment after its last process).
-bool device_goes(const std::string& name) {
-  for (int i = 0; i < 100 && host_has_device(name); ++i) std::this_thread::sleep_for(50ms);
-  return !host_has_device(name);
-}
+bool device_goes(const std::string& name) { return support::gone_within("/sys/class/net/" + name, 5s); }
 
 TEST_F(Step22Veth, WithoutNetOnlyLoopback) {
   support::reread("Goal");

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -138,17 +139,50 @@ std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
       }
     }
   }
-  for (const fs::path& cgroup : found) {
-    // Whatever is nested in it first (a container's own cgroups), deepest first.
-    std::vector<fs::path> inside;
-    for (auto it = fs::recursive_directory_iterator(cgroup, error); it != fs::recursive_directory_iterator();
-         it.increment(error)) {
-      if (!error && it->is_directory(error)) inside.push_back(it->path());
-    }
-    for (auto it = inside.rbegin(); it != inside.rend(); ++it) remove_cgroup(*it);
-    remove_cgroup(cgroup);
-  }
+  for (const fs::path& cgroup : found) remove_cgroup_tree(cgroup);
   return found;
+}
+
+void remove_cgroup_tree(const fs::path& cgroup) {
+  std::error_code error;
+  std::vector<fs::path> inside;
+  for (auto it = fs::recursive_directory_iterator(cgroup, error); it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (!error && it->is_directory(error)) inside.push_back(it->path());
+  }
+  for (auto it = inside.rbegin(); it != inside.rend(); ++it) remove_cgroup(*it);
+  remove_cgroup(cgroup);
+}
+
+std::string no_cgroup_for(const std::string& controller) {
+  try {
+    const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
+    if (own.version == 2 && !own.is_root) {
+      return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller + " cgroup under it";
+    }
+    return "";
+  } catch (const common::CgroupError& error) {
+    return error.what();
+  }
+}
+
+bool reaped_within(pid_t pid, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (::waitpid(pid, nullptr, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+bool gone_within(const fs::path& path, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::error_code error;
+  while (fs::exists(path, error)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
 }
 
 TempDir::TempDir() {

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -44,6 +45,22 @@ std::filesystem::path own_pids_cgroup();
 /// \brief Removes the cgroup folder \p cgroup, killing whatever still runs in it first.
 /// Throws for this process's own cgroup or any above it, which it never touches.
 void remove_cgroup(const std::filesystem::path& cgroup);
+
+/// \brief remove_cgroup() for \p cgroup and every cgroup nested in it, deepest first.
+void remove_cgroup_tree(const std::filesystem::path& cgroup);
+
+/// \brief Why a step run by this test cannot have a cgroup of its own for \p controller
+/// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
+/// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root,
+/// which holds processes and so may hand no controller down (step 18).
+std::string no_cgroup_for(const std::string& controller);
+
+/// \brief Reaps \p pid, a child of this process (or of its subreaper), waiting at most
+/// \p limit for it to end. True if it ended.
+bool reaped_within(pid_t pid, std::chrono::milliseconds limit);
+
+/// \brief Waits at most \p limit for \p path to stop existing. True if it is gone.
+bool gone_within(const std::filesystem::path& path, std::chrono::milliseconds limit);
 
 /// \brief Cgroup folders that the programs \p pids started left behind, found by the name
 /// steps give them, `<program>-<pid>-<random>`, at any depth of every cgroup hierarchy:

@@ -88,6 +88,16 @@ class ContainerTest : public StepTest {
     EXPECT_FALSE(result.left_processes) << "processes of the container were still running after the step ended\n"
                                         << result.describe();
   }
+  /// \brief Removes \p folder from this test's rootfs copy and runs the step: it must be
+  /// refused (125) for want of that mount point before any container starts.
+  ProcessResult run_without_mount_point(const std::string& folder) const {
+    std::filesystem::remove(rootfs() / folder);
+    ProcessResult result = run_container({"/bin/true"});
+    EXPECT_EQ(result.exit_code, 125) << result.describe();
+    EXPECT_NE(result.err.find("has no folder /" + folder + " to mount on"), std::string::npos) << result.describe();
+    EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+    return result;
+  }
   /// \brief This test's rootfs copy.
   const std::filesystem::path& rootfs() const { return rootfs_->path(); }
   /// \brief Fails the test if anything is still mounted in this test's rootfs.
