@@ -43,15 +43,6 @@ class CallerCgroup {
   fs::path dir_;
 };
 
-// The host folder of PID's pids cgroup (v1) or its v2 cgroup, from /proc/PID/cgroup as
-// this test, in the host's cgroup namespace, sees it.
-fs::path host_cgroup_of(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
-  std::stringstream text;
-  text << file.rdbuf();
-  return support::pids_cgroup_in(text.str());
-}
-
 TEST_F(Step18CgroupNamespace, ContainerSeesEachOfItsCgroupsAsTheRoot) {
   support::reread("Goal");
   const auto result = run_container({"/bin/cat", "/proc/self/cgroup"});
@@ -72,7 +63,7 @@ TEST_F(Step18CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
-  const fs::path container = host_cgroup_of(init);
+  const fs::path container = support::cgroup_of(init, "pids");
   const fs::path inside = container.lexically_relative(caller.dir());
   EXPECT_FALSE(inside.empty() || inside.native().starts_with("..")) << "the container's cgroup " << container
                                                                     << " is not under the caller's " << caller.dir();
@@ -100,7 +91,7 @@ TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
-  const fs::path container = host_cgroup_of(init);
+  const fs::path container = support::cgroup_of(init, "pids");
   process.signal(SIGKILL);
   process.wait(10s);
   EXPECT_TRUE(support::reaped_within(init, 5s)) << "the container's PID 1 still runs 5 s after the step was killed";

@@ -16,14 +16,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using Step19ResourceLimits = support::ContainerTest;
 
-// The host folder of PID's cgroup for `controller`: its v1 line in /proc/PID/cgroup, else
-// the v2 line, below where that hierarchy is mounted. Empty if there is neither.
-fs::path cgroup_of(pid_t pid, const std::string& controller) {
-  const auto parents = common::find_cgroup_parents({controller}, "/sys/fs/cgroup",
-                                                   "/proc/" + std::to_string(pid) + "/cgroup");
-  return parents.empty() ? fs::path{} : parents.front().dir;
-}
-
 TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
   support::reread("Goal");
   if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
@@ -68,7 +60,7 @@ TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const fs::path own = common::find_cgroup_parents({"memory"}).front().dir;
-  const fs::path container = cgroup_of(init, "memory");
+  const fs::path container = support::cgroup_of(init, "memory");
   EXPECT_EQ(container.parent_path(), own) << "the container's memory cgroup " << container
                                           << " should be a child of the step's own, " << own;
   const bool v2 = fs::exists(container / "memory.max");
@@ -112,7 +104,7 @@ TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
-  const fs::path cgroup = cgroup_of(init, "cpu");
+  const fs::path cgroup = support::cgroup_of(init, "cpu");
   std::this_thread::sleep_for(300ms);
   const double cpu_before = cpu_seconds_of(cgroup);
   const auto wall_before = std::chrono::steady_clock::now();

@@ -31,10 +31,7 @@ TEST_F(Step20CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
   const std::string err = process.so_far().err;
   const pid_t init = support::host_pid_of_init(err);
   ASSERT_GT(init, 0) << process.so_far().describe();
-  std::ifstream file("/proc/" + std::to_string(init) + "/cgroup");
-  std::stringstream text;
-  text << file.rdbuf();
-  const fs::path cgroup = support::pids_cgroup_in(text.str());
+  const fs::path cgroup = support::cgroup_of(init, "cpu");
   if (one_v2_folder({"pids", "cpu"})) {
     EXPECT_NE(err.find(kStartedInside), std::string::npos) << process.so_far().describe();
     EXPECT_EQ(err.find(kMovedItself), std::string::npos) << process.so_far().describe();

@@ -166,6 +166,12 @@ std::string no_cgroup_for(const std::string& controller) {
   }
 }
 
+fs::path cgroup_of(pid_t pid, const std::string& controller) {
+  return common::find_cgroup_parents({controller}, "/sys/fs/cgroup", "/proc/" + std::to_string(pid) + "/cgroup")
+      .front()
+      .dir;
+}
+
 bool reaped_within(pid_t pid, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (::waitpid(pid, nullptr, WNOHANG) != pid) {

@@ -55,6 +55,11 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// which holds processes and so may hand no controller down (step 18).
 std::string no_cgroup_for(const std::string& controller);
 
+/// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
+/// this test (in the host's cgroup namespace) sees it: its v1 hierarchy's line, else the
+/// v2 line. Throws common::CgroupError if the host has no such controller.
+std::filesystem::path cgroup_of(pid_t pid, const std::string& controller);
+
 /// \brief Reaps \p pid, a child of this process (or of its subreaper), waiting at most
 /// \p limit for it to end. True if it ended.
 bool reaped_within(pid_t pid, std::chrono::milliseconds limit);
