@@ -16,7 +16,7 @@
 #
 # Labs (README.md, "For teachers"): a student turns step NN-1 into step NN.
 #   make lab STEP=NN [RESET=1]    start a lab in .lab/NN_topic/main.cpp (never overwrites)
-#   sudo make check STEP=NN       build the lab and grade it with step NN's tests
+#   sudo make check STEP=NN       build the lab and grade it with step NN's tests, properties and doors
 #   make hint STEP=NN [ALL=1]     the chapter's next hint (or all of them)
 #
 # Steps from 05 on create namespaces, chroot and mount: they need root (sudo).
@@ -132,13 +132,14 @@ hint: need-step
 	@sh tests/lab/lab.sh hint $(STEP) $(LAB_DIR) $(if $(filter 1,$(ALL)),all)
 
 # Builds .lab/NN_topic/main.cpp with the steps' flags and common/, then runs step NN's
-# own tests against it; the test program prints a report for the student.
+# own tests against it, and step NN's rows of the property and escape tests (what every
+# step keeps from those before it); the test programs print a report for the student.
 check: need-step deps rootfs
 	@[ -f $(LAB_DIR)/$(STEP_DIR)/main.cpp ] || { echo "no lab for step $(STEP) yet: make lab STEP=$(STEP)"; exit 1; }
 	@cmake --preset $(PRESET) -DCONTAINER_LAB_DIR=$(abspath $(LAB_DIR)) >/dev/null
-	@cmake --build --preset $(PRESET) --target lab$(STEP_DIR) step$(STEP_DIR)_test -j $$(nproc) >/dev/null \
+	@cmake --build --preset $(PRESET) --target lab$(STEP_DIR) step$(STEP_DIR)_test property_test escape_test -j $$(nproc) >/dev/null \
 	  || { echo; echo "Your lab does not compile: the compiler's messages are above."; exit 1; }
-	@STEP_BINARY=$(abspath $(BIN))/lab$(STEP_DIR) STEP_LAB_REPORT=1 $(BIN)/step$(STEP_DIR)_test
+	@sh tests/lab/lab.sh check $(STEP) $(abspath $(BIN)) $(abspath $(BIN))/lab$(STEP_DIR)
 
 clean:
 	rm -rf build

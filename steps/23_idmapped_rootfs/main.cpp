@@ -659,14 +659,16 @@ int main(int argc, char* argv[]) try {
   // root's, are not its own. An idmapped mount of the rootfs shows each file's owner
   // through the container's id map (mount_setattr(2), MOUNT_ATTR_IDMAP): on disk 0, seen
   // inside as 0. A copy of the mount (open_tree(2), OPEN_TREE_CLONE) goes to PID 1; the
-  // host's view is unchanged. Rootless, the rootfs is the user's own already.
+  // host's view is unchanged. The copy joins the peer group of a shared original (a tmpfs
+  // /tmp under systemd): made private, PID 1's mounts on it stay its own, and pivot_root
+  // accepts it (mount_setattr(2), "propagation"). Rootless, the rootfs is the user's own.
   int tree = -1;
   if (::geteuid() == 0) {
     tree = common::check(::open_tree(AT_FDCWD, command_line.rootfs.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
                          "open_tree", command_line.rootfs);
     const std::string user_namespace = "/proc/" + std::to_string(pid) + "/ns/user";
     const int ids = common::check(::open(user_namespace.c_str(), O_RDONLY | O_CLOEXEC), "open", user_namespace);
-    mount_attr idmap{MOUNT_ATTR_IDMAP, 0, 0, static_cast<std::uint64_t>(ids)};
+    mount_attr idmap{MOUNT_ATTR_IDMAP, 0, MS_PRIVATE, static_cast<std::uint64_t>(ids)};
     common::check(::mount_setattr(tree, "", AT_EMPTY_PATH, &idmap, sizeof idmap), "mount_setattr", "MOUNT_ATTR_IDMAP");
     common::check(::close(ids), "close", user_namespace);
   }

@@ -174,11 +174,32 @@ long try_call(const std::string& name) {
       {"acct", [] { return ::syscall(SYS_acct, reinterpret_cast<const char*>(1)); }},
       // CLONE_THREAD without CLONE_SIGHAND is invalid: no process is ever created.
       {"clone_newuts", [] { return ::syscall(SYS_clone, CLONE_NEWUTS | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_newuser", [] { return ::syscall(SYS_clone, CLONE_NEWUSER | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_newns", [] { return ::syscall(SYS_clone, CLONE_NEWNS | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_newpid", [] { return ::syscall(SYS_clone, CLONE_NEWPID | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_newnet", [] { return ::syscall(SYS_clone, CLONE_NEWNET | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_newipc", [] { return ::syscall(SYS_clone, CLONE_NEWIPC | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+      {"clone_newcgroup", [] { return ::syscall(SYS_clone, CLONE_NEWCGROUP | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
       {"clone_plain", [] { return ::syscall(SYS_clone, CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
       {"clone3", [] { return ::syscall(SYS_clone3, nullptr, 0); }},
       {"ioctl_tiocsti", [] { return ::syscall(SYS_ioctl, -1, TIOCSTI, "x"); }},
       {"ioctl_tioclinux", [] { return ::syscall(SYS_ioctl, -1, TIOCLINUX, nullptr); }},
       {"ioctl_fionread", [] { return ::syscall(SYS_ioctl, -1, FIONREAD, nullptr); }},
+#if defined(__x86_64__)
+      // keyctl through the other two ABIs of x86-64, whose calls a filter sees with other
+      // numbers: 32-bit x86's `int $0x80` (keyctl is its call 288; seccomp_data.arch
+      // AUDIT_ARCH_I386), and x32's, the x86-64 number with bit 30 set (__X32_SYSCALL_BIT).
+      {"keyctl_i386", [] {
+         long result = 288;
+         asm volatile("int $0x80" : "+a"(result) : "b"(-1), "c"(0), "d"(0), "S"(0), "D"(0) : "memory");
+         if (result < 0 && result > -4096) {
+           errno = static_cast<int>(-result);
+           return -1L;
+         }
+         return result;
+       }},
+      {"keyctl_x32", [] { return ::syscall(SYS_keyctl | 0x40000000, -1, 0, 0, 0, 0); }},
+#endif
   };
   const auto call = calls.find(name);
   if (call == calls.end()) {

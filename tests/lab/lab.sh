@@ -3,6 +3,7 @@
 #
 #   sh tests/lab/lab.sh prepare NN LAB_DIR [reset]   copy step NN-1 into LAB_DIR/NN_topic/main.cpp
 #   sh tests/lab/lab.sh hint NN LAB_DIR [all]        the chapter's next hint (or all of them)
+#   sh tests/lab/lab.sh check NN BIN_DIR PROGRAM     grade PROGRAM as step NN (make check)
 #
 # The Makefile's lab, hint and check targets call this; see README.md, "For teachers".
 set -eu
@@ -84,8 +85,32 @@ hint() {
   echo "$next" >"$lab_dir/$name/.hints"
 }
 
+# Grades a lab: step NN's own tests, then the rows for step NN of the properties every
+# step keeps from those before it and of the attacker's doors (tests/property_test.cpp,
+# tests/escape_test.cpp), each against the lab's program. Exits 1 if any fails.
+check() {
+  number=$1 bin=$2 binary=$3
+  cur=$(step_dir "$number") || true
+  [ -n "$cur" ] || fail "no step $number"
+  name=$(basename "$cur")
+  status=0
+  STEP_BINARY=$binary STEP_LAB_REPORT=1 "$bin/step${name}_test" || status=1
+  for program in property_test escape_test; do
+    filter="*/step${name}_*"
+    # Early steps have no door to try yet.
+    "$bin/$program" --gtest_list_tests --gtest_filter="$filter" | grep -q '^  ' || continue
+    case $program in
+      property_test) printf '\nWhat step %s keeps from the steps before it, and adds:\n' "$number" ;;
+      escape_test) printf '\nThe attacker inside tries each way out (open or shut as in the chapters'"'"' tables):\n' ;;
+    esac
+    STEP_BINARY=$binary STEP_UNDER_TEST=$name STEP_LAB_REPORT=1 "$bin/$program" --gtest_filter="$filter" || status=1
+  done
+  return $status
+}
+
 case "${1:-}" in
   prepare) shift; [ $# -ge 2 ] || fail "usage: lab.sh prepare NN LAB_DIR [reset]"; prepare "$@" ;;
   hint) shift; [ $# -ge 2 ] || fail "usage: lab.sh hint NN LAB_DIR [all]"; hint "$@" ;;
+  check) shift; [ $# -ge 3 ] || fail "usage: lab.sh check NN BIN_DIR PROGRAM"; check "$@" ;;
   *) fail "usage: lab.sh prepare NN LAB_DIR [reset] | hint NN LAB_DIR [all]" ;;
 esac

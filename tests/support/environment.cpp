@@ -106,7 +106,7 @@ void remove_cgroup(const fs::path& cgroup) {
   }
 }
 
-std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
+std::vector<fs::path> cgroups_of(const std::vector<pid_t>& pids) {
   // Every hierarchy: /sys/fs/cgroup itself (v2), or each folder under it that is one (v1,
   // and v2's "unified" on a hybrid host); the same one only once ("cpu" links to
   // "cpu,cpuacct" on many hosts).
@@ -139,6 +139,11 @@ std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
       }
     }
   }
+  return found;
+}
+
+std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
+  const std::vector<fs::path> found = cgroups_of(pids);
   for (const fs::path& cgroup : found) remove_cgroup_tree(cgroup);
   return found;
 }

@@ -67,6 +67,10 @@ bool reaped_within(pid_t pid, std::chrono::milliseconds limit);
 /// \brief Waits at most \p limit for \p path to stop existing. True if it is gone.
 bool gone_within(const std::filesystem::path& path, std::chrono::milliseconds limit);
 
+/// \brief Cgroup folders named after the programs \p pids, as steps name theirs,
+/// `<program>-<pid>-<random>`, at any depth of every cgroup hierarchy (outermost only).
+std::vector<std::filesystem::path> cgroups_of(const std::vector<pid_t>& pids);
+
 /// \brief Cgroup folders that the programs \p pids started left behind, found by the name
 /// steps give them, `<program>-<pid>-<random>`, at any depth of every cgroup hierarchy:
 /// whatever still runs in each (and in folders nested in it) is killed, then each is

@@ -31,9 +31,12 @@ inline void reread(const std::string& section) { ::testing::Test::RecordProperty
 /// \brief A test that runs the step program without privileges or a rootfs.
 class StepTest : public ::testing::Test {
  protected:
+  /// \brief The step program the test runs: program_under_test(), unless a test that runs
+  /// many steps says which.
+  virtual std::string program() const { return program_under_test(); }
   /// \brief The program under test followed by \p args.
   std::vector<std::string> step(const std::vector<std::string>& args = {}) const {
-    std::vector<std::string> argv{program_under_test()};
+    std::vector<std::string> argv{program()};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -72,7 +75,7 @@ class ContainerTest : public StepTest {
   }
   /// \brief The program under test with `--rootfs <this test's copy>` and \p args.
   std::vector<std::string> container(const std::vector<std::string>& args = {}) const {
-    std::vector<std::string> argv{program_under_test(), "--rootfs", rootfs().native()};
+    std::vector<std::string> argv{program(), "--rootfs", rootfs().native()};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }

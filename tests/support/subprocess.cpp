@@ -35,10 +35,22 @@ void set_env(const std::vector<std::string>& assignments) {
   }
 }
 
-// The child side of the fork: wire the pipes, drop privileges if asked, exec.
+// The child side of the fork: wire the pipes (or the terminal, named \p terminal), drop
+// privileges if asked, exec.
 [[noreturn]] void become(const std::vector<std::string>& argv, const ProcessOptions& options,
-                         int in, int out, int err) {
-  ::setpgid(0, 0);
+                         int in, int out, int err, const std::string& terminal) {
+  if (terminal.empty()) {
+    ::setpgid(0, 0);
+  } else {
+    // A session leader without a terminal acquires the first one it opens (credentials(7)),
+    // and its process group becomes the terminal's foreground group.
+    const int tty = ::setsid() == -1 ? -1 : ::open(terminal.c_str(), O_RDWR);
+    if (tty == -1) {
+      std::fprintf(stderr, "support: cannot open terminal %s: %s\n", terminal.c_str(), std::strerror(errno));
+      ::_exit(126);
+    }
+    in = out = err = tty;
+  }
   ::dup2(in, STDIN_FILENO);
   ::dup2(out, STDOUT_FILENO);
   ::dup2(err, STDERR_FILENO);
@@ -53,6 +65,10 @@ void set_env(const std::vector<std::string>& assignments) {
   set_env(options.extra_env);
   if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) == -1) {
     std::fprintf(stderr, "support: cannot chdir to %s: %s\n", options.cwd.c_str(), std::strerror(errno));
+    ::_exit(126);
+  }
+  if (!options.groups.empty() && ::setgroups(options.groups.size(), options.groups.data()) == -1) {
+    std::fprintf(stderr, "support: cannot set groups: %s\n", std::strerror(errno));
     ::_exit(126);
   }
   if (options.as_user) {
@@ -84,27 +100,43 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
   common::check(::pipe2(in, O_CLOEXEC), "pipe2", "stdin");
   common::check(::pipe2(out, O_CLOEXEC), "pipe2", "stdout");
   common::check(::pipe2(err, O_CLOEXEC), "pipe2", "stderr");
+  std::string terminal;
+  if (options.terminal) {
+    terminal_fd_ = common::check(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), "posix_openpt");
+    common::check(::grantpt(terminal_fd_), "grantpt");
+    common::check(::unlockpt(terminal_fd_), "unlockpt");
+    terminal = ::ptsname(terminal_fd_);
+  }
   std::fflush(nullptr);  // or the child would repeat our buffered output
   pid_ = common::check(::fork(), "fork", argv[0]);
-  if (pid_ == 0) become(argv, options, in[0], out[1], err[1]);
+  if (pid_ == 0) become(argv, options, in[0], out[1], err[1], terminal);
   started().push_back(pid_);
-  ::setpgid(pid_, pid_);  // also here: whichever runs first, the group exists before a kill
+  // Also here: whichever runs first, the group exists before a kill. Not for a session
+  // leader: setsid(2) fails for a process that already leads a group.
+  if (!options.terminal) ::setpgid(pid_, pid_);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
   // A pipe holds 64 KiB: plenty for the few lines the tests send.
-  if (!options.input.empty()) {
+  if (!options.input.empty() && !options.terminal) {
     [[maybe_unused]] const ssize_t written = ::write(in[1], options.input.data(), options.input.size());
   }
   ::close(in[1]);
-  out_fd_ = out[0];
+  out_fd_ = options.terminal ? common::check(::dup(terminal_fd_), "dup", "terminal") : out[0];
   err_fd_ = err[0];
+  if (options.terminal) type(options.input);
+}
+
+void Subprocess::type(std::string_view text) const {
+  if (terminal_fd_ == -1) throw std::logic_error("Subprocess::type: the program has no terminal");
+  if (!text.empty()) common::check(::write(terminal_fd_, text.data(), text.size()), "write", "terminal");
 }
 
 Subprocess::~Subprocess() {
   kill_all();
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
+  if (terminal_fd_ >= 0) ::close(terminal_fd_);
 }
 
 void Subprocess::signal(int signal_number) const {

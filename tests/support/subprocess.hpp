@@ -41,6 +41,15 @@ struct ProcessOptions {
   /// Its stderr is a pipe nobody reads (as in `prog 2>&1 | true`): a write there gets
   /// EPIPE and SIGPIPE.
   bool stderr_closed = false;
+  /// Its standard input, output and error are a new pseudo-terminal, the controlling
+  /// terminal of a session of its own whose foreground process group it leads, as a
+  /// shell in a terminal window starts a command (pty(7), credentials(7)). What it
+  /// writes, echoed input included, is in ProcessResult::out; `input` and
+  /// Subprocess::type() are typed on the terminal.
+  bool terminal = false;
+  /// Supplementary groups to run with (setgroups(2)), as a user in those groups would;
+  /// empty: the test's own. Needs root.
+  std::vector<gid_t> groups;
 };
 
 /// \brief A started program in a process group of its own. When it ends, whatever it left
@@ -59,6 +68,8 @@ class Subprocess {
   pid_t pid() const noexcept { return pid_; }
   /// \brief Sends signal \p signal_number to the program itself (not its group).
   void signal(int signal_number) const;
+  /// \brief Types \p text on its terminal (ProcessOptions::terminal); "\x03" is Ctrl-C.
+  void type(std::string_view text) const;
   /// \brief Reads its output until \p needle shows in stdout or stderr, or \p timeout passes.
   /// \return whether the text appeared.
   bool wait_for_output(std::string_view needle, std::chrono::milliseconds timeout);
@@ -75,6 +86,7 @@ class Subprocess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
+  int terminal_fd_ = -1;  // the pseudo-terminal's master side, with ProcessOptions::terminal
   bool reaped_ = false;
   ProcessResult result_;
 };

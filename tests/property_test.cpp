@@ -1,0 +1,560 @@
+// What each step adds, checked in that step and in every later one. A property is a test
+// parameterised by step, instantiated for the steps from the one whose chapter introduces
+// it to the last one CMakeLists.txt lists: a new last step gets all of them, and a later
+// step that drops one (a refactor, a student's lab) fails it. Each test's name says the
+// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step17_*'` runs one
+// step's rows; make check and make mutants do so).
+
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/files.hpp"
+#include "tests/support/step_test.hpp"
+#include "tests/support/steps.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Root inside the container of a root-run step is this host uid from step 15 on.
+constexpr const char* kContainerRootOnTheHost = "2000000000";
+
+class StepProperty : public support::ContainerTest,
+                     public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::string program() const override { return support::binary_of(GetParam()); }
+  const std::string& step_name() const { return GetParam(); }
+  bool from(const std::string& step) const { return GetParam() >= step; }
+
+  // The step with `args`; before step 07 there is no rootfs to pass.
+  std::vector<std::string> in_container(const std::vector<std::string>& args) const {
+    return from("07") ? container(args) : step(args);
+  }
+  support::ProcessResult run_in_container(const std::vector<std::string>& args,
+                                          const support::ProcessOptions& options = {}) const {
+    support::ProcessResult result = support::run(in_container(args), 20s, options);
+    expect_nothing_left_running(result);
+    return result;
+  }
+  // Waits until the command of `process` (which prints "ready") runs and the step has
+  // logged PID 1's number, then returns that number: PID 1 is in its cgroups by then (it
+  // may join them itself). -1 if either is missing after 10 s.
+  static pid_t running_init(support::Subprocess& process) {
+    if (!process.wait_for_output("PID 1 is PID", 10s) || !process.wait_for_output("ready", 10s))
+      return -1;
+    return support::host_pid_of_init(process.so_far().err);
+  }
+  // Copies the attacker's helper into the rootfs: /escape.
+  void add_escape_helper() const {
+    fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+    fs::permissions(rootfs() / "escape", fs::perms::all);
+  }
+};
+
+// gtest names each row after its step: "step17_seccomp".
+std::string step_row(const ::testing::TestParamInfo<std::string>& info) {
+  return "step" + info.param;
+}
+
+#define PROPERTY_SINCE(fixture, first)            \
+  INSTANTIATE_TEST_SUITE_P(Since##first, fixture, \
+                           ::testing::ValuesIn(support::steps_from(#first)), step_row)
+
+// The options of one mount, as /proc/self/mountinfo lists it (proc(5)): "" if `point` is
+// not a mount point there.
+std::string mount_options(const std::string& mountinfo, const std::string& point) {
+  std::istringstream lines(mountinfo);
+  std::string found;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point, options;
+    fields >> id >> parent >> device >> root >> mount_point >> options;
+    if (mount_point == point) found = options;  // the last one: the mount on top
+  }
+  return found;
+}
+
+bool has_option(const std::string& options, const std::string& option) {
+  return ("," + options + ",").find("," + option + ",") != std::string::npos;
+}
+
+// The value of `key:` in /proc/PID/status (proc(5)), tabs and all.
+std::string status_field(const std::string& status, const std::string& key) {
+  std::istringstream lines(status);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(key + ":")) return line.substr(key.size() + 1);
+  }
+  return "";
+}
+
+// --- 03: execvp --------------------------------------------------------------------------
+
+using ExitStatus = StepProperty;
+TEST_P(ExitStatus, TheCommandsStatusPassesBackAndAMissingCommandGives127) {
+  support::reread("Goal");
+  EXPECT_EQ(run_in_container({"/bin/sh", "-c", "exit 3"}).exit_code, 3);
+  const auto missing = run_in_container({"/no/such/command"});
+  EXPECT_EQ(missing.exit_code, 127) << missing.describe();
+}
+PROPERTY_SINCE(ExitStatus, 03);
+
+// --- 04: clearenv ------------------------------------------------------------------------
+
+using Environment = StepProperty;
+TEST_P(Environment, TheHostsVariablesStayOutside) {
+  support::reread("Goal");
+  const auto result =
+      run_in_container({"/bin/sh", "-c", "env"}, {.extra_env = {"SECRET_TOKEN=hunter2"}});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out.find("hunter2"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(Environment, 04);
+
+// --- 05: UTS namespace (TearDown checks that the host's name never changed) ---------------
+
+using Hostname = StepProperty;
+TEST_P(Hostname, TheContainerHasAHostnameOfItsOwn) {
+  support::reread("Goal");
+  const auto result = run_in_container({"/bin/sh", "-c", "hostname"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.out, support::host_hostname() + "\n") << result.describe();
+}
+PROPERTY_SINCE(Hostname, 05);
+
+// --- 06: PID namespace -------------------------------------------------------------------
+
+using PidNamespace = StepProperty;
+TEST_P(PidNamespace, TheCommandIsPid1OrItsChild) {
+  support::reread("Goal");
+  const auto result = run_in_container({"/bin/sh", "-c", "echo $$"});
+  EXPECT_TRUE(result.out == "1\n" || result.out == "2\n") << result.describe();
+}
+
+// The PID the step logs for PID 1 is the host's number of the container's PID 1: its
+// NSpid line (proc(5)) is "N 1", the host's number and then the container's.
+TEST_P(PidNamespace, TheLoggedPidIsTheContainersPid1) {
+  support::reread("Run it");
+  support::Subprocess process(in_container({"/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  const pid_t init = running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const std::string nspid =
+      status_field(common::read_file("/proc/" + std::to_string(init) + "/status"), "NSpid");
+  EXPECT_EQ(nspid, "\t" + std::to_string(init) + "\t1")
+      << "the logged PID " << init << " is not PID 1 of the container";
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+}
+PROPERTY_SINCE(PidNamespace, 06);
+
+// --- 07: the rootfs as / -----------------------------------------------------------------
+
+using Rootfs = StepProperty;
+TEST_P(Rootfs, SlashIsTheRootfs) {
+  support::reread("Goal");
+  std::ofstream(rootfs() / "only-in-this-rootfs") << "this rootfs\n";
+  const auto result = run_in_container({"/bin/cat", "/only-in-this-rootfs"});
+  EXPECT_EQ(result.out, "this rootfs\n") << result.describe();
+}
+PROPERTY_SINCE(Rootfs, 07);
+
+// --- 08: /proc ---------------------------------------------------------------------------
+
+using Proc = StepProperty;
+TEST_P(Proc, ProcIsMountedNosuidNodevNoexec) {
+  support::reread("What changed");
+  const auto result = run_in_container({"/bin/cat", "/proc/self/mountinfo"});
+  const std::string options = mount_options(result.out, "/proc");
+  for (const char* option : {"nosuid", "nodev", "noexec"}) {
+    EXPECT_TRUE(has_option(options, option)) << "/proc without " << option << "\n"
+                                             << result.describe();
+  }
+  support::unmount_all_under(rootfs());  // steps 08-11 leave it in this test's namespace
+}
+
+TEST_P(Proc, ProcListsOnlyTheContainersProcesses) {
+  support::reread("Goal");
+  const auto result = run_in_container({"/bin/sh", "-c", "ls /proc | grep -c '^[0-9]'"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  // sh, ls and grep, and from step 11 the init: the host runs many more.
+  EXPECT_LE(std::atoi(result.out.c_str()), 4) << result.describe();
+  support::unmount_all_under(rootfs());
+}
+PROPERTY_SINCE(Proc, 08);
+
+// --- 10: pids cgroup (11 on: kill -9 of the step takes it away) -----------------------------
+
+class Cgroups : public StepProperty {
+ protected:
+  void SetUp() override {
+    StepProperty::SetUp();
+    if (IsSkipped()) return;
+    // From step 18 on, the cgroup goes under the step's own; on cgroup v2 that needs a
+    // step started from the root cgroup (chapter 18).
+    if (const std::string why = support::no_cgroup_for("pids"); from("18") && !why.empty())
+      GTEST_SKIP() << why;
+  }
+  // The limits --memory and --cpus ask for, where the host can give them (19 on).
+  std::vector<std::string> limits() const {
+    std::vector<std::string> args;
+    if (!from("19")) return args;
+    if (support::no_cgroup_for("memory").empty()) args.insert(args.end(), {"--memory", "64M"});
+    if (support::no_cgroup_for("cpu").empty()) args.insert(args.end(), {"--cpus", "1"});
+    return args;
+  }
+};
+
+TEST_P(Cgroups, TheContainerRunsInAPidsCgroupOfItsOwnWithTheLimit) {
+  support::reread("Goal");
+  support::Subprocess process(
+      in_container({"--pids-max", "7", "/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  const pid_t init = running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path cgroup = support::cgroup_of(init, "pids");
+  EXPECT_NE(cgroup, support::own_pids_cgroup()) << "PID 1 is in the test's own cgroup";
+  const std::string name = cgroup.filename();
+  EXPECT_NE(name.find("-" + std::to_string(process.pid()) + "-"), std::string::npos)
+      << "PID 1's cgroup " << cgroup << " is not the step's";
+  std::string limit;
+  std::ifstream(cgroup / "pids.max") >> limit;
+  EXPECT_EQ(limit, "7") << cgroup;
+  expect_nothing_left_running(process.wait(10s));
+  support::unmount_all_under(rootfs());
+}
+
+PROPERTY_SINCE(Cgroups, 10);
+
+// --- 11: the janitor ---------------------------------------------------------------------
+
+using Janitor = Cgroups;
+TEST_P(Janitor, KillNineOfTheStepRemovesEveryCgroupItMade) {
+  support::reread("Pitfalls");
+  std::vector<std::string> args = limits();
+  args.insert(args.end(), {"/bin/sh", "-c", "echo ready; sleep 30"});
+  support::Subprocess process(in_container(args));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const auto made = support::cgroups_of({process.pid()});
+  EXPECT_EQ(made.size(), 1 + (args.size() - 3) / 2) << "a cgroup per controller asked for\n"
+                                                    << process.so_far().describe();
+  process.signal(SIGKILL);
+  process.wait(10s);
+  bool gone = false;
+  for (int i = 0; i < 250 && !gone; ++i) {
+    gone = support::cgroups_of({process.pid()}).empty();
+    if (!gone) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(gone) << "5 s after kill -9 of the step, its cgroups remain: "
+                    << support::cgroups_of({process.pid()}).front();
+  support::reap_orphans(5s);
+  support::unmount_all_under(rootfs());
+}
+PROPERTY_SINCE(Janitor, 11);
+
+// --- 11: the terminal --------------------------------------------------------------------
+
+// A shell on a terminal reads what is typed only in the terminal's foreground process
+// group: any other reader is stopped by SIGTTIN (credentials(7), termios(3)). The step
+// hands the terminal to the command (tcsetpgrp), or an interactive shell hangs.
+using Terminal = StepProperty;
+TEST_P(Terminal, TheCommandReadsTheTerminal) {
+  support::reread("What changed");
+  support::Subprocess process(container({"/bin/sh", "-c", "read line; echo \"got-$line\""}),
+                              {.input = "typed\n", .terminal = true});
+  const bool read = process.wait_for_output("got-typed", 10s);
+  const auto result = process.wait(read ? 10s : 0s);
+  EXPECT_TRUE(read) << "what was typed never reached the command (stopped by SIGTTIN?)\n"
+                    << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  support::unmount_all_under(rootfs());
+}
+PROPERTY_SINCE(Terminal, 11);
+
+// --- 12: mount namespace, private -------------------------------------------------------
+
+// A rootfs on a mount of its own that is shared, as a tmpfs /tmp under systemd is: a
+// mount namespace whose mounts are private only at / still propagates the container's
+// /proc back to it (mount_namespaces(7), "Shared subtrees"; MS_REC).
+using Mounts = StepProperty;
+TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
+  support::reread("What changed");
+  support::TempDir shared;
+  shared.open_to_everyone();
+  ASSERT_EQ(::mount("tmpfs", shared.path().c_str(), "tmpfs", 0, "mode=755"), 0)
+      << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, shared.path().c_str(), nullptr, MS_SHARED, nullptr), 0)
+      << std::strerror(errno);
+  const fs::path copy = shared.path() / "rootfs";
+  const auto copied =
+      support::run({"/bin/cp", "-a", support::built_rootfs().native(), copy.native()}, 60s);
+  ASSERT_EQ(copied.exit_code, 0) << copied.describe();
+  const auto result = run_in_container({"--rootfs", copy.native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  const auto left = support::mounts_under(copy);
+  EXPECT_TRUE(left.empty()) << "the container's mount reached the host: " << left.front();
+  support::unmount_all_under(shared.path());
+  expect_no_mounts_left();
+}
+PROPERTY_SINCE(Mounts, 12);
+
+// --- 14: /dev and /tmp -------------------------------------------------------------------
+
+using DevAndTmp = StepProperty;
+TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
+  support::reread("What changed");
+  const auto result = run_in_container({"/bin/cat", "/proc/self/mountinfo"});
+  const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
+      {"/dev", {"nosuid", "noexec"}},
+      {"/dev/pts", {"nosuid", "noexec"}},
+      {"/dev/shm", {"nosuid", "nodev", "noexec"}},
+      {"/tmp", {"nosuid", "nodev"}}};
+  for (const auto& [point, flags] : expected) {
+    const std::string options = mount_options(result.out, point);
+    EXPECT_FALSE(options.empty()) << point << " is not mounted\n" << result.describe();
+    for (const std::string& flag : flags)
+      EXPECT_TRUE(has_option(options, flag)) << point << " without " << flag;
+  }
+}
+
+TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
+  support::reread("Goal");
+  const auto result = run_in_container({"/bin/ls", "/dev"});
+  EXPECT_EQ(result.out,
+            "fd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
+      << result.describe();
+}
+PROPERTY_SINCE(DevAndTmp, 14);
+
+// --- 15: user namespace ------------------------------------------------------------------
+
+using UserNamespace = StepProperty;
+TEST_P(UserNamespace, RootInsideIsAnUnprivilegedUserOutside) {
+  support::reread("Goal");
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  const pid_t init = running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const std::string status = common::read_file("/proc/" + std::to_string(init) + "/status");
+  const std::string id = kContainerRootOnTheHost;
+  EXPECT_EQ(status_field(status, "Uid"), "\t" + id + "\t" + id + "\t" + id + "\t" + id) << status;
+  EXPECT_EQ(status_field(status, "Gid"), "\t" + id + "\t" + id + "\t" + id + "\t" + id) << status;
+  expect_nothing_left_running(process.wait(10s));
+}
+
+// The groups of the user who started the step would follow the container's processes
+// (shown inside as the overflow group, 65534): setgroups(2) drops them.
+TEST_P(UserNamespace, TheCallersGroupsStayOutside) {
+  support::reread("What changed");
+  const auto result =
+      run_in_container({"/bin/sh", "-c", "grep Groups: /proc/self/status"}, {.groups = {4, 27}});
+  EXPECT_EQ(result.out, "Groups:\t \n") << "proc(5) lists each group followed by a space\n"
+                                        << result.describe();
+}
+PROPERTY_SINCE(UserNamespace, 15);
+
+// --- 16: capabilities --------------------------------------------------------------------
+
+// Docker's default set, as the kernel's bit mask: CHOWN 0, DAC_OVERRIDE 1, FOWNER 3,
+// FSETID 4, KILL 5, SETGID 6, SETUID 7, SETPCAP 8, NET_BIND_SERVICE 10, NET_RAW 13,
+// SYS_CHROOT 18, MKNOD 27, AUDIT_WRITE 29, SETFCAP 31.
+constexpr const char* kDockerDefault = "00000000a80425fb";
+
+using Capabilities = StepProperty;
+TEST_P(Capabilities, TheCommandHoldsDockersFourteenAndNoMore) {
+  support::reread("Goal");
+  const auto result = run_in_container({"/bin/sh", "-c", "grep Cap /proc/self/status"});
+  EXPECT_EQ(result.out, std::string("CapInh:\t0000000000000000\nCapPrm:\t") + kDockerDefault +
+                            "\nCapEff:\t" + kDockerDefault + "\nCapBnd:\t" + kDockerDefault +
+                            "\nCapAmb:\t0000000000000000\n")
+      << result.describe();
+}
+
+TEST_P(Capabilities, NoNewPrivileges) {
+  support::reread("What changed");
+  const auto result = run_in_container({"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"});
+  EXPECT_EQ(result.out, "NoNewPrivs:\t1\n") << result.describe();
+}
+PROPERTY_SINCE(Capabilities, 16);
+
+// --- 17: seccomp -------------------------------------------------------------------------
+
+// Each refused call, made by the attacker's helper with arguments that fail otherwise
+// where it is allowed (EscapeHelper below shows that on the host).
+const std::vector<std::string> kRefusedCalls = {"mount",
+                                                "umount2",
+                                                "pivot_root",
+                                                "unshare",
+                                                "setns",
+                                                "keyctl",
+                                                "add_key",
+                                                "request_key",
+                                                "ptrace",
+                                                "bpf",
+                                                "perf_event_open",
+                                                "open_by_handle_at",
+                                                "init_module",
+                                                "finit_module",
+                                                "delete_module",
+                                                "kexec_load",
+                                                "kexec_file_load",
+                                                "reboot",
+                                                "swapon",
+                                                "swapoff",
+                                                "acct",
+                                                "clone_newuts",
+                                                "clone_newuser",
+                                                "clone_newns",
+                                                "clone_newpid",
+                                                "clone_newnet",
+                                                "clone_newipc",
+                                                "clone_newcgroup",
+                                                "ioctl_tiocsti",
+                                                "ioctl_tioclinux"};
+
+// `/escape syscall CALL` for each call in one container: "CALL errno=NAME" lines.
+std::string calls_script(const std::vector<std::string>& calls) {
+  std::string script = "for call in";
+  for (const std::string& call : calls) script += " " + call;
+  return script + "; do echo \"$call $(/escape syscall $call)\"; done";
+}
+
+using Seccomp = StepProperty;
+TEST_P(Seccomp, TheCommandRunsUnderAFilter) {
+  support::reread("Goal");
+  const auto result =
+      run_in_container({"/bin/sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"});
+  EXPECT_EQ(result.out, "NoNewPrivs:\t1\nSeccomp:\t2\n") << "2 means a filter (proc(5))\n"
+                                                         << result.describe();
+}
+
+TEST_P(Seccomp, EachRefusedCallGetsEperm) {
+  support::reread("What changed");
+  add_escape_helper();
+  const auto result = run_in_container({"/bin/sh", "-c", calls_script(kRefusedCalls)});
+  std::string expected;
+  for (const std::string& call : kRefusedCalls) expected += call + " errno=EPERM\n";
+  EXPECT_EQ(result.out, expected) << result.describe();
+}
+
+TEST_P(Seccomp, OrdinaryCallsPassAndClone3GetsEnosys) {
+  support::reread("What changed");
+  add_escape_helper();
+  const auto result = run_in_container(
+      {"/bin/sh", "-c", calls_script({"clone3", "clone_plain", "ioctl_fionread"})});
+  EXPECT_EQ(result.out,
+            "clone3 errno=ENOSYS\nclone_plain errno=EINVAL\nioctl_fionread errno=EBADF\n")
+      << "clone3 gets ENOSYS, so that glibc falls back to clone; the others must pass the filter\n"
+      << result.describe();
+}
+
+// The same call through x86-64's two other system call ABIs has other numbers, which the
+// filter's list does not hold: 32-bit x86 is killed by the architecture check, x32's
+// numbers are refused.
+TEST_P(Seccomp, CallsThroughTheOtherAbisAreRefused) {
+  support::reread("Pitfalls");
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "the other ABIs are x86-64's";
+#endif
+  add_escape_helper();
+  if (support::run({ESCAPE_PROGRAM, "syscall", "keyctl_i386"}).out.starts_with("errno=")) {
+    const auto i386 = run_in_container({"/escape", "syscall", "keyctl_i386"});
+    EXPECT_EQ(i386.exit_code, 128 + SIGSYS) << "a 32-bit call must kill the command (SIGSYS)\n"
+                                            << i386.describe();
+    EXPECT_EQ(i386.out, "") << i386.describe();
+  }
+  const auto x32 = run_in_container({"/escape", "syscall", "keyctl_x32"});
+  EXPECT_EQ(x32.out, "errno=EPERM\n") << x32.describe();
+}
+PROPERTY_SINCE(Seccomp, 17);
+
+// On the host, every call of the tables above fails with another errno than EPERM: so an
+// EPERM inside is the filter's (or the missing capability's), not the arguments'.
+TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
+  for (const std::string& call : kRefusedCalls) {
+    const auto outside = support::run({ESCAPE_PROGRAM, "syscall", call});
+    EXPECT_TRUE(outside.out.starts_with("errno=")) << call << "\n" << outside.describe();
+    if (support::is_root()) {
+      EXPECT_NE(outside.out, "errno=EPERM\n") << call << "\n" << outside.describe();
+    }
+  }
+}
+
+// --- 19: memory and CPU limits -----------------------------------------------------------
+
+using Limits = StepProperty;
+TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
+  support::reread("What changed");
+  const std::string no_memory = support::no_cgroup_for("memory");
+  const std::string no_cpu = support::no_cgroup_for("cpu");
+  if (!no_memory.empty() || !no_cpu.empty()) GTEST_SKIP() << no_memory << no_cpu;
+  support::Subprocess process(
+      container({"--memory", "16M", "--cpus", "0.5", "/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  const pid_t init = running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path memory = support::cgroup_of(init, "memory");
+  const fs::path cpu = support::cgroup_of(init, "cpu");
+  const bool v2 = fs::exists(memory / "memory.max");
+  std::string memory_max =
+      common::read_file(memory / (v2 ? "memory.max" : "memory.limit_in_bytes"));
+  std::string cpu_max = common::read_file(cpu / (v2 ? "cpu.max" : "cpu.cfs_quota_us"));
+  EXPECT_EQ(memory_max, "16777216\n") << memory;
+  EXPECT_EQ(cpu_max, v2 ? "50000 100000\n" : "50000\n") << cpu;
+  expect_nothing_left_running(process.wait(10s));
+}
+PROPERTY_SINCE(Limits, 19);
+
+// --- 21: network namespace; 22: --net ---------------------------------------------------
+
+// IFF_UP is bit 0 of a device's flags (netdevice(7)); busybox's ip prints them by name.
+using Network = StepProperty;
+TEST_P(Network, LoopbackIsUp) {
+  support::reread("What changed");
+  const auto result = run_in_container({"/bin/sh", "-c", "ip link show lo"});
+  EXPECT_NE(result.out.find(",UP"), std::string::npos) << result.describe();
+  if (from("22")) {
+    const auto with_net =
+        run_in_container({"--net", "/bin/sh", "-c", "ip link show lo; ip link show eth0"});
+    EXPECT_NE(with_net.out.find("lo: <LOOPBACK,UP"), std::string::npos) << with_net.describe();
+    EXPECT_NE(with_net.out.find("eth0@"), std::string::npos) << with_net.describe();
+  }
+}
+PROPERTY_SINCE(Network, 21);
+
+// --- 23: the rootfs through the id map ---------------------------------------------------
+
+using IdmappedRootfs = StepProperty;
+TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
+  support::reread("Goal");
+  const auto result =
+      run_in_container({"/bin/sh", "-c", "ls -lnd /bin/busybox /etc | awk '{print $3 \":\" $4}'"});
+  EXPECT_EQ(result.out, "0:0\n0:0\n") << result.describe();
+}
+PROPERTY_SINCE(IdmappedRootfs, 23);
+
+// --- 24: overlay -------------------------------------------------------------------------
+
+using Overlay = StepProperty;
+TEST_P(Overlay, TheRootfsNeverChanges) {
+  support::reread("Goal");
+  std::ofstream(rootfs() / "etc" / "marker") << "kept\n";
+  const auto result =
+      run_in_container({"/bin/sh", "-c", "rm /etc/marker && echo x > /planted && ls /etc/marker"});
+  EXPECT_NE(result.exit_code, 0) << "the container should see its own deletion\n"
+                                 << result.describe();
+  EXPECT_TRUE(fs::exists(rootfs() / "etc" / "marker"))
+      << "the container deleted a file of the rootfs";
+  EXPECT_FALSE(fs::exists(rootfs() / "planted")) << "the container wrote into the rootfs";
+}
+PROPERTY_SINCE(Overlay, 24);
+
+}  // namespace
