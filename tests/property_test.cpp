@@ -272,7 +272,7 @@ TEST_P(Terminal, TheCommandReadsTheTerminal) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "read line; echo \"got-$line\""}),
                               {.input = "typed\n", .terminal = true});
-  const bool read = process.wait_for_output("got-typed", 10s);
+  const bool read = process.wait_for_output("got-typed", 5s);
   const auto result = process.wait(read ? 10s : 0s);
   EXPECT_TRUE(read) << "what was typed never reached the command (stopped by SIGTTIN?)\n"
                     << result.describe();
@@ -299,10 +299,16 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
   const auto copied =
       support::run({"/bin/cp", "-a", support::built_rootfs().native(), copy.native()}, 60s);
   ASSERT_EQ(copied.exit_code, 0) << copied.describe();
-  const auto result = run_in_container({"--rootfs", copy.native(), "/bin/true"});
-  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  // While the container runs: PID 1 unmounts its /proc as it ends, and an unmount
+  // propagates too.
+  support::Subprocess process(
+      in_container({"--rootfs", copy.native(), "/bin/sh", "-c", "echo ready; sleep 1"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const auto left = support::mounts_under(copy);
   EXPECT_TRUE(left.empty()) << "the container's mount reached the host: " << left.front();
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
   support::unmount_all_under(shared.path());
   expect_no_mounts_left();
 }
@@ -458,22 +464,35 @@ TEST_P(Seccomp, OrdinaryCallsPassAndClone3GetsEnosys) {
 }
 
 // The same call through x86-64's two other system call ABIs has other numbers, which the
-// filter's list does not hold: 32-bit x86 is killed by the architecture check, x32's
-// numbers are refused.
-TEST_P(Seccomp, CallsThroughTheOtherAbisAreRefused) {
+// filter's list does not hold: x32's numbers are refused, and a 32-bit x86 call is
+// killed by the architecture check.
+TEST_P(Seccomp, CallsThroughX32AreRefused) {
   support::reread("Pitfalls");
 #if !defined(__x86_64__)
-  GTEST_SKIP() << "the other ABIs are x86-64's";
+  GTEST_SKIP() << "x32 is an ABI of x86-64";
 #endif
   add_escape_helper();
-  if (support::run({ESCAPE_PROGRAM, "syscall", "keyctl_i386"}).out.starts_with("errno=")) {
-    const auto i386 = run_in_container({"/escape", "syscall", "keyctl_i386"});
-    EXPECT_EQ(i386.exit_code, 128 + SIGSYS) << "a 32-bit call must kill the command (SIGSYS)\n"
-                                            << i386.describe();
-    EXPECT_EQ(i386.out, "") << i386.describe();
-  }
   const auto x32 = run_in_container({"/escape", "syscall", "keyctl_x32"});
   EXPECT_EQ(x32.out, "errno=EPERM\n") << x32.describe();
+}
+
+TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
+  support::reread("Pitfalls");
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "32-bit x86 is an ABI of x86-64";
+#endif
+  // Some kernels run no 32-bit code at all (IA32 emulation off, some virtual machines):
+  // int $0x80 then faults (SIGSEGV) on the host too, and there is nothing to filter.
+  const auto host = support::run({ESCAPE_PROGRAM, "syscall", "keyctl_i386"});
+  if (!host.out.starts_with("errno=")) {
+    GTEST_SKIP() << "this kernel runs no 32-bit system call (int $0x80 ends the helper with status "
+                 << host.exit_code << " on the host): the architecture check cannot be tried here";
+  }
+  add_escape_helper();
+  const auto i386 = run_in_container({"/escape", "syscall", "keyctl_i386"});
+  EXPECT_EQ(i386.exit_code, 128 + SIGSYS) << "a 32-bit call must kill the command (SIGSYS)\n"
+                                          << i386.describe();
+  EXPECT_EQ(i386.out, "") << i386.describe();
 }
 PROPERTY_SINCE(Seccomp, 17);
 

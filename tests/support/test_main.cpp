@@ -2,6 +2,7 @@
 // a short report for a student instead of GoogleTest's log: each behaviour, passed or
 // not, and for a failure what a user would see and which part of the chapter to reread.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include <vector>
 
 namespace {
+
+bool is_root() { return ::geteuid() == 0; }
 
 // "ExitStatusesPassBack" -> "exit statuses pass back"
 std::string behaviour(const char* test_name) {
@@ -69,7 +72,12 @@ class LabReport : public ::testing::EmptyTestEventListener {
     const ::testing::TestResult& result = *test.result();
     const std::string name = behaviour(test.name());
     if (result.Skipped()) {
-      std::printf("  SKIP  %s: not checked (needs root: run sudo make check)\n", name.c_str());
+      // GTEST_SKIP's message says why: root needed, or a host that cannot show it.
+      std::string why;
+      for (int i = 0; i < result.total_part_count(); ++i) {
+        if (result.GetTestPartResult(i).skipped()) why = result.GetTestPartResult(i).message();
+      }
+      std::printf("  SKIP  %s: not checked (%s)\n", name.c_str(), why.c_str());
       return;
     }
     if (result.Passed()) {
@@ -121,7 +129,8 @@ int main(int argc, char** argv) {
     listeners.Append(new LabReport(step != nullptr ? "steps/" + std::string(step) + "/README.md" : STEP_CHAPTER));
   }
   const int status = RUN_ALL_TESTS();
-  // A behaviour that could not be checked is not a pass.
-  if (lab_report && ::testing::UnitTest::GetInstance()->skipped_test_count() > 0) return 1;
+  // A behaviour that could not be checked for want of root is not a pass; one this host
+  // cannot show at all (a kernel without 32-bit calls) is said, and not held against it.
+  if (lab_report && !is_root() && ::testing::UnitTest::GetInstance()->skipped_test_count() > 0) return 1;
   return status;
 }
