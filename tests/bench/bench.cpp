@@ -35,6 +35,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "tests/support/environment.hpp"
+#include "tests/support/steps.hpp"
 
 namespace {
 
@@ -203,34 +204,24 @@ fs::path own_v2_cgroup() {
   return {};
 }
 
+// "a hostname of its own (UTS namespace)", from the first line of the step's chapter,
+// "# Step 05: a hostname of its own (UTS namespace)".
+std::string chapter_title(const std::string& step) {
+  std::ifstream chapter(std::string(PROJECT_SOURCE_DIR) + "/steps/" + step + "/README.md");
+  std::string line;
+  std::getline(chapter, line);
+  const auto colon = line.find(": ");
+  if (colon == std::string::npos) throw std::runtime_error("steps/" + step + "/README.md has no title line");
+  return line.substr(colon + 2);
+}
+
 std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const fs::path& scratch) {
   const std::string true_path = (rootfs / "bin" / "true").native();
   std::vector<Row> rows;
   rows.emplace_back("fork + exec", "the floor: no isolation", std::vector<std::string>{true_path});
-  const std::vector<std::pair<std::string, std::string>> steps = {
-      {"03_execvp", "clone + execvp"},
-      {"04_clearenv", "+ empty environment"},
-      {"05_uts_namespace", "+ UTS namespace"},
-      {"06_pid_namespace", "+ PID namespace"},
-      {"07_chroot", "+ chroot"},
-      {"08_mount_proc", "+ /proc mount"},
-      {"09_nested_clone", "+ init process, /proc unmounted"},
-      {"10_pids_cgroup", "+ pids cgroup created, joined, removed"},
-      {"11_init_duties", "+ signals forwarded, dies with the step"},
-      {"12_mount_namespace", "+ mount namespace"},
-      {"13_pivot_root", "+ pivot_root, descriptors closed"},
-      {"14_dev_sys_tmp", "+ /dev, /tmp of its own"},
-      {"15_user_namespace", "+ user namespace"},
-      {"16_capabilities", "+ capabilities dropped"},
-      {"17_seccomp", "+ seccomp filter"},
-      {"18_cgroup_namespace", "+ cgroup under the step's own, cgroup namespace"},
-      {"19_resource_limits", "+ memory and cpu limits (--memory 64M --cpus 1)"},
-      {"20_clone_into_cgroup", "+ PID 1 born in its cgroup where v2 allows (clone3)"},
-      {"21_network_namespace", "+ network namespace, lo up"},
-      {"22_veth", "+ --net: a veth pair, addresses, a route"},
-      {"23_idmapped_rootfs", "+ the rootfs idmapped, handed to PID 1"},
-      {"24_overlayfs", "+ an overlay on the rootfs, upper layer on a tmpfs"},
-  };
+  // Every step from 03 on (CMakeLists.txt's list), each described by its chapter's title.
+  std::vector<std::pair<std::string, std::string>> steps;
+  for (const std::string& step : support::steps_from("03")) steps.emplace_back(step, chapter_title(step));
   for (const auto& [step, what] : steps) {
     // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
     const bool chroots = step >= "07";

@@ -27,7 +27,7 @@ mkdir -p "$results"
 labels_for() {
   case $1 in
     unified) echo '.' ;;
-    *) echo '^step|^labs$|^escape$' ;;
+    *) echo '^step|^labs$|^escape$|^properties$' ;;
   esac
 }
 
