@@ -234,6 +234,20 @@ TEST_P(Cgroups, TheContainerRunsInAPidsCgroupOfItsOwnWithTheLimit) {
   support::unmount_all_under(rootfs());
 }
 
+// Without root, a step may run in its own cgroup where none was delegated to the user,
+// and says so; as root, a cgroup that cannot be made is an error, never a limit dropped.
+// Root of a user namespace is euid 0 with no right to the host's cgroup folders.
+using CgroupsAsRoot = Cgroups;
+TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
+  support::reread("Pitfalls");
+  const auto result = support::run({"/usr/bin/unshare", "--user", "--map-root-user", program(),
+                                    "--rootfs", rootfs().native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(CgroupsAsRoot, 15);
+
 PROPERTY_SINCE(Cgroups, 10);
 
 // --- 11: the janitor ---------------------------------------------------------------------

@@ -116,7 +116,7 @@ class Cgroup {
     // internal process constraint"): ours holds this step, and maybe its shell.
     if (parent.version == 2 && !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {
       if (!parent.is_root) {
-        throw std::runtime_error("cgroup v2: " + parent.dir.native() + " holds processes (this step, its shell),"
+        throw common::CgroupError("cgroup v2: " + parent.dir.native() + " holds processes (this step, its shell),"
                                  " so it may not hand the pids controller to a cgroup under it");
       }
       common::write_file(parent.dir / "cgroup.subtree_control", "+pids");
@@ -446,9 +446,13 @@ int main(int argc, char* argv[]) try {
   try {
     for (const auto& parent : common::find_cgroup_parents({"pids"})) cgroups.emplace_back(parent, command_line.pids_max);
     start_janitor(cgroups);
-  } catch (const std::exception& error) {
+  } catch (const common::CgroupError& error) {  // no pids controller this step may use
     cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(), "): the container runs without a process limit");
+  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
+    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
+    cgroups.clear();
+    common::log("no pids cgroup without root (", error.what(), "): the container runs without a process limit");
   }
   Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
   for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());

@@ -127,7 +127,7 @@ class Cgroup {
     for (const std::string& controller : parent.controllers) {
       if (parent.version == 1 || common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), controller)) continue;
       if (!parent.is_root) {
-        throw std::runtime_error("cgroup v2: " + parent.dir.native() + " holds processes (this step, its shell),"
+        throw common::CgroupError("cgroup v2: " + parent.dir.native() + " holds processes (this step, its shell),"
                                  " so it may not hand the " + controller + " controller to a cgroup under it");
       }
       common::write_file(parent.dir / "cgroup.subtree_control", "+" + controller);
@@ -631,10 +631,15 @@ int main(int argc, char* argv[]) try {
   try {
     for (const auto& parent : common::find_cgroup_parents(controllers)) cgroups.emplace_back(parent, command_line);
     start_janitor(cgroups);
-  } catch (const std::exception& error) {
+  } catch (const common::CgroupError& error) {  // no pids controller this step may use
     if (controllers.size() > 1) throw;
     cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(), "): the container runs without a process limit");
+  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
+    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
+    if (controllers.size() > 1) throw;
+    cgroups.clear();
+    common::log("no pids cgroup without root (", error.what(), "): the container runs without a process limit");
   }
   Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}, {}};
   // The host's end is made in the host's network namespace: that needs root.
