@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// \brief Finding where a pids cgroup can be created on this host (cgroup v1, v2 or both).
+/// \brief Finding where a container's cgroups can be created on this host (cgroup v1, v2 or both).
 ///
 /// Only the probe lives here: which layout the host has and which folder is the parent.
 /// Creating, joining and removing the cgroup is step 10's lesson (and step 18's, under the

@@ -535,7 +535,8 @@ int main(int argc, char* argv[]) try {
   // cgroup v2, one folder for all: clone3(2) with CLONE_INTO_CGROUP starts PID 1 in it.
   // Moving in later (cgroup.procs) waits for the kernel's RCU grace period, milliseconds.
   // Given no stack, the child goes on from here on a copy of ours, as after fork(2), and
-  // ends with container_init's status. ENOSYS: a kernel before 5.7 (then as before).
+  // ends with container_init's status. ENOSYS: a kernel before 5.3, without clone3; E2BIG:
+  // 5.3 to 5.6, whose clone_args ends before the cgroup field (then as before).
   if (cgroups.size() == 1 && cgroups.front().version() == 2) {
     const int folder = common::check(::open(cgroups.front().dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
                                      "open", cgroups.front().dir().native());
@@ -545,7 +546,7 @@ int main(int argc, char* argv[]) try {
     args.cgroup = static_cast<std::uint64_t>(folder);
     pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
     if (pid == 0) ::_exit(container_init(&container));
-    if (pid == -1 && errno != ENOSYS) throw common::SyscallError(errno, "clone3", "CLONE_INTO_CGROUP");
+    if (pid == -1 && errno != ENOSYS && errno != E2BIG) throw common::SyscallError(errno, "clone3", "CLONE_INTO_CGROUP");
     common::check(::close(folder), "close", "cgroup folder");
     if (pid > 0) common::log("PID 1 started in its cgroup (clone3, CLONE_INTO_CGROUP)");
   }

@@ -17,7 +17,7 @@
 namespace support {
 
 /// \brief The container's PID 1 as the host knows it, from the step's line "its PID 1 is
-/// PID N on the host" in \p err; -1 if there is none.
+/// PID N in the step's PID namespace" (the host's, for the tests) in \p err; -1 if there is none.
 inline pid_t host_pid_of_init(const std::string& err) {
   std::smatch match;
   if (!std::regex_search(err, match, std::regex("PID 1 is PID ([0-9]+)"))) return -1;
