@@ -310,8 +310,8 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
   ASSERT_EQ(::mount(nullptr, shared.path().c_str(), nullptr, MS_SHARED, nullptr), 0)
       << std::strerror(errno);
   const fs::path copy = shared.path() / "rootfs";
-  const auto copied =
-      support::run({"/bin/cp", "-a", support::built_rootfs().native(), copy.native()}, 60s);
+  const auto copied = support::run(
+      {"/bin/cp", "-a", "--one-file-system", support::built_rootfs().native(), copy.native()}, 60s);
   ASSERT_EQ(copied.exit_code, 0) << copied.describe();
   // While the container runs: PID 1 unmounts its /proc as it ends, and an unmount
   // propagates too.

@@ -224,7 +224,10 @@ TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
     throw std::runtime_error("no rootfs at " + source.native() + ": run 'sudo make rootfs' first");
   }
   // cp -a keeps links, modes and the device nodes in /dev, which std::filesystem::copy cannot.
-  const ProcessResult copy = run({"/bin/cp", "-a", source.native(), root_.native()}, 60s);
+  // --one-file-system: a /proc that step 08 left mounted in the rootfs (on purpose) is
+  // copied as its empty mount point; read, /proc/kmsg would block the copy for ever.
+  const ProcessResult copy =
+      run({"/bin/cp", "-a", "--one-file-system", source.native(), root_.native()}, 60s);
   if (copy.exit_code != 0) throw std::runtime_error("copying the rootfs failed: " + copy.describe());
 }
 
