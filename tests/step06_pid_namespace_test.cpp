@@ -1,9 +1,11 @@
+#include <fstream>
 #include <regex>
 
 #include "tests/support/step_test.hpp"
 
 namespace {
 
+using namespace std::chrono_literals;
 using Step06PidNamespace = support::ContainerTest;
 
 TEST_F(Step06PidNamespace, CommandIsPid1) {
@@ -16,12 +18,36 @@ TEST_F(Step06PidNamespace, CommandIsPid1) {
 
 TEST_F(Step06PidNamespace, ParentReportsTheHostPid) {
   support::reread("What changed");
-  const auto result = run_container({"/bin/true"});
-  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  // The command waits for the test, so that the reported PID can be looked up while the
+  // container runs (no chroot yet: the flag file is the host's path).
+  const support::TempDir flags;
+  const std::string go = (flags.path() / "go").native();
+  support::Subprocess process(
+      container({"/bin/sh", "-c", "echo ready; while [ ! -e \"$0\" ]; do sleep 0.05; done", go}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(result.err, match, std::regex("PID ([0-9]+) in the step's PID namespace")))
-      << "stderr should report the container's PID as the host sees it\n" << result.describe();
-  EXPECT_GT(std::stol(match[1]), 1) << result.describe();
+  const std::string err = process.so_far().err;
+  const bool logged =
+      std::regex_search(err, match, std::regex("PID ([0-9]+) in the step's PID namespace"));
+  // /proc/N/status's NSpid: N's PID in each PID namespace it is in, ours (the host's) first
+  // (proc(5)). The container's PID 1 shows "N 1"; the step itself, or a PID of the wrong
+  // namespace, shows something else.
+  std::string nspid;
+  if (logged) {
+    std::ifstream status("/proc/" + match[1].str() + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("NSpid:")) nspid = line.substr(line.find_first_not_of(" \t", 6));
+    }
+  }
+  std::ofstream{go};
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  ASSERT_TRUE(logged) << "stderr should report the container's PID as the host sees it\n"
+                      << result.describe();
+  EXPECT_EQ(nspid, match[1].str() + "\t1")
+      << "the reported PID should be the container's PID 1 as the host knows it; its /proc/"
+      << match[1] << "/status has NSpid: " << nspid << "\n"
+      << result.describe();
 }
 
 TEST_F(Step06PidNamespace, HostnameIsStillTheContainers) {
