@@ -1,3 +1,5 @@
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "tests/support/step_test.hpp"
@@ -28,18 +30,38 @@ TEST_F(Step08MountProc, PsListsOnlyTheContainersProcesses) {
 
 TEST_F(Step08MountProc, ProcShowsTheContainersPid1) {
   support::reread("What changed");
-  const auto result = run_container({"/bin/sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"});
+  // PID 1 of the container is the command itself: a /proc of its PID namespace shows this
+  // very command line as /proc/1/cmdline (its words each end with a NUL, proc(5)). The
+  // host's /proc shows the host's init, whatever that is; an empty /proc shows nothing.
+  const std::string script = "cat /proc/1/cmdline | tr '\\0' '|'";
+  const auto result = run_container({"/bin/sh", "-c", script});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_FALSE(result.out.empty()) << result.describe();
-  EXPECT_EQ(result.out.find("systemd"), std::string::npos) << "/proc is the host's\n" << result.describe();
+  EXPECT_EQ(result.out, "/bin/sh|-c|" + script + "|")
+      << "/proc/1 should be the command: is /proc the host's?\n"
+      << result.describe();
+}
+
+// The proc mount of a step that ran, in the mount table of the test (the host, for the step).
+int proc_mounts_at(const std::filesystem::path& dir) {
+  std::ifstream mounts("/proc/self/mounts");
+  int count = 0;
+  for (std::string source, target, type, rest;
+       mounts >> source >> target >> type && std::getline(mounts, rest);) {
+    if (target == dir.native() && type == "proc") ++count;
+  }
+  return count;
 }
 
 TEST_F(Step08MountProc, MountThisStepLeavesCanBeCleanedUp) {
   support::reread("Pitfalls");
   const auto result = run_container({"/bin/true"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  // Without a mount namespace, /proc stays mounted on the host after the container ends:
-  // the chapter shows it, step 09 fixes it. The test takes it down itself.
+  // Without a mount namespace, the container's proc stays mounted on the host after the
+  // container ends: the chapter shows it, step 09 unmounts it, step 12 keeps it off the
+  // host. The test takes it down itself.
+  EXPECT_EQ(proc_mounts_at(rootfs() / "proc"), 1)
+      << "the step should have mounted a proc at " << rootfs() / "proc"
+      << " (and left it: nothing unmounts it yet)";
   support::unmount_all_under(rootfs());
   expect_no_mounts_left();
 }
