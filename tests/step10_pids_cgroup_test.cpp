@@ -119,15 +119,24 @@ TEST_F(Step10PidsCgroup, StepsRunAsPid1OfSiblingPidNamespacesBothRun) {
         "/usr/bin/unshare", "--pid", "--fork", "--", support::program_under_test(), "--rootfs", root.native(),
         "/bin/sh", "-c", kPrintCgroup + "sleep 1; echo ran"}));
   }
+  std::set<fs::path> cgroups;
   for (auto& process : running) {
     const auto result = process->wait(20s);
     EXPECT_EQ(result.exit_code, 0) << result.describe();
     EXPECT_TRUE(result.out.ends_with("\nran\n")) << result.describe();
     const fs::path cgroup = command_cgroup(result.out);
+    // Each ran under its limit, in a cgroup of its own: not the test's, not the root.
+    EXPECT_FALSE(cgroup.empty()) << "no pids cgroup in the command's /proc/self/cgroup\n"
+                                 << result.describe();
+    EXPECT_NE(cgroup, common::find_pids_cgroup_parent().dir)
+        << "the command ran in the root cgroup\n"
+        << result.describe();
+    cgroups.insert(cgroup);
     EXPECT_FALSE(!cgroup.empty() && fs::exists(cgroup)) << cgroup << " is left behind";
     // Named after PID 1, not after a PID this test started: TearDown would not find it.
     if (!cgroup.empty() && fs::exists(cgroup)) support::remove_cgroup(cgroup);
   }
+  EXPECT_EQ(cgroups.size(), 2u) << "the two containers shared a cgroup";
 }
 
 TEST_F(Step10PidsCgroup, ExitStatusAndFailuresStillRemoveTheCgroup) {
