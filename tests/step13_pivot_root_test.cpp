@@ -27,7 +27,7 @@ TEST_F(Step13PivotRoot, NoDescriptorOfTheCallerReachesTheCommand) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step13PivotRoot, TheHostsRootIsRefusedAsRootfs) {
+TEST_F(Step13PivotRoot, TheHostsRootIsStillRefusedAsRootfs) {
   support::reread("Pitfalls");
   const auto result = run_step({"--rootfs", "/", "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
