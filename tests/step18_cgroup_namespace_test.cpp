@@ -84,6 +84,12 @@ TEST_F(Step18CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
   }
 }
 
+// Whether \p cgroup is \p caller or a cgroup nested in it.
+bool is_at_or_under(const fs::path& cgroup, const fs::path& caller) {
+  const fs::path inside = cgroup.lexically_relative(caller);
+  return !inside.empty() && !inside.native().starts_with("..");
+}
+
 TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
   support::reread("Pitfalls");
   const CallerCgroup caller;
@@ -92,6 +98,9 @@ TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const fs::path container = support::cgroup_of(init, "pids");
+  // The cgroup the janitor must remove is the nested one, under the caller's.
+  EXPECT_TRUE(is_at_or_under(container, caller.dir()))
+      << "the container's cgroup " << container << " is not under the caller's " << caller.dir();
   process.signal(SIGKILL);
   process.wait(10s);
   EXPECT_TRUE(support::reaped_within(init, 5s)) << "the container's PID 1 still runs 5 s after the step was killed";
@@ -102,12 +111,30 @@ TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
 
 TEST_F(Step18CgroupNamespace, TheCommandCannotMoveOutOfItsCgroup) {
   support::reread("Pitfalls");
+  // Started from a cgroup of the host's: whatever the command tries, it stays under it.
   // No cgroup file system inside (no /sys, and mount is refused): the command has no
-  // cgroup.procs to write to, and its own paths show nothing of the host's tree.
-  const auto result = run_container({"/bin/sh", "-c", "ls /sys/fs/cgroup 2>&1; mount -t cgroup2 none /tmp 2>&1; exit 0"});
+  // cgroup.procs to write to, and its own paths show nothing of the host's tree, only
+  // "/" (cgroup_namespaces(7)): no path names a cgroup outside its own.
+  const CallerCgroup caller;
+  support::Subprocess process(
+      caller.wrap(container({"/bin/sh", "-c",
+                             "ls /sys/fs/cgroup 2>&1; mount -t cgroup2 none /tmp 2>&1; cut -d: -f3 "
+                             "/proc/self/cgroup | sort -u; "
+                             "echo ready; sleep 2"})));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path container = support::cgroup_of(init, "pids");
+  EXPECT_TRUE(is_at_or_under(container, caller.dir()))
+      << "the command runs in " << container << ", out of the caller's cgroup " << caller.dir();
+  const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_NE(result.out.find("No such file or directory"), std::string::npos) << result.describe();
   EXPECT_NE(result.out.find("ermission denied"), std::string::npos) << result.describe();
+  EXPECT_NE(result.out.find("\n/\nready\n"), std::string::npos)
+      << "inside, every cgroup path should be /\n"
+      << result.describe();
+  expect_nothing_left_running(result);
   expect_no_mounts_left();
 }
 
