@@ -124,14 +124,29 @@ TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   EXPECT_EQ(result.exit_code, 0) << result.describe();
 }
 
+// A usage error ends with common's "(try --help)", whatever the step's own wording.
+bool is_usage_error(const support::ProcessResult& result) {
+  return result.exit_code == 125 && result.err.find("(try --help)") != std::string::npos;
+}
+
 TEST_F(Step19ResourceLimits, BadLimitsAreUsageErrors) {
   support::reread("What changed");
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--memory", "12X", "/bin/true"}, {"--memory", "1000", "/bin/true"},
         {"--cpus", "0", "/bin/true"}, {"--cpus", "half", "/bin/true"}}) {
     const auto result = run_container(args);
-    EXPECT_EQ(result.exit_code, 125) << result.describe();
-    EXPECT_NE(result.err.find("(try --help)"), std::string::npos) << result.describe();
+    EXPECT_TRUE(is_usage_error(result)) << result.describe();
+  }
+  // ... and not because the step knows no such option: good values are limits.
+  for (const std::string controller : {"memory", "cpu"}) {
+    const auto result = run_container({controller == "memory" ? "--memory" : "--cpus",
+                                       controller == "memory" ? "64M" : "0.5", "/bin/true"});
+    EXPECT_FALSE(is_usage_error(result))
+        << "a good --" << controller << " value was refused as a usage error\n"
+        << result.describe();
+    if (support::no_cgroup_for(controller).empty()) {
+      EXPECT_EQ(result.exit_code, 0) << result.describe();
+    }
   }
 }
 
@@ -140,6 +155,13 @@ TEST_F(Step19ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
   const auto result = run_container({"--memory", "16M", "/bin/true"}, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 125) << "a limit the step cannot set must not be dropped silently\n" << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+  // Refused as a limit it cannot set, not as an option it does not know: root may set it.
+  EXPECT_FALSE(is_usage_error(result)) << result.describe();
+  if (support::no_cgroup_for("memory").empty()) {
+    const auto as_root = run_container({"--memory", "16M", "/bin/true"});
+    EXPECT_EQ(as_root.exit_code, 0) << "as root the same limit should be set\n"
+                                    << as_root.describe();
+  }
 }
 
 }  // namespace
