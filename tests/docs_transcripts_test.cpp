@@ -79,6 +79,47 @@ std::string show(const std::vector<std::string>& lines) {
   return text.empty() ? "    (nothing)\n" : text;
 }
 
+// Takes off, in the test's own mount namespace, every mount in a `rootfs/busybox` folder
+// that was there before the test (a /proc that a reader's step 08 left on the machine, in
+// this checkout or another): the chapters count `rootfs/busybox/proc` in /proc/mounts, and
+// must count only the mounts of the steps they run. Called before the rootfs copy is
+// mounted, it leaves the test's own alone.
+void detach_leftover_rootfs_mounts() {
+  std::vector<std::string> leftovers;
+  std::ifstream mounts("/proc/self/mounts");
+  for (std::string source, target, rest;
+       mounts >> source >> target && std::getline(mounts, rest);) {
+    if (target.find("rootfs/busybox/") != std::string::npos) leftovers.push_back(target);
+  }
+  // Deepest first; one already gone with the mount above it is no error.
+  std::sort(leftovers.rbegin(), leftovers.rend());
+  for (const std::string& target : leftovers) ::umount2(target.c_str(), MNT_DETACH);
+}
+
+// For each program in \p bin, a script in \p dir that notes its PID in \p pids, then
+// becomes the program (so the PID is the program's): the cgroups a step leaves are named
+// after it.
+void write_recording_wrappers(const fs::path& bin, const fs::path& dir, const fs::path& pids) {
+  std::ofstream{pids};
+  fs::permissions(pids, fs::perms::all & ~(fs::perms::owner_exec | fs::perms::group_exec |
+                                           fs::perms::others_exec));
+  for (const auto& entry : fs::directory_iterator(BIN_DIR)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path wrapper = dir / entry.path().filename();
+    std::ofstream(wrapper) << "#!/bin/sh\necho $$ >>" << pids << " 2>/dev/null\nexec "
+                           << bin / entry.path().filename() << " \"$@\"\n";
+    fs::permissions(wrapper, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                 fs::perms::others_read | fs::perms::others_exec);
+  }
+}
+
+std::vector<pid_t> recorded_pids(const fs::path& pids) {
+  std::vector<pid_t> found;
+  std::ifstream file(pids);
+  for (pid_t pid; file >> pid;) found.push_back(pid);
+  return found;
+}
+
 class ChapterTranscript : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
@@ -89,6 +130,7 @@ TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
   ASSERT_FALSE(commands.empty()) << readme << " has no commands in its \"## Run it\" section";
 
   support::isolate_test_process();
+  detach_leftover_rootfs_mounts();
   const support::TempRootfs rootfs;
   common::check(::mount(rootfs.path().c_str(), CONTAINER_ROOTFS, nullptr, MS_BIND, nullptr), "mount",
                 "rootfs copy");
@@ -98,14 +140,24 @@ TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
   const fs::path bin = alias.path() / "bin";
   fs::create_directory(bin);
   common::check(::mount(BIN_DIR, bin.c_str(), nullptr, MS_BIND, nullptr), "mount", "bin");
+  // What the chapter's commands run: wrappers that note each step's PID.
+  const fs::path wrappers = alias.path() / "run";
+  const fs::path pids = alias.path() / "pids";
+  fs::create_directory(wrappers);
+  write_recording_wrappers(bin, wrappers, pids);
 
   std::string script = "exec 2>&1\n";
   for (std::size_t i = 0; i < commands.size(); ++i) {
     // The marker must not change $?, which the next command may be `echo $?`.
     script += "status=$?; printf '" + replace_all(marker(i), "\n", "\\n") + "'; (exit $status)\n" +
-              shell_line(commands[i].command, bin) + "\n";
+              shell_line(commands[i].command, wrappers) + "\n";
   }
   const auto result = support::run({"/bin/sh", "-c", script}, 60s, {.cwd = PROJECT_SOURCE_DIR});
+  // A step must leave no cgroup behind; the test removes what one left, and says so.
+  const auto cgroups = support::remove_cgroups_of(recorded_pids(pids));
+  for (const fs::path& cgroup : cgroups) {
+    ADD_FAILURE() << "the chapter's commands left the cgroup " << cgroup << " (removed now)";
+  }
   ASSERT_FALSE(result.timed_out) << result.describe();
 
   const std::string prefix = "step" + chapter.substr(0, 2) + ": ";
