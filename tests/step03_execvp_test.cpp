@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 
@@ -99,6 +100,25 @@ TEST_F(Step03Execvp, DoubleDashPassesOptionsToTheCommand) {
   const auto result = run_step({"--", "/usr/bin/printf", "%s\n", "--help"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "--help\n") << "after --, words belong to the command\n" << result.describe();
+}
+
+TEST_F(Step03Execvp, HelpPrintsUsageAndExitsZero) {
+  support::reread("What changed");
+  const auto result = run_step({"--help"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_TRUE(result.out.starts_with("usage: ")) << result.describe();
+  EXPECT_NE(result.out.find("[--rootfs DIR] [--] [CMD [ARG...]]"), std::string::npos) << result.describe();
+}
+
+TEST_F(Step03Execvp, UnknownOptionIsAnErrorInOneLine) {
+  support::reread("What changed");
+  const auto result = run_step({"--bogus"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("unknown option '--bogus'"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("(try --help)"), std::string::npos) << result.describe();
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line, not the whole usage\n"
+                                                                       << result.describe();
+  EXPECT_EQ(result.out, "") << result.describe();
 }
 
 }  // namespace

@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "tests/support/step_test.hpp"
 
 namespace {
@@ -26,25 +24,6 @@ TEST_F(Step04Clearenv, CommandsAreStillFoundWithoutPath) {
   const auto result = run_step({"sh", "-c", "echo found"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "found\n") << result.describe();
-}
-
-TEST_F(Step04Clearenv, HelpPrintsUsageAndExitsZero) {
-  support::reread("Run it");
-  const auto result = run_step({"--help"});
-  EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_TRUE(result.out.starts_with("usage: ")) << result.describe();
-  EXPECT_NE(result.out.find("[--rootfs DIR] [--] [CMD [ARG...]]"), std::string::npos) << result.describe();
-}
-
-TEST_F(Step04Clearenv, UnknownOptionIsAnErrorInOneLine) {
-  support::reread("Run it");
-  const auto result = run_step({"--bogus"});
-  EXPECT_EQ(result.exit_code, 125) << result.describe();
-  EXPECT_NE(result.err.find("unknown option '--bogus'"), std::string::npos) << result.describe();
-  EXPECT_NE(result.err.find("(try --help)"), std::string::npos) << result.describe();
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line, not the whole usage\n"
-                                                                       << result.describe();
-  EXPECT_EQ(result.out, "") << result.describe();
 }
 
 }  // namespace
