@@ -60,8 +60,16 @@ TEST_F(Step07Chroot, OnlyTheChildChangesItsRoot) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 1"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
-  const auto root = std::filesystem::read_symlink("/proc/" + std::to_string(process.pid()) + "/root");
+  const std::string step = "/proc/" + std::to_string(process.pid());
+  const auto root = std::filesystem::read_symlink(step + "/root");
   EXPECT_EQ(root, "/") << "the step itself (the parent) was chrooted to " << root;
+  // ... and the child, the container's PID 1, was: its root is the rootfs (proc(5),
+  // /proc/PID/root; /proc/PID/task/TID/children lists the step's children).
+  pid_t child = -1;
+  std::ifstream(step + "/task/" + std::to_string(process.pid()) + "/children") >> child;
+  ASSERT_GT(child, 0) << "the step has no child\n" << process.so_far().describe();
+  EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(child) + "/root"), rootfs())
+      << "the container's PID 1 should have the rootfs as its root";
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
 }
