@@ -41,7 +41,7 @@ bool host_has_device(const std::string& name) { return !name.empty() && fs::exis
 // namespace goes, in a work queue: a moment after its last process).
 bool device_goes(const std::string& name) { return support::gone_within("/sys/class/net/" + name, 5s); }
 
-TEST_F(Step22Veth, WithoutNetOnlyLoopback) {
+TEST_F(Step22Veth, WithoutNetStillOnlyLoopback) {
   support::reread("Goal");
   const auto result = run_container({"/bin/sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();

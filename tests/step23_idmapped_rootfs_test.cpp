@@ -29,7 +29,7 @@ TEST_F(Step23IdmappedRootfs, RootInsideCanChangeTheRootfsAndTheHostSeesItsRoot) 
   expect_no_mounts_left();
 }
 
-TEST_F(Step23IdmappedRootfs, RootlessTheRootfsIsTheUsersOwn) {
+TEST_F(Step23IdmappedRootfs, RootlessTheRootfsIsStillTheUsersOwn) {
   support::reread("What changed");
   // Run by nobody: no idmapped mount (that takes the host's root); root inside is nobody,
   // and a root-owned rootfs shows as owned by the overflow id.
