@@ -52,19 +52,21 @@ std::string marker(std::size_t index) { return "\n@@command " + std::to_string(i
 
 // The shell line for one documented command.
 std::string shell_line(const std::string& command, const std::string& bin_dir) {
-  if (command.starts_with("sudo ")) return replace_all(command.substr(5), kBinInDocs, bin_dir + "/");
+  if (command.starts_with("sudo "))
+    return replace_all(command.substr(5), kBinInDocs, bin_dir + "/");
   std::string line = replace_all(command, kBinInDocs, bin_dir + "/");
   if (line == command) return line;  // not a step: a shell builtin or a host tool
   // A user's PATH: root's may hold folders nobody cannot search, which execvp reports.
-  return "setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/local/bin:/usr/bin:/bin sh -c '" +
+  return "setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/local/bin:/usr/bin:/bin "
+         "sh -c '" +
          replace_all(line, "'", "'\\''") + "'";
 }
 
 // Lines starting with the step's prefix come from the runtime, the rest from the
 // command; each kind keeps its order, but the two may interleave either way. A line that
 // is only `…` (any number of lines) stands in both.
-std::pair<std::vector<std::string>, std::vector<std::string>> by_source(const std::vector<std::string>& lines,
-                                                                        const std::string& prefix) {
+std::pair<std::vector<std::string>, std::vector<std::string>> by_source(
+    const std::vector<std::string>& lines, const std::string& prefix) {
   std::pair<std::vector<std::string>, std::vector<std::string>> split;
   for (const std::string& line : lines) {
     if (line == "…") split.first.push_back(line);
@@ -132,8 +134,8 @@ TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
   support::isolate_test_process();
   detach_leftover_rootfs_mounts();
   const support::TempRootfs rootfs;
-  common::check(::mount(rootfs.path().c_str(), CONTAINER_ROOTFS, nullptr, MS_BIND, nullptr), "mount",
-                "rootfs copy");
+  common::check(::mount(rootfs.path().c_str(), CONTAINER_ROOTFS, nullptr, MS_BIND, nullptr),
+                "mount", "rootfs copy");
   // The programs, where the user nobody can reach them whatever the checkout's permissions.
   const support::TempDir alias;
   alias.open_to_everyone();
@@ -163,16 +165,20 @@ TEST_P(ChapterTranscript, RunItMatchesTheProgram) {
   const std::string prefix = "step" + chapter.substr(0, 2) + ": ";
   for (std::size_t i = 0; i < commands.size(); ++i) {
     const std::size_t start = result.out.find(marker(i));
-    ASSERT_NE(start, std::string::npos) << "the transcript stopped before `" << commands[i].command << "`\n"
-                                        << result.describe();
+    ASSERT_NE(start, std::string::npos)
+        << "the transcript stopped before `" << commands[i].command << "`\n"
+        << result.describe();
     const std::size_t from = start + marker(i).size();
-    const std::size_t end = i + 1 < commands.size() ? result.out.find(marker(i + 1), from) : result.out.size();
+    const std::size_t end =
+        i + 1 < commands.size() ? result.out.find(marker(i + 1), from) : result.out.size();
     const auto actual = support::split_lines(std::string_view(result.out).substr(from, end - from));
     const auto [want_runtime, want_command] = by_source(commands[i].expected, prefix);
     const auto [got_runtime, got_command] = by_source(actual, prefix);
-    EXPECT_TRUE(support::lines_match(want_runtime, got_runtime) && support::lines_match(want_command, got_command))
+    EXPECT_TRUE(support::lines_match(want_runtime, got_runtime) &&
+                support::lines_match(want_command, got_command))
         << readme << ", \"Run it\": `$ " << commands[i].command << "`\n  the chapter shows:\n"
-        << show(commands[i].expected) << "  the program printed:\n" << show(actual);
+        << show(commands[i].expected) << "  the program printed:\n"
+        << show(actual);
   }
 }
 

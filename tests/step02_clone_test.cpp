@@ -23,7 +23,8 @@ TEST_F(Step02Clone, ParentWaitsForItsChild) {
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   // There was a child (its line follows the parent's), and it did not outlive the parent.
   EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 2)
-      << "a parent's line and its child's\n" << result.describe();
+      << "a parent's line and its child's\n"
+      << result.describe();
   EXPECT_EQ(support::reap_orphans(), 0) << "the child outlived the parent: it must wait for it";
 }
 

@@ -21,7 +21,8 @@ TEST_F(Step03Execvp, RunsTheCommandWithItsArguments) {
 TEST_F(Step03Execvp, DefaultCommandIsAShell) {
   support::reread("Run it");
   const auto result = run_step({}, {.input = "echo from-the-shell\nexit 4\n"});
-  EXPECT_EQ(result.out, "from-the-shell\n") << "without CMD the step should run /bin/sh\n" << result.describe();
+  EXPECT_EQ(result.out, "from-the-shell\n") << "without CMD the step should run /bin/sh\n"
+                                            << result.describe();
   EXPECT_EQ(result.exit_code, 4) << result.describe();
 }
 
@@ -29,7 +30,8 @@ TEST_F(Step03Execvp, ExitStatusesPassBack) {
   support::reread("Pitfalls");
   for (int code : {0, 1, 42, 255}) {
     const auto result = run_step({"/bin/sh", "-c", "exit " + std::to_string(code)});
-    EXPECT_EQ(result.exit_code, code) << "`sh -c 'exit " << code << "'` in the child\n" << result.describe();
+    EXPECT_EQ(result.exit_code, code) << "`sh -c 'exit " << code << "'` in the child\n"
+                                      << result.describe();
   }
 }
 
@@ -46,7 +48,8 @@ TEST_F(Step03Execvp, MissingCommandGives127AndItsName) {
   const auto result = run_step({"no-such-command-here"});
   EXPECT_EQ(result.exit_code, 127) << result.describe();
   EXPECT_NE(result.err.find("no-such-command-here"), std::string::npos)
-      << "stderr should name the command that was not found\n" << result.describe();
+      << "stderr should name the command that was not found\n"
+      << result.describe();
 }
 
 TEST_F(Step03Execvp, MissingCommandGives127EvenWithAFolderOfPathWeMayNotSearch) {
@@ -54,16 +57,20 @@ TEST_F(Step03Execvp, MissingCommandGives127EvenWithAFolderOfPathWeMayNotSearch) 
   // execvp(3) says EACCES when a folder of PATH could not be searched: a user's PATH often
   // holds one (root's ~/.local/bin kept by sudo, a mounted home).
   const support::TempDir closed;
-  support::ProcessOptions options{.extra_env = {"PATH=" + closed.path().native() + ":/usr/bin:/bin"}};
+  support::ProcessOptions options{
+      .extra_env = {"PATH=" + closed.path().native() + ":/usr/bin:/bin"}};
   if (support::is_root()) {
     options.as_user = 65534;  // mkdtemp made it 0700 and root's: nobody may not search it
   } else {
     ::chmod(closed.path().c_str(), 0);
   }
-  auto result = support::run({support::program_under_test(), "no-such-command-here"}, std::chrono::seconds(10), options);
+  auto result = support::run({support::program_under_test(), "no-such-command-here"},
+                             std::chrono::seconds(10), options);
   EXPECT_EQ(result.exit_code, 127) << result.describe();
-  EXPECT_NE(result.err.find("no-such-command-here): not found"), std::string::npos) << result.describe();
-  result = support::run({support::program_under_test(), "sh", "-c", "exit 3"}, std::chrono::seconds(10), options);
+  EXPECT_NE(result.err.find("no-such-command-here): not found"), std::string::npos)
+      << result.describe();
+  result = support::run({support::program_under_test(), "sh", "-c", "exit 3"},
+                        std::chrono::seconds(10), options);
   EXPECT_EQ(result.exit_code, 3) << "a command in a later folder still runs\n" << result.describe();
   ::chmod(closed.path().c_str(), 0700);
 }
@@ -99,7 +106,8 @@ TEST_F(Step03Execvp, DoubleDashPassesOptionsToTheCommand) {
   support::reread("Run it");
   const auto result = run_step({"--", "/usr/bin/printf", "%s\n", "--help"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "--help\n") << "after --, words belong to the command\n" << result.describe();
+  EXPECT_EQ(result.out, "--help\n") << "after --, words belong to the command\n"
+                                    << result.describe();
 }
 
 TEST_F(Step03Execvp, HelpPrintsUsageAndExitsZero) {
@@ -107,7 +115,8 @@ TEST_F(Step03Execvp, HelpPrintsUsageAndExitsZero) {
   const auto result = run_step({"--help"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_TRUE(result.out.starts_with("usage: ")) << result.describe();
-  EXPECT_NE(result.out.find("[--rootfs DIR] [--] [CMD [ARG...]]"), std::string::npos) << result.describe();
+  EXPECT_NE(result.out.find("[--rootfs DIR] [--] [CMD [ARG...]]"), std::string::npos)
+      << result.describe();
 }
 
 TEST_F(Step03Execvp, UnknownOptionIsAnErrorInOneLine) {
@@ -116,8 +125,9 @@ TEST_F(Step03Execvp, UnknownOptionIsAnErrorInOneLine) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("unknown option '--bogus'"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("(try --help)"), std::string::npos) << result.describe();
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line, not the whole usage\n"
-                                                                       << result.describe();
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
+      << "one line, not the whole usage\n"
+      << result.describe();
   EXPECT_EQ(result.out, "") << result.describe();
 }
 

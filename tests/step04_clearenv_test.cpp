@@ -6,10 +6,12 @@ using Step04Clearenv = support::StepTest;
 
 TEST_F(Step04Clearenv, CallersVariablesDoNotLeakIn) {
   support::reread("Goal");
-  const auto result = run_step({"/bin/sh", "-c", "echo \"token=[$SECRET_TOKEN]\""}, {.extra_env = {"SECRET_TOKEN=hunter2"}});
+  const auto result = run_step({"/bin/sh", "-c", "echo \"token=[$SECRET_TOKEN]\""},
+                               {.extra_env = {"SECRET_TOKEN=hunter2"}});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "token=[]\n") << "a variable of the caller's environment is visible inside\n"
-                                      << result.describe();
+  EXPECT_EQ(result.out, "token=[]\n")
+      << "a variable of the caller's environment is visible inside\n"
+      << result.describe();
 }
 
 TEST_F(Step04Clearenv, EnvironmentIsEmpty) {

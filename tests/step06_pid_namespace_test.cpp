@@ -12,8 +12,9 @@ TEST_F(Step06PidNamespace, CommandIsPid1) {
   support::reread("Goal");
   const auto result = run_container({"/bin/sh", "-c", "echo $$"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "1\n") << "`echo $$` inside should print 1: the command is PID 1 of a new PID namespace\n"
-                               << result.describe();
+  EXPECT_EQ(result.out, "1\n")
+      << "`echo $$` inside should print 1: the command is PID 1 of a new PID namespace\n"
+      << result.describe();
 }
 
 TEST_F(Step06PidNamespace, ParentReportsTheHostPid) {

@@ -14,14 +14,16 @@ TEST_F(Step07Chroot, RootIsTheRootfs) {
   const auto result = run_container({"/bin/ls", "/"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_NE(result.out.find("only-in-this-rootfs"), std::string::npos)
-      << "`ls /` inside should list the rootfs folder\n" << result.describe();
+      << "`ls /` inside should list the rootfs folder\n"
+      << result.describe();
 }
 
 TEST_F(Step07Chroot, HostFilesAreInvisible) {
   support::reread("Goal");
   const support::TempDir host_dir;
   std::ofstream(host_dir.path() / "host-secret").close();
-  const auto result = run_container({"/bin/sh", "-c", "ls " + (host_dir.path() / "host-secret").native()});
+  const auto result =
+      run_container({"/bin/sh", "-c", "ls " + (host_dir.path() / "host-secret").native()});
   EXPECT_NE(result.exit_code, 0) << "a file of the host is visible inside\n" << result.describe();
 }
 
@@ -29,22 +31,27 @@ TEST_F(Step07Chroot, WorkingDirectoryIsTheNewRoot) {
   support::reread("Pitfalls");
   const auto result = run_container({"/bin/sh", "-c", "pwd; cd ..; pwd"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "/\n/\n") << "pwd inside should be /, and stay / after cd .. (chdir after chroot)\n" << result.describe();
+  EXPECT_EQ(result.out, "/\n/\n")
+      << "pwd inside should be /, and stay / after cd .. (chdir after chroot)\n"
+      << result.describe();
 }
 
 TEST_F(Step07Chroot, PathIsAbsoluteAndTermIsSet) {
   support::reread("Pitfalls");
-  const auto result = run_container({"/bin/sh", "-c", "echo \"$PATH\"; echo \"${TERM:+term set}\""});
+  const auto result =
+      run_container({"/bin/sh", "-c", "echo \"$PATH\"; echo \"${TERM:+term set}\""});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   const std::string path = result.out.substr(0, result.out.find('\n'));
   EXPECT_FALSE(path.empty()) << "PATH is not set inside\n" << result.describe();
   std::size_t start = 0;
   while (start <= path.size()) {
     const std::size_t end = std::min(path.find(':', start), path.size());
-    EXPECT_EQ(path.substr(start, 1), "/") << "PATH entry '" << path.substr(start, end - start) << "' is not absolute";
+    EXPECT_EQ(path.substr(start, 1), "/")
+        << "PATH entry '" << path.substr(start, end - start) << "' is not absolute";
     start = end + 1;
   }
-  EXPECT_NE(result.out.find("term set"), std::string::npos) << "TERM is not set inside\n" << result.describe();
+  EXPECT_NE(result.out.find("term set"), std::string::npos) << "TERM is not set inside\n"
+                                                            << result.describe();
 }
 
 TEST_F(Step07Chroot, CommandsComeFromTheRootfs) {
@@ -79,10 +86,14 @@ TEST_F(Step07Chroot, MissingRootfsIsRefusedBeforeAnythingStarts) {
   const std::string missing = (rootfs() / "no-such-folder").native();
   const auto result = run_step({"--rootfs", missing, "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
-  EXPECT_NE(result.err.find(missing), std::string::npos) << "stderr should name the rootfs\n" << result.describe();
-  EXPECT_NE(result.err.find("make rootfs"), std::string::npos) << "stderr should say how to build one\n" << result.describe();
-  EXPECT_EQ(result.err.find("container started"), std::string::npos) << "a container was started anyway\n"
-                                                                      << result.describe();
+  EXPECT_NE(result.err.find(missing), std::string::npos) << "stderr should name the rootfs\n"
+                                                         << result.describe();
+  EXPECT_NE(result.err.find("make rootfs"), std::string::npos)
+      << "stderr should say how to build one\n"
+      << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos)
+      << "a container was started anyway\n"
+      << result.describe();
   expect_no_mounts_left();
 }
 
@@ -90,7 +101,8 @@ TEST_F(Step07Chroot, RootfsWithoutShellIsRefusedOnlyWhenTheShellRuns) {
   support::reread("Pitfalls");
   std::filesystem::remove(rootfs() / "bin" / "sh");
   auto result = run_container({"/bin/busybox", "echo", "hi"});
-  EXPECT_EQ(result.exit_code, 0) << "a command other than the shell needs no /bin/sh\n" << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << "a command other than the shell needs no /bin/sh\n"
+                                 << result.describe();
   EXPECT_EQ(result.out, "hi\n") << result.describe();
   result = run_container({});
   EXPECT_EQ(result.exit_code, 125) << result.describe();

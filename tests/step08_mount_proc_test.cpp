@@ -12,7 +12,8 @@ using Step08MountProc = support::ContainerTest;
 std::vector<long> listed_pids(const std::string& ps_output) {
   std::vector<long> pids;
   const std::regex line("^ *([0-9]+) ", std::regex::multiline);
-  for (auto it = std::sregex_iterator(ps_output.begin(), ps_output.end(), line); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(ps_output.begin(), ps_output.end(), line);
+       it != std::sregex_iterator(); ++it) {
     pids.push_back(std::stol((*it)[1]));
   }
   return pids;
@@ -23,7 +24,8 @@ TEST_F(Step08MountProc, PsListsOnlyTheContainersProcesses) {
   const auto result = run_container({"/bin/ps"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   const auto pids = listed_pids(result.out);
-  ASSERT_FALSE(pids.empty()) << "ps inside lists no process: is proc mounted at /proc?\n" << result.describe();
+  ASSERT_FALSE(pids.empty()) << "ps inside lists no process: is proc mounted at /proc?\n"
+                             << result.describe();
   EXPECT_LE(pids.size(), 3u) << "ps inside lists processes of the host\n" << result.describe();
   EXPECT_EQ(pids.front(), 1) << result.describe();
 }

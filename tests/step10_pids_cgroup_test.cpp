@@ -34,18 +34,22 @@ fs::path command_cgroup(const std::string& out) {
 }
 
 // Starts many background sleeps: with pids.max 5 some cannot be created.
-const std::string kForkLoop = "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo loop-done";
+const std::string kForkLoop =
+    "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo loop-done";
 
 TEST_F(Step10PidsCgroup, ForkLoopHitsTheLimitAndTheCgroupIsRemoved) {
   support::reread("Goal");
   const auto result = run_container({"/bin/sh", "-c", kPrintCgroup + kForkLoop});
   EXPECT_NE(result.err.find("can't fork"), std::string::npos)
-      << "10 background processes should exceed the default limit of 5\n" << result.describe();
+      << "10 background processes should exceed the default limit of 5\n"
+      << result.describe();
   // sh gives up on the loop when it cannot fork (exit status 2); the container must end.
   EXPECT_FALSE(result.timed_out) << "the container did not end\n" << result.describe();
   const fs::path cgroup = command_cgroup(result.out);
-  ASSERT_FALSE(cgroup.empty()) << "no pids cgroup in the command's /proc/self/cgroup\n" << result.describe();
-  ASSERT_NE(cgroup, common::find_pids_cgroup_parent().dir) << "the command ran in the root cgroup\n" << result.describe();
+  ASSERT_FALSE(cgroup.empty()) << "no pids cgroup in the command's /proc/self/cgroup\n"
+                               << result.describe();
+  ASSERT_NE(cgroup, common::find_pids_cgroup_parent().dir) << "the command ran in the root cgroup\n"
+                                                           << result.describe();
   EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind after the container ended";
   expect_no_mounts_left();
 }
@@ -54,15 +58,17 @@ TEST_F(Step10PidsCgroup, RefusedForksAreReportedInOneLine) {
   support::reread("What changed");
   const auto result = run_container({"/bin/sh", "-c", kForkLoop});
   EXPECT_NE(result.err.find("the pids limit refused "), std::string::npos)
-      << "after a container whose forks the limit refused, the step should say so\n" << result.describe();
+      << "after a container whose forks the limit refused, the step should say so\n"
+      << result.describe();
 }
 
 TEST_F(Step10PidsCgroup, LimitIsAdjustable) {
   support::reread("Try this");
   const auto result = run_container({"--pids-max", "30", "/bin/sh", "-c", kForkLoop});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.err.find("can't fork"), std::string::npos) << "--pids-max 30 should allow 10 sleeps\n"
-                                                             << result.describe();
+  EXPECT_EQ(result.err.find("can't fork"), std::string::npos)
+      << "--pids-max 30 should allow 10 sleeps\n"
+      << result.describe();
   EXPECT_NE(result.out.find("loop-done"), std::string::npos) << result.describe();
 }
 
@@ -76,8 +82,9 @@ TEST_F(Step10PidsCgroup, ContainerIsInItsCgroupWhileItRuns) {
   ASSERT_TRUE(fs::exists(cgroup)) << cgroup;
   EXPECT_EQ(common::read_file(cgroup / "pids.max"), "5\n");
   const std::string procs = common::read_file(cgroup / "cgroup.procs");
-  EXPECT_GE(std::count(procs.begin(), procs.end(), '\n'), 2) << "PID 1 and the command should be in " << cgroup
-                                                              << "; cgroup.procs is:\n" << procs;
+  EXPECT_GE(std::count(procs.begin(), procs.end(), '\n'), 2)
+      << "PID 1 and the command should be in " << cgroup << "; cgroup.procs is:\n"
+      << procs;
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   expect_nothing_left_running(result);
@@ -105,7 +112,8 @@ TEST_F(Step10PidsCgroup, ContainersStartedTogetherGetACgroupEach) {
     EXPECT_FALSE(command_cgroup(result.out).empty()) << result.describe();
   }
   EXPECT_EQ(cgroups.size(), 3u) << "containers running at the same time must not share a cgroup";
-  for (const fs::path& cgroup : cgroups) EXPECT_FALSE(!cgroup.empty() && fs::exists(cgroup)) << cgroup << " is left behind";
+  for (const fs::path& cgroup : cgroups)
+    EXPECT_FALSE(!cgroup.empty() && fs::exists(cgroup)) << cgroup << " is left behind";
 }
 
 // Run as PID 1 of a PID namespace each (unshare --pid --fork), two steps have the same
@@ -116,8 +124,8 @@ TEST_F(Step10PidsCgroup, StepsRunAsPid1OfSiblingPidNamespacesBothRun) {
   std::vector<std::unique_ptr<support::Subprocess>> running;
   for (const fs::path& root : {rootfs(), second_rootfs.path()}) {
     running.push_back(std::make_unique<support::Subprocess>(std::vector<std::string>{
-        "/usr/bin/unshare", "--pid", "--fork", "--", support::program_under_test(), "--rootfs", root.native(),
-        "/bin/sh", "-c", kPrintCgroup + "sleep 1; echo ran"}));
+        "/usr/bin/unshare", "--pid", "--fork", "--", support::program_under_test(), "--rootfs",
+        root.native(), "/bin/sh", "-c", kPrintCgroup + "sleep 1; echo ran"}));
   }
   std::set<fs::path> cgroups;
   for (auto& process : running) {
@@ -161,9 +169,11 @@ TEST_F(Step10PidsCgroup, V2HostWithoutPidsControllerIsRefused) {
   const fs::path hybrid_v2 = "/sys/fs/cgroup/unified";
   if (fs::exists(hybrid_v2 / "cgroup.controllers") &&
       !common::contains_word(common::read_file(hybrid_v2 / "cgroup.controllers"), "pids")) {
-    ASSERT_EQ(::mount(hybrid_v2.c_str(), "/sys/fs/cgroup", nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount(hybrid_v2.c_str(), "/sys/fs/cgroup", nullptr, MS_BIND, nullptr), 0)
+        << std::strerror(errno);
   } else {
-    ASSERT_EQ(::mount("fake-cgroup2", "/sys/fs/cgroup", "tmpfs", 0, "mode=755"), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount("fake-cgroup2", "/sys/fs/cgroup", "tmpfs", 0, "mode=755"), 0)
+        << std::strerror(errno);
     std::ofstream("/sys/fs/cgroup/cgroup.controllers") << "cpu io memory\n";
     std::ofstream("/sys/fs/cgroup/cgroup.subtree_control") << "\n";
   }
@@ -173,7 +183,8 @@ TEST_F(Step10PidsCgroup, V2HostWithoutPidsControllerIsRefused) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("no pids controller"), std::string::npos) << result.describe();
   EXPECT_EQ(result.out.find("ran-unlimited"), std::string::npos)
-      << "the container ran without its process limit\n" << result.describe();
+      << "the container ran without its process limit\n"
+      << result.describe();
 }
 
 TEST_F(Step10PidsCgroup, BadLimitIsAUsageError) {
@@ -189,7 +200,8 @@ TEST_F(Step10PidsCgroup, BadLimitIsAUsageError) {
 TEST_F(Step10PidsCgroup, RootfsWithoutProcIsStillRefusedBeforeTheContainerStarts) {
   support::reread("What changed");
   const auto result = run_without_mount_point("proc");
-  EXPECT_EQ(result.err.find(" allows "), std::string::npos) << "a cgroup was made for it\n" << result.describe();
+  EXPECT_EQ(result.err.find(" allows "), std::string::npos) << "a cgroup was made for it\n"
+                                                            << result.describe();
 }
 
 }  // namespace

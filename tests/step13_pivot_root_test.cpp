@@ -18,12 +18,14 @@ TEST_F(Step13PivotRoot, NoDescriptorOfTheCallerReachesTheCommand) {
   support::reread("Goal");
   // The caller's shell holds fd 8 open on a host folder, as `exec 8</` would.
   const std::string step = support::program_under_test();
-  const auto result = support::run(
-      {"/bin/sh", "-c", "exec 8</ 9</etc; exec \"$@\"", "sh", step, "--rootfs", rootfs().native(), "/bin/sh", "-c",
-       "ls /proc/self/fd /proc/1/fd | sort -u | tr '\\n' ' '"});
+  const auto result = support::run({"/bin/sh", "-c", "exec 8</ 9</etc; exec \"$@\"", "sh", step,
+                                    "--rootfs", rootfs().native(), "/bin/sh", "-c",
+                                    "ls /proc/self/fd /proc/1/fd | sort -u | tr '\\n' ' '"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out.find(" 8 "), std::string::npos) << "fd 8 reached the container\n" << result.describe();
-  EXPECT_EQ(result.out.find(" 9 "), std::string::npos) << "fd 9 reached the container\n" << result.describe();
+  EXPECT_EQ(result.out.find(" 8 "), std::string::npos) << "fd 8 reached the container\n"
+                                                       << result.describe();
+  EXPECT_EQ(result.out.find(" 9 "), std::string::npos) << "fd 9 reached the container\n"
+                                                       << result.describe();
   expect_no_mounts_left();
 }
 

@@ -20,7 +20,8 @@ TEST_F(Step14DevSysTmp, TheDevicesWork) {
     std::filesystem::remove_all(entry.path());
   }
   const auto result = run_container(
-      {"/bin/sh", "-c", "echo gone > /dev/null && head -c 3 /dev/zero | wc -c && head -c 5 /dev/urandom | wc -c"});
+      {"/bin/sh", "-c",
+       "echo gone > /dev/null && head -c 3 /dev/zero | wc -c && head -c 5 /dev/urandom | wc -c"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "3\n5\n") << result.describe();
   expect_no_mounts_left();
@@ -29,7 +30,8 @@ TEST_F(Step14DevSysTmp, TheDevicesWork) {
 TEST_F(Step14DevSysTmp, TerminalsAreAPrivateDevptsInstance) {
   support::reread("Pitfalls");
   // The host's /dev/pts lists its terminals; the container's starts empty but for ptmx.
-  const auto result = run_container({"/bin/sh", "-c", "ls /dev/pts; grep ' /dev/pts ' /proc/self/mountinfo | wc -l"});
+  const auto result = run_container(
+      {"/bin/sh", "-c", "ls /dev/pts; grep ' /dev/pts ' /proc/self/mountinfo | wc -l"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "ptmx\n1\n") << result.describe();
   expect_no_mounts_left();
@@ -38,10 +40,12 @@ TEST_F(Step14DevSysTmp, TerminalsAreAPrivateDevptsInstance) {
 TEST_F(Step14DevSysTmp, NoSysAndAPrivateTmp) {
   support::reread("Goal");
   const auto result = run_container(
-      {"/bin/sh", "-c", "ls /sys | wc -l; grep -c ' /tmp tmpfs ' /proc/mounts; echo x > /tmp/left-here"});
+      {"/bin/sh", "-c",
+       "ls /sys | wc -l; grep -c ' /tmp tmpfs ' /proc/mounts; echo x > /tmp/left-here"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "0\n1\n") << "/sys should be empty and /tmp a tmpfs\n" << result.describe();
-  EXPECT_FALSE(std::filesystem::exists(rootfs() / "tmp" / "left-here")) << "/tmp wrote into the rootfs";
+  EXPECT_FALSE(std::filesystem::exists(rootfs() / "tmp" / "left-here"))
+      << "/tmp wrote into the rootfs";
   expect_no_mounts_left();
 }
 

@@ -24,7 +24,9 @@ using Step18CgroupNamespace = support::ContainerTest;
 class CallerCgroup {
  public:
   CallerCgroup() {
-    std::string name = (support::own_pids_cgroup() / ("caller-" + std::to_string(::getpid()) + "-XXXXXX")).native();
+    std::string name =
+        (support::own_pids_cgroup() / ("caller-" + std::to_string(::getpid()) + "-XXXXXX"))
+            .native();
     if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
     dir_ = name;
   }
@@ -34,7 +36,8 @@ class CallerCgroup {
   const fs::path& dir() const { return dir_; }
   // argv run from inside this cgroup: a shell moves itself in, then becomes argv.
   std::vector<std::string> wrap(const std::vector<std::string>& argv) const {
-    std::vector<std::string> wrapped = {"/bin/sh", "-c", "echo 0 > \"$0/cgroup.procs\" && exec \"$@\"", dir_.native()};
+    std::vector<std::string> wrapped = {
+        "/bin/sh", "-c", "echo 0 > \"$0/cgroup.procs\" && exec \"$@\"", dir_.native()};
     wrapped.insert(wrapped.end(), argv.begin(), argv.end());
     return wrapped;
   }
@@ -50,8 +53,9 @@ TEST_F(Step18CgroupNamespace, ContainerSeesEachOfItsCgroupsAsTheRoot) {
   ASSERT_FALSE(result.out.empty()) << result.describe();
   std::istringstream lines(result.out);
   for (std::string line; std::getline(lines, line);) {
-    EXPECT_TRUE(line.ends_with(":/")) << "inside a cgroup namespace every path is /, got: " << line << "\n"
-                                      << result.describe();
+    EXPECT_TRUE(line.ends_with(":/"))
+        << "inside a cgroup namespace every path is /, got: " << line << "\n"
+        << result.describe();
   }
   expect_no_mounts_left();
 }
@@ -65,16 +69,18 @@ TEST_F(Step18CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
   ASSERT_GT(init, 0) << process.so_far().describe();
   const fs::path container = support::cgroup_of(init, "pids");
   const fs::path inside = container.lexically_relative(caller.dir());
-  EXPECT_FALSE(inside.empty() || inside.native().starts_with("..")) << "the container's cgroup " << container
-                                                                    << " is not under the caller's " << caller.dir();
+  EXPECT_FALSE(inside.empty() || inside.native().starts_with(".."))
+      << "the container's cgroup " << container << " is not under the caller's " << caller.dir();
   if (common::find_cgroup_parents({"pids"}).front().version == 1) {
-    EXPECT_NE(container, caller.dir()) << "on v1 the container gets a pids cgroup of its own, under the caller's";
+    EXPECT_NE(container, caller.dir())
+        << "on v1 the container gets a pids cgroup of its own, under the caller's";
     EXPECT_EQ(common::read_file(container / "pids.max"), "5\n");
   } else {
     // cgroup v2: the caller's cgroup holds the step, so it may not hand pids down (no
     // internal processes): the container stays in it, and the step says so.
     EXPECT_EQ(container, caller.dir());
-    EXPECT_NE(process.so_far().err.find("no pids cgroup of its own"), std::string::npos) << process.so_far().describe();
+    EXPECT_NE(process.so_far().err.find("no pids cgroup of its own"), std::string::npos)
+        << process.so_far().describe();
   }
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -103,9 +109,11 @@ TEST_F(Step18CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
       << "the container's cgroup " << container << " is not under the caller's " << caller.dir();
   process.signal(SIGKILL);
   process.wait(10s);
-  EXPECT_TRUE(support::reaped_within(init, 5s)) << "the container's PID 1 still runs 5 s after the step was killed";
+  EXPECT_TRUE(support::reaped_within(init, 5s))
+      << "the container's PID 1 still runs 5 s after the step was killed";
   if (container != caller.dir()) {
-    EXPECT_TRUE(support::gone_within(container, 5s)) << "kill -9 of the step left its cgroup " << container;
+    EXPECT_TRUE(support::gone_within(container, 5s))
+        << "kill -9 of the step left its cgroup " << container;
   }
 }
 

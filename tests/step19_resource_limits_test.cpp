@@ -20,18 +20,22 @@ TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy)
   support::reread("Goal");
   if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
   // dd's 64 MiB buffer, filled from /dev/zero, cannot fit in 16 MiB.
-  const auto result = run_container({"--memory", "16M", "--", "/bin/sh", "-c",
-                                     "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo dd-status=$?"});
+  const auto result =
+      run_container({"--memory", "16M", "--", "/bin/sh", "-c",
+                     "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo dd-status=$?"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "dd-status=137\n") << "dd should be killed (SIGKILL: 128 + 9)\n" << result.describe();
-  EXPECT_NE(result.err.find("killed: memory limit of 16777216 bytes reached"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.out, "dd-status=137\n") << "dd should be killed (SIGKILL: 128 + 9)\n"
+                                           << result.describe();
+  EXPECT_NE(result.err.find("killed: memory limit of 16777216 bytes reached"), std::string::npos)
+      << result.describe();
   expect_no_mounts_left();
 }
 
 TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
   support::reread("Goal");
   if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
-  const auto result = run_container({"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+  const auto result = run_container(
+      {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
   EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
 }
@@ -39,7 +43,8 @@ TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
 TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
   support::reread("What changed");
   if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
-  const auto result = run_container({"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
+  const auto result = run_container(
+      {"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.err.find("killed"), std::string::npos) << result.describe();
 }
@@ -55,7 +60,8 @@ TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
         << result.describe();
     return;
   }
-  support::Subprocess process(container({"--memory", "32M", "--", "/bin/sh", "-c", "echo ready; sleep 2"}));
+  support::Subprocess process(
+      container({"--memory", "32M", "--", "/bin/sh", "-c", "echo ready; sleep 2"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
@@ -64,7 +70,8 @@ TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
   EXPECT_EQ(container.parent_path(), own) << "the container's memory cgroup " << container
                                           << " should be a child of the step's own, " << own;
   const bool v2 = fs::exists(container / "memory.max");
-  EXPECT_EQ(common::read_file(container / (v2 ? "memory.max" : "memory.limit_in_bytes")), "33554432\n");
+  EXPECT_EQ(common::read_file(container / (v2 ? "memory.max" : "memory.limit_in_bytes")),
+            "33554432\n");
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   expect_nothing_left_running(result);
@@ -81,7 +88,8 @@ double cpu_seconds_of(const fs::path& cgroup) {
     double value = 0;
     if (key == "usage_usec" && stat >> value) return value / 1e6;
   }
-  if (fs::exists(cgroup / "cpuacct.usage")) return std::stod(common::read_file(cgroup / "cpuacct.usage")) / 1e9;
+  if (fs::exists(cgroup / "cpuacct.usage"))
+    return std::stod(common::read_file(cgroup / "cpuacct.usage")) / 1e9;
   double ticks = 0;
   std::istringstream procs(common::read_file(cgroup / "cgroup.procs"));
   for (pid_t pid; procs >> pid;) {
@@ -99,8 +107,8 @@ double cpu_seconds_of(const fs::path& cgroup) {
 TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   support::reread("Goal");
   if (const std::string why = support::no_cgroup_for("cpu"); !why.empty()) GTEST_SKIP() << why;
-  support::Subprocess process(
-      container({"--cpus", "0.5", "--", "/bin/sh", "-c", "while :; do :; done & echo ready; sleep 4; kill $!"}));
+  support::Subprocess process(container({"--cpus", "0.5", "--", "/bin/sh", "-c",
+                                         "while :; do :; done & echo ready; sleep 4; kill $!"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const pid_t init = support::host_pid_of_init(process.so_far().err);
   ASSERT_GT(init, 0) << process.so_far().describe();
@@ -110,7 +118,8 @@ TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   const auto wall_before = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(2s);
   const double used = cpu_seconds_of(cgroup) - cpu_before;
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
   EXPECT_GT(used / wall, 0.3) << "the loop should get about half a CPU, got " << used / wall;
   EXPECT_LT(used / wall, 0.7) << "the loop should get about half a CPU, got " << used / wall;
   // The cgroup's own counter of periods in which the kernel stopped it (cpu.stat).
@@ -132,8 +141,10 @@ bool is_usage_error(const support::ProcessResult& result) {
 TEST_F(Step19ResourceLimits, BadLimitsAreUsageErrors) {
   support::reread("What changed");
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"--memory", "12X", "/bin/true"}, {"--memory", "1000", "/bin/true"},
-        {"--cpus", "0", "/bin/true"}, {"--cpus", "half", "/bin/true"}}) {
+       {std::vector<std::string>{"--memory", "12X", "/bin/true"},
+        {"--memory", "1000", "/bin/true"},
+        {"--cpus", "0", "/bin/true"},
+        {"--cpus", "half", "/bin/true"}}) {
     const auto result = run_container(args);
     EXPECT_TRUE(is_usage_error(result)) << result.describe();
   }
@@ -153,7 +164,8 @@ TEST_F(Step19ResourceLimits, BadLimitsAreUsageErrors) {
 TEST_F(Step19ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
   support::reread("Pitfalls");
   const auto result = run_container({"--memory", "16M", "/bin/true"}, {.as_user = 65534});
-  EXPECT_EQ(result.exit_code, 125) << "a limit the step cannot set must not be dropped silently\n" << result.describe();
+  EXPECT_EQ(result.exit_code, 125) << "a limit the step cannot set must not be dropped silently\n"
+                                   << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   // Refused as a limit it cannot set, not as an option it does not know: root may set it.
   EXPECT_FALSE(is_usage_error(result)) << result.describe();
