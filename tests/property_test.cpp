@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -279,10 +280,11 @@ PROPERTY_SINCE(Janitor, 11);
 // --- 11: the terminal --------------------------------------------------------------------
 
 // A shell on a terminal reads what is typed only in the terminal's foreground process
-// group: any other reader is stopped by SIGTTIN (credentials(7), termios(3)). The step
-// hands the terminal to the command (tcsetpgrp), or an interactive shell hangs.
+// group: any other reader is stopped by SIGTTIN (credentials(7), termios(3)). From step
+// 11 on the command has a process group of its own, so the step must hand it the
+// terminal (tcsetpgrp), or an interactive shell hangs; before, it shared the step's.
 using Terminal = StepProperty;
-TEST_P(Terminal, TheCommandReadsTheTerminal) {
+TEST_P(Terminal, TheCommandStillReadsTheTerminal) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "read line; echo \"got-$line\""}),
                               {.input = "typed\n", .terminal = true});
@@ -548,12 +550,22 @@ PROPERTY_SINCE(Limits, 19);
 
 // --- 21: network namespace; 22: --net ---------------------------------------------------
 
-// IFF_UP is bit 0 of a device's flags (netdevice(7)); busybox's ip prints them by name.
+// A network namespace of its own: no device of the host's, only a loopback of its own,
+// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (22 on),
+// eth0 too.
 using Network = StepProperty;
-TEST_P(Network, LoopbackIsUp) {
+TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
   support::reread("What changed");
-  const auto result = run_in_container({"/bin/sh", "-c", "ip link show lo"});
-  EXPECT_NE(result.out.find(",UP"), std::string::npos) << result.describe();
+  const auto result = run_in_container(
+      {"/bin/sh", "-c", "readlink /proc/self/ns/net; ip -o link show | cut -d' ' -f2,3"});
+  const std::string host = fs::read_symlink("/proc/self/ns/net").native();
+  EXPECT_FALSE(result.out.starts_with(host + "\n"))
+      << "the host's network namespace " << host << "\n"
+      << result.describe();
+  const std::string devices = result.out.substr(result.out.find('\n') + 1);
+  EXPECT_TRUE(devices.starts_with("lo: <LOOPBACK,UP")) << result.describe();
+  EXPECT_EQ(std::count(devices.begin(), devices.end(), '\n'), 1) << "devices of the host's\n"
+                                                                 << result.describe();
   if (from("22")) {
     const auto with_net =
         run_in_container({"--net", "/bin/sh", "-c", "ip link show lo; ip link show eth0"});

@@ -1,12 +1,44 @@
 #!/bin/sh
 # The labs' self-check for one step (ctest -L labs):
-#   sh tests/lab/selfcheck.sh STEP_TEST UNTOUCHED_LAB
+#   sh tests/lab/selfcheck.sh STEP_TEST UNTOUCHED_LAB [PROPERTY_TEST ESCAPE_TEST NN_topic]
 # An untouched lab (step NN-1's code) must fail step NN's tests; step NN must pass them.
 # Each test but those with "Still" in their name (checks that something still works)
-# must fail against the lab on its own.
+# must fail against the lab on its own. So must the property rows step NN introduces
+# (tests/property_test.cpp, SinceNN) and the escape doors it shuts (tests/escape_test.cpp,
+# rows ending in _shut_here), which step NN must pass too; "Still" rows excepted here too.
 # Exits 77 (ctest: skipped) when step NN's tests cannot run here (they need root).
 set -u
 test_program=$1 lab=$2
+property_test=${3:-} escape_test=${4:-} step=${5:-}
+
+# Rows of a test program of many steps, for step $step: the reference must pass them,
+# the lab (as $step) must fail each one that this host does not skip.
+judge_rows() {
+  program=$1 filter=$2
+  "$program" --gtest_list_tests --gtest_filter="$filter" | grep -q '^  ' || return 0
+  rows_log=$(mktemp)
+  if ! "$program" --gtest_filter="$filter" >"$rows_log" 2>&1; then
+    cat "$rows_log"
+    rm -f "$rows_log"
+    echo "selfcheck: the reference step fails its rows of $program ($filter)"
+    exit 1
+  fi
+  rows_skipped=$(sed -n 's/^\[  SKIPPED \] \([^ ]*\) (.*/\1/p' "$rows_log")
+  STEP_BINARY=$lab STEP_UNDER_TEST=$step "$program" --gtest_filter="$filter" >"$rows_log" 2>&1
+  rows_passed=$(sed -n 's/^\[       OK \] \([^ ]*\) (.*/\1/p' "$rows_log" | grep -v 'Still' || true)
+  rm -f "$rows_log"
+  weak_rows=""
+  for name in $rows_passed; do
+    if ! printf '%s\n' "$rows_skipped" | grep -qxF "$name"; then weak_rows="$weak_rows $name"; fi
+  done
+  if [ -n "$weak_rows" ]; then
+    echo "selfcheck: the untouched lab $lab passes these rows of $program:"
+    for name in $weak_rows; do echo "selfcheck:   $name"; done
+    echo "selfcheck: what step NN introduces must fail against step NN-1's code"
+    exit 1
+  fi
+  echo "selfcheck: the untouched lab fails every row of $(basename "$program") that step $step introduces"
+}
 
 log=$(mktemp)
 if ! "$test_program" >"$log" 2>&1; then
@@ -57,3 +89,8 @@ if [ -n "$weak" ]; then
   exit 1
 fi
 echo "selfcheck: every test of this step but the Still ones fails against the untouched lab"
+if [ -n "$step" ]; then
+  number=$(echo "$step" | cut -c1-2)
+  judge_rows "$property_test" "Since$number/*/step$step"
+  judge_rows "$escape_test" "*/step${step}_*_shut_here"
+fi
