@@ -1,20 +1,15 @@
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <memory>
 #include <random>
 #include <regex>
 #include <sstream>
 #include <thread>
 
 #include "common/files.hpp"
-
 #include "tests/support/step_test.hpp"
 
 namespace {
@@ -35,20 +30,21 @@ int count(const std::string& text, const std::string& word) {
   return found;
 }
 
-
-const std::pair<int, const char*> kSignals[] = {{SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"},
-                                                {SIGUSR1, "USR1"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"},
-                                                {SIGALRM, "ALRM"}, {SIGTERM, "TERM"}};
+const std::pair<int, const char*> kSignals[] = {
+    {SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGUSR1, "USR1"},
+    {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"}, {SIGTERM, "TERM"}};
 
 TEST_F(Step11InitDuties, EverySignalReachesATrappingCommandExactlyOnce) {
   support::reread("Goal");
   for (const auto& [number, name] : kSignals) {
     support::Subprocess process(container(trapping(name, 1)));
-    ASSERT_TRUE(process.wait_for_output("ready", 10s)) << name << "\n" << process.so_far().describe();
+    ASSERT_TRUE(process.wait_for_output("ready", 10s)) << name << "\n"
+                                                       << process.so_far().describe();
     process.signal(number);
     const auto result = process.wait(10s);
-    EXPECT_EQ(count(result.out, std::string("got-") + name), 1) << "SIG" << name << " sent once to the step\n"
-                                                                 << result.describe();
+    EXPECT_EQ(count(result.out, std::string("got-") + name), 1)
+        << "SIG" << name << " sent once to the step\n"
+        << result.describe();
     EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.describe();
   }
 }
@@ -56,7 +52,8 @@ TEST_F(Step11InitDuties, EverySignalReachesATrappingCommandExactlyOnce) {
 // Whether the container's PID 1 (host PID `init`) has a child running `name` yet: a shell
 // that has not yet exec'd catches some signals itself (busybox sh, SIGINT and SIGQUIT).
 bool wait_for_command(pid_t init, const std::string& name) {
-  const std::string children = "/proc/" + std::to_string(init) + "/task/" + std::to_string(init) + "/children";
+  const std::string children =
+      "/proc/" + std::to_string(init) + "/task/" + std::to_string(init) + "/children";
   for (int i = 0; i < 200; ++i) {
     std::istringstream pids(common::read_file(children));
     for (pid_t pid; pids >> pid;) {
@@ -73,8 +70,10 @@ TEST_F(Step11InitDuties, EverySignalThatKillsTheCommandEndsTheContainerWith128Pl
   support::reread("What changed");
   for (const auto& [number, name] : kSignals) {
     support::Subprocess process(container({"/bin/sleep", "30"}));
-    ASSERT_TRUE(process.wait_for_output("container started", 10s)) << name << "\n" << process.so_far().describe();
-    ASSERT_TRUE(wait_for_command(support::host_pid_of_init(process.so_far().err), "sleep")) << process.so_far().describe();
+    ASSERT_TRUE(process.wait_for_output("container started", 10s)) << name << "\n"
+                                                                   << process.so_far().describe();
+    ASSERT_TRUE(wait_for_command(support::host_pid_of_init(process.so_far().err), "sleep"))
+        << process.so_far().describe();
     process.signal(number);
     const auto result = process.wait(10s);
     EXPECT_EQ(result.exit_code, 128 + number) << "SIG" << name << "\n" << result.describe();
@@ -97,7 +96,8 @@ TEST_F(Step11InitDuties, ContainerDiesWithTheStepAndItsCgroupGoes) {
   process.wait(10s);
   // PID 1 is re-parented to this test (a subreaper), and must end at once; the cgroup
   // must go soon after, with nobody left in it.
-  EXPECT_TRUE(support::reaped_within(init, 5s)) << "the container's PID 1 still runs 5 s after the step was killed";
+  EXPECT_TRUE(support::reaped_within(init, 5s))
+      << "the container's PID 1 still runs 5 s after the step was killed";
   EXPECT_TRUE(support::gone_within(cgroup, 5s)) << "kill -9 of the step left its cgroup " << cgroup;
   // Without a mount namespace (step 12), nobody can unmount /proc after a SIGKILL: the
   // chapter says so, and the test takes it down itself.
@@ -107,8 +107,10 @@ TEST_F(Step11InitDuties, ContainerDiesWithTheStepAndItsCgroupGoes) {
 TEST_F(Step11InitDuties, ClosedStderrDoesNotKillTheStep) {
   support::reread("Pitfalls");
   // As in `step11 ... 2>&1 | true`: the step's first message meets a closed pipe.
-  const auto result = run_container({"/bin/sh", "-c", "sleep 0.2; exit 3"}, {.stderr_closed = true});
-  EXPECT_EQ(result.exit_code, 3) << "SIGPIPE from its own message must not end the step\n" << result.describe();
+  const auto result =
+      run_container({"/bin/sh", "-c", "sleep 0.2; exit 3"}, {.stderr_closed = true});
+  EXPECT_EQ(result.exit_code, 3) << "SIGPIPE from its own message must not end the step\n"
+                                 << result.describe();
   expect_no_mounts_left();
 }
 
@@ -120,7 +122,8 @@ TEST_F(Step11InitDuties, EarlySigtermNeverLeavesAnythingBehind) {
     std::this_thread::sleep_for(std::chrono::microseconds(random() % 4000));
     process.signal(SIGTERM);
     const auto result = process.wait(10s);
-    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 143) << "start " << i << "\n" << result.describe();
+    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 143) << "start " << i << "\n"
+                                                                  << result.describe();
     ASSERT_FALSE(result.left_processes) << "start " << i << "\n" << result.describe();
   }
   expect_no_mounts_left();  // and TearDown checks all 200 for a cgroup left behind
@@ -130,65 +133,25 @@ TEST_F(Step11InitDuties, EarlySigtermNeverLeavesAnythingBehind) {
 // process group. Run the step on a pseudo-terminal, as a shell would, and type it.
 TEST_F(Step11InitDuties, CtrlCInATerminalReachesTheCommandOnce) {
   support::reread("Goal");
-  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  ASSERT_GE(master, 0) << std::strerror(errno);
-  ASSERT_EQ(::grantpt(master), 0);
-  ASSERT_EQ(::unlockpt(master), 0);
-  const std::string terminal = ::ptsname(master);
-  std::vector<std::string> argv = container(trapping("INT", 3));
-  std::vector<char*> args;
-  for (auto& word : argv) args.push_back(word.data());
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    // A session of our own whose controlling terminal is the pty; its foreground group is ours.
-    ::setsid();
-    const int slave = ::open(terminal.c_str(), O_RDWR);
-    ::dup2(slave, 0);
-    ::dup2(slave, 1);
-    ::dup2(slave, 2);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  std::string seen;
-  auto read_until = [&](const std::string& needle, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (seen.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd readable{master, POLLIN, 0};
-      if (::poll(&readable, 1, 100) != 1) continue;
-      char buffer[1024];
-      const ssize_t got = ::read(master, buffer, sizeof buffer);
-      if (got <= 0) break;
-      seen.append(buffer, static_cast<std::size_t>(got));
-    }
-    return seen.find(needle) != std::string::npos;
-  };
-  const bool ready = read_until("ready", 10s);
+  support::Subprocess process(container(trapping("INT", 3)), {.terminal = true});
+  const bool ready = process.wait_for_output("ready", 10s);
   if (ready) {
     std::this_thread::sleep_for(200ms);
-    ASSERT_EQ(::write(master, "\x03", 1), 1);  // what Ctrl-C types
-    read_until("done", 10s);
+    process.type("\x03");  // what Ctrl-C types
+    process.wait_for_output("done", 10s);
   }
-  int status = 0;
-  bool reaped = false;
-  for (int i = 0; i < 100 && !reaped; ++i) {
-    reaped = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!reaped) std::this_thread::sleep_for(50ms);
-  }
-  // Only a process not yet reaped may be killed: a reaped one's PID may be someone else's now.
-  if (!reaped) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  ::close(master);
-  ASSERT_TRUE(ready) << "the container never said ready:\n" << seen;
-  EXPECT_EQ(count(seen, "got-INT"), 1) << "one Ctrl-C, seen by the command this many times:\n" << seen;
-  EXPECT_NE(seen.find("done"), std::string::npos) << "the command did not run on after its trap:\n" << seen;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "the step should end with the command's status 0, not be killed by SIGINT:\n" << seen;
-  EXPECT_TRUE(support::remove_cgroups_of({pid}).empty()) << "Ctrl-C left the step's cgroup";
-  expect_no_mounts_left();
+  const auto result = process.wait(10s);
+  ASSERT_TRUE(ready) << "the container never said ready:\n" << result.describe();
+  EXPECT_EQ(count(result.out, "got-INT"), 1) << "one Ctrl-C, seen by the command this many times:\n"
+                                             << result.describe();
+  EXPECT_NE(result.out.find("done"), std::string::npos)
+      << "the command did not run on after its trap:\n"
+      << result.describe();
+  EXPECT_EQ(result.exit_code, 0)
+      << "the step should end with the command's status 0, not be killed by SIGINT:\n"
+      << result.describe();
+  expect_nothing_left_running(result);
+  expect_no_mounts_left();  // and TearDown checks that no cgroup is left
 }
 
 TEST_F(Step11InitDuties, ExitStatusesStillPassBack) {
