@@ -19,7 +19,7 @@
 #include <linux/rtnetlink.h>  // RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, ifinfomsg, ifaddrmsg, rtmsg
 #include <linux/veth.h>  // VETH_INFO_PEER
 #include <net/if.h>  // IFF_UP, if_nametoindex
-#include <sys/socket.h>  // socket
+#include <sys/socket.h>  // socket, AF_VSOCK
 #include <linux/sched.h>  // clone_args, CLONE_INTO_CGROUP
 #include <linux/seccomp.h>  // seccomp_data, SECCOMP_*
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid, access
@@ -393,13 +393,16 @@ constexpr std::uint32_t kArchitecture = AUDIT_ARCH_AARCH64;
 
 // Refused with EPERM: changing mounts and namespaces, kernel keyrings, tracing, BPF and
 // perf, file handles (open_by_handle_at: the 2014 Docker escape), kernel modules, kexec,
-// reboot, swap, process accounting. Most already need a capability the command lacks;
-// the filter also closes them for capabilities a kernel bug could hand out.
+// reboot, swap, process accounting; the new mount API; io_uring and userfaultfd (a way
+// around the filter, and a favourite of kernel exploits: Docker refuses them too). Most
+// need a capability the command lacks; the filter closes them even if a bug hands one out.
 constexpr long kRefusedCalls[] = {SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns, SYS_keyctl,
                                   SYS_add_key, SYS_request_key, SYS_ptrace, SYS_bpf, SYS_perf_event_open,
                                   SYS_open_by_handle_at, SYS_init_module, SYS_finit_module, SYS_delete_module,
                                   SYS_kexec_load, SYS_kexec_file_load, SYS_reboot, SYS_swapon, SYS_swapoff,
-                                  SYS_acct};
+                                  SYS_acct, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree,
+                                  SYS_move_mount, SYS_mount_setattr, SYS_io_uring_setup, SYS_io_uring_enter,
+                                  SYS_io_uring_register, SYS_userfaultfd};
 constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
                                           CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
 
@@ -429,7 +432,16 @@ void install_seccomp_filter() {
       // as 32 bits, so the low half of the argument is the whole of it
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 5), field(offsetof(seccomp_data, args[1])),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1),
-      refuse(EPERM), allow});
+      refuse(EPERM), allow,
+      // socket(AF_VSOCK): the hypervisor's sockets, which no network namespace separates
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4), field(offsetof(seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1), refuse(EPERM), allow,
+      // personality: only Docker's values (PER_LINUX, PER_LINUX32, UNAME26, both, the
+      // query), not ADDR_NO_RANDOMIZE and the like, which help an exploit (personality(2))
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 0, 8), field(offsetof(seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0), refuse(EPERM), allow});
   program.push_back(allow);
   const sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
   common::check(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter), "prctl", "PR_SET_SECCOMP");

@@ -185,6 +185,23 @@ long try_call(const std::string& name) {
       {"ioctl_tiocsti", [] { return ::syscall(SYS_ioctl, -1, TIOCSTI, "x"); }},
       {"ioctl_tioclinux", [] { return ::syscall(SYS_ioctl, -1, TIOCLINUX, nullptr); }},
       {"ioctl_fionread", [] { return ::syscall(SYS_ioctl, -1, FIONREAD, nullptr); }},
+      // The new mount API, io_uring, userfaultfd: a descriptor that is none, or flags no
+      // kernel knows.
+      {"fsopen", [] { return ::syscall(SYS_fsopen, reinterpret_cast<const char*>(1), 0); }},
+      {"fsconfig", [] { return ::syscall(SYS_fsconfig, -1, 0, nullptr, nullptr, 0); }},
+      {"fsmount", [] { return ::syscall(SYS_fsmount, -1, 0, 0); }},
+      {"fspick", [] { return ::syscall(SYS_fspick, -1, reinterpret_cast<const char*>(1), 0); }},
+      {"open_tree", [] { return ::syscall(SYS_open_tree, -1, reinterpret_cast<const char*>(1), 0); }},
+      {"move_mount", [] { return ::syscall(SYS_move_mount, -1, reinterpret_cast<const char*>(1), -1, "", 0); }},
+      {"mount_setattr", [] { return ::syscall(SYS_mount_setattr, -1, reinterpret_cast<const char*>(1), 0, nullptr, 0); }},
+      {"io_uring_setup", [] { return ::syscall(SYS_io_uring_setup, 1, nullptr); }},
+      {"io_uring_enter", [] { return ::syscall(SYS_io_uring_enter, -1, 0, 0, 0, nullptr, 0); }},
+      {"io_uring_register", [] { return ::syscall(SYS_io_uring_register, -1, 0, nullptr, 0); }},
+      {"userfaultfd", [] { return ::syscall(SYS_userfaultfd, ~0); }},
+      // A vsock socket of a type that does not exist; a persona that turns address space
+      // randomization off, which personality(2) grants to anyone (only the filter refuses).
+      {"socket_vsock", [] { return ::syscall(SYS_socket, AF_VSOCK, 0x7fff, 0); }},
+      {"personality", [] { return ::syscall(SYS_personality, 0x0040000); }},
 #if defined(__x86_64__)
       // keyctl through the other two ABIs of x86-64, whose calls a filter sees with other
       // numbers: 32-bit x86's `int $0x80` (keyctl is its call 288; seccomp_data.arch
