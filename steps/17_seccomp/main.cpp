@@ -179,9 +179,9 @@ void start_janitor(const std::filesystem::path& cgroup) {
 // The file systems a program expects besides its rootfs, mounted on `rootfs` while the
 // host's /dev is still in sight. /dev: a tmpfs with the six devices every program may use,
 // bind-mounted from the host's (mknod would need CAP_MKNOD in the host's user namespace,
-// which step 15 gives up), a devpts instance of our own (newinstance: the host's
-// terminals stay out of sight; devpts(5)) and the usual links. No /sys: it would show the
-// host's devices. /tmp: a tmpfs, gone with the container.
+// which step 15 gives up), a devpts instance of our own (each mount is one since 4.7, so
+// newinstance is ignored; the host's terminals stay out of sight) and the usual links. No
+// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
   common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"), "mount", dev);
@@ -264,8 +264,8 @@ constexpr std::uint32_t kArchitecture = AUDIT_ARCH_X86_64;
 constexpr std::uint32_t kArchitecture = AUDIT_ARCH_AARCH64;
 #endif
 
-// Refused with EPERM: changing mounts and namespaces, kernel keyrings, tracing, BPF and
-// perf, file handles (open_by_handle_at: the 2014 Docker escape), kernel modules, kexec,
+// Refused with EPERM: the old mount calls (the new API, fsopen..., passes), namespaces,
+// keyrings, tracing, BPF, perf, open_by_handle_at (the 2014 Docker escape), modules, kexec,
 // reboot, swap, process accounting. Most already need a capability the command lacks;
 // the filter also closes them for capabilities a kernel bug could hand out.
 constexpr long kRefusedCalls[] = {SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns, SYS_keyctl,
