@@ -48,28 +48,45 @@ page() {
     echo "$nav"
     # The chapter, with the real diff shown at the end of "What changed".
     tail -n +2 "$readme" | awk -v diff="$cur.diff.html" -v has_diff="$([ "$prev" = - ] && echo 0 || echo 1)" '
-      # Doxygen 1.9 garbles inline code that holds a quote, and bold text that starts
-      # with code: outside fenced blocks, each `span` becomes <code>, its characters as
-      # numeric entities where Markdown or Doxygen would read them.
-      function codeify(line,    out, at, rest, end_at, span) {
+      # Doxygen 1.9 Markdown shows entities inside code, turns "--" into a dash and
+      # garbles <details>: what must look as written goes to it as raw HTML
+      # (\htmlonly), escaped once here, and only the prose is left to its Markdown.
+      function esc(s) {
+        gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
+        gsub(/\*/, "\\&#42;", s)  # Doxygen reads "*/" as the end of a comment, even here
+        gsub(/\t/, "\\&#9;", s)   # and expands tabs to spaces
+        return s
+      }
+      function esc_text(s) {
+        gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
+        return s
+      }
+      # Each `span` as <code>, passed through as it is. Doxygen writes a space before
+      # what \htmlonly holds, and reads "\endhtmlonlys" as another command: so the
+      # characters a span is glued to, as in "(`ls`s)", go in with it (not the "**"
+      # that boldify makes <b>), and spans glued together share one \htmlonly.
+      function codeify(line,    out, at, rest, end_at, before, lead, keep, after, trail, html) {
         out = ""
         while ((at = index(line, "`")) > 0) {
           rest = substr(line, at + 1)
           end_at = index(rest, "`")
           if (end_at == 0) break
-          span = substr(rest, 1, end_at - 1)
-          gsub(/&/, "\\&amp;", span); gsub(/#/, "\\&#35;", span)
-          gsub(/</, "\\&lt;", span); gsub(/>/, "\\&gt;", span)
-          gsub(/\\/, "\\&#92;", span); gsub(/\*/, "\\&#42;", span); gsub(/_/, "\\&#95;", span)
-          gsub(/@/, "\\&#64;", span); gsub(/\$/, "\\&#36;", span)
-          gsub(/\|/, "\\&#124;", span); gsub(/\x27/, "\\&#39;", span); gsub(/"/, "\\&quot;", span)
-          gsub(/%/, "\\&#37;", span); gsub(/\[/, "\\&#91;", span)
-          out = out substr(line, 1, at - 1) "<code>" span "</code>"
-          line = substr(rest, end_at + 1)
+          before = substr(line, 1, at - 1)
+          match(before, /[^ \t*]*$/)
+          lead = substr(before, RSTART); keep = substr(before, 1, RSTART - 1)
+          after = substr(rest, end_at + 1)
+          match(after, /^[^ \t*`]*/)
+          trail = substr(after, 1, RLENGTH); line = substr(after, RLENGTH + 1)
+          html = esc_text(lead) "<code>" esc(substr(rest, 1, end_at - 1)) "</code>" esc_text(trail)
+          if (keep == "" && lead == "" && out ~ /\\endhtmlonly$/)
+            out = substr(out, 1, length(out) - length("\\endhtmlonly")) html "\\endhtmlonly"
+          else
+            out = out keep "\\htmlonly" html "\\endhtmlonly"
         }
         return out line
       }
-      # Bold the same way, as <b>, which may span lines within a paragraph.
+      # Bold as <b>, which may span lines within a paragraph (Doxygen garbles bold text
+      # that starts with code).
       function boldify(line,    out, at) {
         out = ""
         while ((at = index(line, "**")) > 0) {
@@ -79,24 +96,35 @@ page() {
         }
         return out line
       }
-      # A transcript (```console) as HTML, so the site tells the typed command (after
-      # "$ ") from what it printed: docs/course.css styles the two.
-      /^```console/ && !fenced { transcript = 1; print "\\htmlonly\n<pre class=\"transcript\">"; next }
-      transcript && /^```/ { transcript = 0; print "</pre>\n\\endhtmlonly"; next }
-      transcript {
-        line = $0
-        gsub(/&/, "\\&amp;", line); gsub(/</, "\\&lt;", line); gsub(/>/, "\\&gt;", line)
-        gsub(/\*/, "\\&#42;", line)  # Doxygen reads "*/" as the end of a comment, even here
+      function backticks(s) { return gsub(/`/, "`", s) }
+      # A code span that goes on to the next line is one span, the line break a space
+      # (as in CommonMark): join the lines first.
+      held != "" { sub(/^[ \t]+/, "", $0); $0 = held " " $0; held = "" }
+      !fenced && !/^```/ && backticks($0) % 2 == 1 { held = $0; next }
+      # A transcript (```console) tells the typed command (after "$ ") from what it
+      # printed: docs/course.css styles the two. Any other fenced block (a diagram, a
+      # command) is shown as it is, and scrolls rather than wraps.
+      /^```/ && !fenced {
+        fenced = 1; transcript = /^```console/
+        print "\\htmlonly[block]"
+        printf "%s", transcript ? "<pre class=\"transcript\">" : "<pre class=\"diagram\">"
+        next
+      }
+      fenced && /^```/ { fenced = 0; transcript = 0; print "</pre>\n\\endhtmlonly"; next }
+      fenced && transcript {
+        line = esc($0)
         if (line ~ /^\$ /) line = "<span class=\"prompt\">$ </span><span class=\"typed\">" substr(line, 3) "</span>"
         else line = "<span class=\"output\">" line "</span>"
         print line; next
       }
-      /^```/ { fenced = !fenced; print; next }
-      fenced { print; next }
+      fenced { print esc($0); next }
+      # The folded answers, as HTML the browser folds.
+      /^<details>/ || /^<\/details>/ { print "\\htmlonly[block]\n" $0 "\n\\endhtmlonly"; next }
       /^$/ { bold = 0 }
       /^## / && in_changed { if (has_diff) print "\\htmlinclude " diff "\n"; in_changed = 0 }
       /^## What changed/ { in_changed = 1 }
-      { print boldify(codeify($0)) }'
+      { print boldify(codeify($0)) }
+      END { if (held != "") print boldify(codeify(held)) }'
     echo
     echo "## The whole program"
     echo

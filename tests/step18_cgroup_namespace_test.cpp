@@ -76,8 +76,8 @@ TEST_F(Step18CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
         << "on v1 the container gets a pids cgroup of its own, under the caller's";
     EXPECT_EQ(common::read_file(container / "pids.max"), "5\n");
   } else {
-    // cgroup v2: the caller's cgroup holds the step, so it may not hand pids down (no
-    // internal processes): the container stays in it, and the step says so.
+    // cgroup v2: the step enables no controller outside the root cgroup (memory, in a
+    // cgroup with processes, it could not): the container stays in it, and says so.
     EXPECT_EQ(container, caller.dir());
     EXPECT_NE(process.so_far().err.find("no pids cgroup of its own"), std::string::npos)
         << process.so_far().describe();

@@ -171,9 +171,9 @@ void start_janitor(const std::filesystem::path& cgroup) {
 // The file systems a program expects besides its rootfs, mounted on `rootfs` while the
 // host's /dev is still in sight. /dev: a tmpfs with the six devices every program may use,
 // bind-mounted from the host's (mknod would need CAP_MKNOD in the host's user namespace,
-// which step 15 gives up), a devpts instance of our own (newinstance: the host's
-// terminals stay out of sight; devpts(5)) and the usual links. No /sys: it would show the
-// host's devices. /tmp: a tmpfs, gone with the container.
+// which step 15 gives up), a devpts instance of our own (each mount is one since 4.7, so
+// newinstance is ignored; the host's terminals stay out of sight) and the usual links. No
+// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
   common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"), "mount", dev);

@@ -121,14 +121,15 @@ class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits) : version_(parent.version) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
-    // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling"),
-    // which a parent other than the root may do only while no process is in it (the "no
-    // internal process constraint"): ours holds this step, and maybe its shell.
+    // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
+    // With processes in it (ours holds this step) it may enable the threaded ones, pids and
+    // cpu, but not memory ("Threads"); this step enables controllers in the root only.
     for (const std::string& controller : parent.controllers) {
       if (parent.version == 1 || common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), controller)) continue;
       if (!parent.is_root) {
-        throw common::CgroupError("cgroup v2: " + parent.dir.native() + " holds processes (this step, its shell),"
-                                 " so it may not hand the " + controller + " controller to a cgroup under it");
+        throw common::CgroupError(
+            "cgroup v2: " + parent.dir.native() + " does not hand " + controller +
+            " to the cgroups under it, and this step enables controllers in the root cgroup only");
       }
       common::write_file(parent.dir / "cgroup.subtree_control", "+" + controller);
     }
@@ -228,9 +229,9 @@ void start_janitor(const std::list<Cgroup>& cgroups) {
 // The file systems a program expects besides its rootfs, mounted on `rootfs` while the
 // host's /dev is still in sight. /dev: a tmpfs with the six devices every program may use,
 // bind-mounted from the host's (mknod would need CAP_MKNOD in the host's user namespace,
-// which step 15 gives up), a devpts instance of our own (newinstance: the host's
-// terminals stay out of sight; devpts(5)) and the usual links. No /sys: it would show the
-// host's devices. /tmp: a tmpfs, gone with the container.
+// which step 15 gives up), a devpts instance of our own (each mount is one since 4.7, so
+// newinstance is ignored; the host's terminals stay out of sight) and the usual links. No
+// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
   common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"), "mount", dev);
@@ -642,7 +643,7 @@ int main(int argc, char* argv[]) try {
   ChildStack stack;
   pid_t pid = -1;
   // cgroup v2, one folder for all: clone3(2) with CLONE_INTO_CGROUP starts PID 1 in it.
-  // Moving in later (cgroup.procs) waits for the kernel's RCU grace period, milliseconds.
+  // Moving in later (cgroup.procs) write-locks the global cgroup_threadgroup_rwsem.
   // Given no stack, the child goes on from here on a copy of ours, as after fork(2), and
   // ends with container_init's status. ENOSYS: a kernel before 5.3, without clone3; E2BIG:
   // 5.3 to 5.6, whose clone_args ends before the cgroup field (then as before).

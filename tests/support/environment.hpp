@@ -52,7 +52,7 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// \brief Why a step run by this test cannot have a cgroup of its own for \p controller
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
 /// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root,
-/// which holds processes and so may hand no controller down (step 18).
+/// for which steps 18 on enable no controller (memory it could not; step 18).
 std::string no_cgroup_for(const std::string& controller);
 
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as

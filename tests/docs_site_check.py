@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""The course site shows each chapter as written (ctest: docs.site_shows_chapters_as_written).
+
+    python3 tests/docs_site_check.py HTML_DIR STEPS_DIR
+
+For every chapter (steps/NN_topic/README.md) and its page (HTML_DIR/stepNN.html):
+- each inline code span of the Markdown is the whole text of a <code> element of the
+  page, and each fenced block the whole text of a <pre> (tags stripped, entities decoded
+  once, a span's line breaks read as spaces): no entity shown, no "--" made a dash, no
+  span broken out of its <code>;
+  and it sits next to the same characters as in the Markdown (no space added);
+- each <details> opens with the chapter's own <summary> and holds the answers (text and
+  code spans of the Markdown's folded part), and there are as many as in the Markdown;
+- every <pre> scrolls instead of wrapping: docs/course.css gives its class
+  overflow-x: auto and white-space: pre.
+For every page: no "&#", "&amp;#", "<code>" or unrendered Markdown (a backtick, "**",
+"](") in the visible text; each chapter's transcript marks the typed commands. A number in
+the subtitle is the number of steps; the main page is in the navigation once, and
+each page's sections under that page.
+Python 3 standard library only (Debian 12's python3).
+"""
+import html
+import json
+import html.parser
+import pathlib
+import re
+import sys
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def classes(self):
+        return (self.attrs.get("class") or "").split()
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            if isinstance(c, Node):
+                yield from c.walk()
+
+
+class Tree(html.parser.HTMLParser):
+    """The page as a tree of elements; text decoded once, as a browser does."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", [], None)
+        self.at = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, attrs, self.at)
+        self.at.children.append(node)
+        if tag not in VOID:
+            self.at = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.at.children.append(Node(tag, attrs, self.at))
+
+    def handle_endtag(self, tag):
+        node = self.at
+        while node is not self.root and node.tag != tag:
+            node = node.parent
+        if node is not self.root:  # a stray end tag closes nothing, as in a browser
+            self.at = node.parent
+
+    def handle_data(self, data):
+        self.at.children.append(data)
+
+
+def parse(path):
+    tree = Tree()
+    tree.feed(path.read_text(encoding="utf-8"))
+    return tree.root
+
+
+def squash(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def visible(root):
+    """What a reader sees as text: everything but scripts and styles."""
+    out = []
+
+    def go(node):
+        if node.tag in ("script", "style", "head"):
+            return
+        for c in node.children:
+            out.append(c) if isinstance(c, str) else go(c)
+
+    go(root)
+    return "".join(out)
+
+
+def chapter(markdown):
+    """The chapter's fenced blocks, inline code spans and folded parts, as CommonMark reads them."""
+    fenced, prose, block, fence = [], [], None, None
+    for line in markdown.splitlines():
+        if block is None:
+            m = re.match(r"^(```+)", line)
+            if m:
+                block, fence = [], m.group(1)
+            else:
+                prose.append(line)
+        elif line.startswith(fence):
+            fenced.append("\n".join(block))
+            block = None
+            prose.append("")  # a block ends a paragraph
+        else:
+            block.append(line)
+    text = "\n".join(prose)
+    spans = code_spans(text)
+    details = []
+    for m in re.finditer(r"<details>\s*<summary>(.*?)</summary>(.*?)</details>", text, re.S):
+        details.append((m.group(1).strip(), code_spans(m.group(2)), words(m.group(2), markdown=True)))
+    return fenced, spans, details
+
+
+def words(text, markdown=False):
+    """The words of a text, for comparing what was written with what is shown."""
+    if markdown:
+        text = re.sub(r"^\s*(\d+\.|[-*])\s", " ", text, flags=re.M)  # list markers
+        text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+        text = text.replace("`", "")
+    return re.findall(r"\w+", text)
+
+
+def code_spans(text):
+    spans = []
+    for m in re.finditer(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", text, re.S):
+        # Line breaks in a span are spaces; a paragraph's continuation lines lose their indent.
+        span = re.sub(r"\n[ \t]*", " ", m.group(2))
+        if span.startswith(" ") and span.endswith(" ") and span.strip():
+            span = span[1:-1]
+        before = text[m.start() - 1] if m.start() > 0 and not text[m.start() - 1].isspace() else ""
+        after = text[m.end()] if m.end() < len(text) and not text[m.end()].isspace() else ""
+        spans.append((span, before if before not in "*_[|" else "", after if after not in "*_]|" else ""))
+    return spans
+
+
+def css_rules(css):
+    rules = []
+    for m in re.finditer(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        decls = {k.strip(): v.strip() for k, _, v in (d.partition(":") for d in m.group(2).split(";")) if k.strip()}
+        for sel in m.group(1).split(","):
+            rules.append((sel.strip(), decls))
+    return rules
+
+
+def scrolls(node, rules):
+    """Does a rule of course.css make this <pre> scroll sideways rather than wrap?"""
+    found = {}
+    for cls in node.classes():
+        for sel, decls in rules:
+            if sel in (f"{node.tag}.{cls}", f".{cls}"):
+                found.update(decls)
+    return found.get("overflow-x") == "auto" and found.get("white-space") == "pre"
+
+
+def why_missing(expected, texts):
+    for t in texts:
+        if expected.replace("--", "\u2013") in t or expected.replace("---", "\u2014") in t:
+            return "a double hyphen was turned into a dash"
+    shown = html.escape(expected, quote=True)
+    if any(re.sub(r"[^\w]", "", expected) and re.sub(r"&#\d+;", "", t).find(expected[:3]) >= 0 and "&#" in t for t in texts):
+        return "shown with its entities"
+    return "not shown as written" if shown else ""
+
+
+def check_page(page, root, problems):
+    text = visible(root)
+    name = page.name
+    for bad in ("&#", "&amp;#", "<code>", "</code>"):
+        for m in re.finditer(re.escape(bad), text):
+            problems.append(f"{name}: the text shows {bad!r}: ...{squash(text[max(0, m.start() - 40):m.end() + 40])}...")
+            break
+    # Unrendered Markdown, outside code.
+    prose = []
+
+    def go(node):
+        if node.tag in ("script", "style", "head", "pre", "code") or "fragment" in node.classes():
+            return
+        for c in node.children:
+            prose.append(c) if isinstance(c, str) else go(c)
+
+    go(root)
+    for m in re.finditer(r"`|\*\*|\]\(", "".join(prose)):
+        s = "".join(prose)
+        problems.append(f"{name}: unrendered Markdown: ...{squash(s[max(0, m.start() - 40):m.end() + 40])}...")
+        break
+
+
+def check_chapter(readme, page, root, rules, problems):
+    name = page.name
+    fenced, spans, details = chapter(readme.read_text(encoding="utf-8"))
+    nodes = list(root.walk())
+    code_texts = {squash(n.text()) for n in nodes if n.tag == "code"}
+    pres = [n for n in nodes if n.tag == "pre"]
+    pre_texts = [n.text().strip("\n") for n in pres]
+    shown = squash(visible(root))
+    for span, before, after in spans:
+        if squash(span) not in code_texts:
+            near = [t for t in code_texts if squash(span)[:4] in t] or list(code_texts)
+            problems.append(f"{name}: code span `{span}` is not the text of any <code> ({why_missing(squash(span), near)})")
+        elif before + squash(span) + after not in shown:
+            problems.append(f"{name}: code span `{span}` is not shown next to its neighbours {before!r} and {after!r} (a space added?)")
+    for block in fenced:
+        if block.strip("\n") not in pre_texts:
+            first = block.strip("\n").splitlines()[0] if block.strip() else ""
+            problems.append(f"{name}: fenced block starting {first!r} is not the text of any <pre> ({why_missing(block, pre_texts)})")
+    for pre in pres:
+        if not scrolls(pre, rules):
+            problems.append(f"{name}: <pre class=\"{pre.attrs.get('class', '')}\"> wraps: course.css gives it no overflow-x: auto and white-space: pre")
+    folds = [n for n in nodes if n.tag == "details"]
+    if len(folds) != len(details):
+        problems.append(f"{name}: {len(folds)} <details> on the page, {len(details)} in the chapter")
+    for fold, (summary, fold_spans, fold_text) in zip(folds, details):
+        first = next((c for c in fold.children if isinstance(c, Node) or c.strip()), None)
+        if not isinstance(first, Node) or first.tag != "summary" or squash(first.text()) != summary:
+            shown = squash(first.text()) if isinstance(first, Node) else repr(first)
+            problems.append(f"{name}: a <details> does not open with its summary {summary!r} (it shows {shown!r})")
+        if any(n.tag == "details" for n in fold.walk() if n is not fold):
+            problems.append(f"{name}: a <details> holds another <details>")
+        inside = squash("".join(c if isinstance(c, str) else c.text() for c in fold.children if not (isinstance(c, Node) and c.tag == "summary")))
+        fold_codes = {squash(n.text()) for n in fold.walk() if n.tag == "code"}
+        if words(inside) != fold_text:
+            problems.append(f"{name}: the <details> {summary!r} does not hold the answers as written (it holds {inside[:60]!r})")
+        for span, _, _ in fold_spans:
+            if squash(span) not in fold_codes:
+                problems.append(f"{name}: the answer's code `{span}` is not inside its <details>")
+    if not any("typed" in n.classes() for n in nodes):
+        problems.append(f"{name}: no transcript with its typed commands marked")
+
+
+def check_navigation(path, problems):
+    """The main page is in the tree once, and a page's sections sit under that page."""
+    js = path.read_text(encoding="utf-8")
+    m = re.search(r"var NAVTREE =\s*(\[.*?\]);\s*var", js, re.S)
+    if not m:
+        problems.append(f"{path.name}: no NAVTREE")
+        return
+    tree = json.loads(m.group(1))
+    seen = []
+
+    def go(node, parent_page):
+        title, url, children = node
+        seen.append(url)
+        page, _, anchor = (url or "").partition("#")
+        if anchor and parent_page is not None and page != parent_page:
+            problems.append(f"{path.name}: the section {title!r} of {page} is listed under {parent_page}")
+        for c in children if isinstance(children, list) else []:
+            go(c, page)
+
+    for node in tree:
+        go(node, None)
+    if seen.count("index.html") != 1:
+        problems.append(f"{path.name}: the main page is in the navigation {seen.count('index.html')} times")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: python3 tests/docs_site_check.py HTML_DIR STEPS_DIR")
+    out, steps = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    chapters = sorted(p for p in steps.glob("[0-9][0-9]_*/README.md"))
+    if not (out / "index.html").exists() or not list(out.glob("step*.html")):
+        sys.exit(f"docs_site: no course site in {out} (build the docs target first)")
+    rules = css_rules((out / "course.css").read_text(encoding="utf-8"))
+    problems = []
+    for readme in chapters:
+        page = out / f"step{readme.parent.name[:2]}.html"
+        if not page.exists():
+            problems.append(f"{page.name}: missing, for {readme}")
+            continue
+        root = parse(page)
+        check_page(page, root, problems)
+        check_chapter(readme, page, root, rules, problems)
+    for page in [out / "index.html", *sorted(out.glob("performance*.html"))]:
+        if page.exists():
+            check_page(page, parse(page), problems)
+    index = parse(out / "index.html")
+    brief = next((squash(n.text()) for n in index.walk() if n.attrs.get("id") == "projectbrief"), "")
+    words = "zero one two three four five six seven eight nine ten eleven twelve".split()
+    counted = r"\b(\d+|" + "|".join(words) + r")\s+(?:small\s+)?(?:c\+\+\s+)?(?:programs|steps|chapters)\b"
+    for count in re.findall(counted, brief.lower()):
+        if (int(count) if count.isdigit() else words.index(count)) != len(chapters):
+            problems.append(f"index.html: the subtitle {brief!r} counts {count} programs; there are {len(chapters)}")
+    check_navigation(out / "navtreedata.js", problems)
+    for p in problems:
+        print("docs_site:", p)
+    if problems:
+        print(f"docs_site: {len(problems)} problems in {out}")
+        sys.exit(1)
+    print(f"docs_site: {len(chapters)} chapters shown as written in {out}")
+
+
+if __name__ == "__main__":
+    main()
