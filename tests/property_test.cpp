@@ -6,6 +6,7 @@
 // step's rows; make check and make mutants do so).
 
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -582,6 +583,42 @@ TEST_P(Overlay, TheRootfsNeverChanges) {
   EXPECT_TRUE(fs::exists(rootfs() / "etc" / "marker"))
       << "the container deleted a file of the rootfs";
   EXPECT_FALSE(fs::exists(rootfs() / "planted")) << "the container wrote into the rootfs";
+}
+// --keep DIR as root: a folder of root's own is used (and its layers given to root
+// inside); one another user prepared, with a link planted in it, or in a folder others
+// may write, is refused, and the link's target never changes hands.
+TEST_P(Overlay, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
+  support::reread("Pitfalls");
+  support::TempDir place;
+  place.open_to_everyone();
+  const fs::path own = place.path() / "own";
+  const auto used =
+      run_in_container({"--keep", own.native(), "/bin/sh", "-c", "echo kept > /kept"});
+  EXPECT_EQ(used.exit_code, 0) << used.describe();
+  struct stat upper {};
+  ASSERT_EQ(::stat((own / "upper" / "kept").c_str(), &upper), 0) << used.describe();
+  EXPECT_EQ(upper.st_uid, 2000000000u);
+
+  // nobody's folder, with upper -> a folder of root's (as /etc would be).
+  const fs::path victim = place.path() / "victim", planted = place.path() / "planted";
+  fs::create_directory(victim);
+  fs::create_directory(planted);
+  ASSERT_EQ(::chown(planted.c_str(), 65534, 65534), 0);
+  fs::create_directory_symlink(victim, planted / "upper");
+  const auto refused =
+      run_in_container({"--keep", planted.native(), "/bin/sh", "-c", "echo x > /planted"});
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  struct stat target {};
+  ASSERT_EQ(::stat(victim.c_str(), &target), 0);
+  EXPECT_EQ(target.st_uid, 0u) << "the link's target was given to the container";
+  EXPECT_FALSE(fs::exists(victim / "planted")) << "the container wrote through the planted link";
+
+  // A folder of root's in a folder anyone may write, without the sticky bit.
+  const fs::path open = place.path() / "open";
+  fs::create_directory(open);
+  fs::permissions(open, fs::perms::all);
+  const auto exposed = run_in_container({"--keep", (open / "layer").native(), "/bin/true"});
+  EXPECT_EQ(exposed.exit_code, 125) << exposed.describe();
 }
 PROPERTY_SINCE(Overlay, 24);
 

@@ -613,6 +613,34 @@ int container_init(void* arg) try {
 
 }  // namespace
 
+// --keep DIR: the upper layer and work folder, made now and given to root inside. Run by
+// root, DIR must be root's own, writable by nobody else, in a folder others cannot write
+// (unless it has the sticky bit, as /tmp: then they cannot rename ours), and no link may
+// be followed on the way: chown(2) follows one, and DIR/upper -> /etc, planted by another
+// user, would hand the host's /etc to the container. So DIR is opened with O_NOFOLLOW,
+// and the layers are made and handed over through it (mkdirat(2), openat(2), fchown(2)).
+// 0711: others (root inside is one, on the host) may pass through DIR, not list it.
+void make_kept_layers(const std::string& dir) {
+  const std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
+  const std::string above = (path.has_filename() ? path : path.parent_path()).parent_path();
+  if (::mkdir(dir.c_str(), 0711) == -1 && errno != EEXIST) throw common::SyscallError(errno, "mkdir", dir);
+  const int kept = common::check(::open(dir.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", dir);
+  struct stat own {}, parent {};
+  if (::fstat(kept, &own) == -1 || ::stat(above.c_str(), &parent) == -1 || own.st_uid != ::geteuid() ||
+      (own.st_mode & 022) != 0 || (parent.st_mode & (S_IWOTH | S_ISVTX)) == S_IWOTH) {
+    ::close(kept);
+    throw std::runtime_error("--keep " + dir + ": it must be yours alone, in a folder others cannot write");
+  }
+  for (const char* layer : {"upper", "work"}) {
+    if (::mkdirat(kept, layer, 0755) == -1 && errno != EEXIST) throw common::SyscallError(errno, "mkdirat", layer);
+    const int made = common::check(::openat(kept, layer, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "openat", layer);
+    if (::geteuid() == 0) common::check(::fchown(made, 2000000000, 2000000000), "fchown", dir + "/" + layer);
+    common::check(::close(made), "close", layer);
+  }
+  common::check(::fchmod(kept, 0711), "fchmod", dir);
+  common::check(::close(kept), "close", dir);
+}
+
 // Every step's main has this shape: when a step fails, report_failure prints why as
 // `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
@@ -627,12 +655,7 @@ int main(int argc, char* argv[]) try {
   for (const std::string& path : {command_line.rootfs, command_line.keep}) {
     if (path.find_first_of(",:") != std::string::npos) throw std::runtime_error("overlay: a path with ',' or ':': " + path);
   }
-  // --keep DIR: the upper layer and work folder, made now and given to root inside.
-  for (const char* dir : {"/upper", "/work"}) {
-    if (command_line.keep.empty()) break;
-    std::filesystem::create_directories(command_line.keep + dir);
-    if (::geteuid() == 0) common::check(::chown((command_line.keep + dir).c_str(), 2000000000, 2000000000), "chown", command_line.keep + dir);
-  }
+  if (!command_line.keep.empty()) make_kept_layers(command_line.keep);
   // Where no cgroup can be had under ours (without root, unless one was delegated to the
   // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
   // its limits but without one of its own: say so in one line (or fail, if --memory or
