@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -21,11 +22,16 @@ std::vector<std::string> interfaces(const std::string& proc_net_dev) {
   return names;
 }
 
+// A network namespace of its own (a host with nothing but lo, as a test guest, would show
+// only lo without one): its own namespace inode, and only its own lo in it.
 TEST_F(Step21NetworkNamespace, OnlyTheLoopbackDeviceExists) {
   support::reread("Goal");
-  const auto result = run_container({"/bin/cat", "/proc/net/dev"});
+  const auto result = run_container({"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(interfaces(result.out), std::vector<std::string>{"lo"}) << result.describe();
+  const std::string host = std::filesystem::read_symlink("/proc/self/ns/net").native();
+  EXPECT_FALSE(result.out.starts_with(host + "\n")) << "the host's network namespace\n" << result.describe();
+  EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)), std::vector<std::string>{"lo"})
+      << result.describe();
   expect_no_mounts_left();
 }
 
@@ -39,9 +45,13 @@ TEST_F(Step21NetworkNamespace, TheLoopbackDeviceIsUp) {
 
 TEST_F(Step21NetworkNamespace, RootlessTooAsNobody) {
   support::reread("Pitfalls");
-  const auto result = run_container({"/bin/cat", "/proc/net/dev"}, {.as_user = 65534});
+  const auto result =
+      run_container({"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"}, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(interfaces(result.out), std::vector<std::string>{"lo"}) << result.describe();
+  const std::string host = std::filesystem::read_symlink("/proc/self/ns/net").native();
+  EXPECT_FALSE(result.out.starts_with(host + "\n")) << "the host's network namespace\n" << result.describe();
+  EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)), std::vector<std::string>{"lo"})
+      << result.describe();
 }
 
 }  // namespace

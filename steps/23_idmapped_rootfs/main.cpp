@@ -207,13 +207,14 @@ class Cgroup {
 };
 
 // SIGKILL of the step skips every destructor, Cgroup's too. So a janitor, a process of
-// ours outside the container, waits in a session of its own (setsid(2): signals to the
-// step's group miss it) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
+// ours outside the container, waits in a process group of its own (signals to the step's
+// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
 // left in the cgroups and removes them. After a normal end it finds them gone, and ends.
 void start_janitor(const std::list<Cgroup>& cgroups) {
   const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
-  if (common::check(::fork(), "fork", "janitor") > 0) return;
-  ::setsid();
+  const pid_t janitor = common::check(::fork(), "fork", "janitor");
+  ::setpgid(janitor, janitor);  // 0 in the janitor: itself
+  if (janitor > 0) return;
   pollfd step_ended{step, POLLIN, 0};
   ::poll(&step_ended, 1, -1);
   for (const Cgroup& cgroup : cgroups) {
