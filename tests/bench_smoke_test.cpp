@@ -21,6 +21,9 @@ TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
                                     "--runs", "2", "--warmup", "1", "--svg", svg.native()},
                                    120s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
+  // The rows ran in a shuffled order, and the seed that repeats it is printed.
+  EXPECT_NE(result.out.find("shuffled order each round (seed "), std::string::npos)
+      << result.describe();
   // A row for every step from 03 on (CMakeLists.txt's list), and the peers beside them.
   std::vector<std::string> rows = {"| fork + exec |",
                                    "| unshare in a pids cgroup |",

@@ -3,7 +3,7 @@
 // and runc where they are installed, interleaved round after round; prints a Markdown
 // table and writes an SVG bar chart. Needs root.
 //
-//   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--svg FILE] [--markdown FILE]
+//   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] [--svg FILE] [--markdown FILE]
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -25,7 +25,9 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <numeric>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -66,6 +68,10 @@ struct Options {
   fs::path rootfs;
   int runs = 30;
   int warmup = 3;
+  // Each round runs the rows in a new order, drawn from this seed: in a fixed order a row
+  // would always follow the same one, and inherit its after-effects (a cgroup migration
+  // makes the next one cheap). Printed, and given back with --seed to repeat the order.
+  std::uint32_t seed = std::random_device{}();
   fs::path svg;
   fs::path markdown;
 };
@@ -398,7 +404,8 @@ std::string markdown_table(const std::vector<Row>& rows, const Options& options)
     table << "\n";
   }
   table << "\n" << options.runs << " interleaved rounds after " << options.warmup
-        << " warm-up rounds; wall time from fork to exit; peak RSS of the runtime's own process.\n";
+        << " warm-up rounds, the rows in a shuffled order each round (seed " << options.seed
+        << "); wall time from fork to exit; peak RSS of the runtime's own process.\n";
   return table.str();
 }
 
@@ -414,13 +421,15 @@ Options parse(int argc, char** argv) {
     else if (arg == "--rootfs") options.rootfs = value();
     else if (arg == "--runs") options.runs = std::stoi(value());
     else if (arg == "--warmup") options.warmup = std::stoi(value());
+    else if (arg == "--seed") options.seed = static_cast<std::uint32_t>(std::stoul(value()));
     else if (arg == "--svg") options.svg = value();
     else if (arg == "--markdown") options.markdown = value();
     else throw std::runtime_error("unknown option " + arg);
   }
   if (options.bin.empty() || options.rootfs.empty() || options.runs < 1) {
     throw std::runtime_error(
-        "usage: container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--svg FILE] [--markdown FILE]");
+        "usage: container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] [--svg FILE] "
+        "[--markdown FILE]");
   }
   return options;
 }
@@ -438,9 +447,14 @@ int main(int argc, char** argv) try {
   std::vector<Row> rows = rows_for(options, rootfs, scratch.path());
 
   std::cerr << "bench: " << options.warmup << " warm-up and " << options.runs << " timed rounds of "
-            << rows.size() << " rows, interleaved\n";
+            << rows.size() << " rows, interleaved in a shuffled order (--seed " << options.seed << ")\n";
+  std::mt19937 shuffle(options.seed);
+  std::vector<std::size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
   for (int round = 0; round < options.warmup + options.runs; ++round) {
-    for (Row& row : rows) {
+    std::shuffle(order.begin(), order.end(), shuffle);
+    for (const std::size_t index : order) {
+      Row& row = rows[index];
       if (!row.installed) continue;
       const double ms = time_once(row);
       if (round >= options.warmup) row.ms.push_back(ms);
