@@ -12,6 +12,8 @@
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
 #   sudo make bench [RUNS=N]      time each step against unshare, bwrap and runc (release build)
 #   make rootfs                   build the busybox root filesystem the steps chroot into
+#   sudo make apparmor            on Ubuntu 23.10+: let the steps make user namespaces without
+#                                 root (an AppArmor profile; says how to remove it)
 #   make clean                    delete build/ (keeps the rootfs)
 #
 # Labs (README.md, "For teachers"): a student turns step NN-1 into step NN.
@@ -46,7 +48,7 @@ RUNS   ?= 30
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: all help build leftover-mounts need-root deps rootfs run test test-hosts diff docs bench lab check hint clean check-step need-step
+.PHONY: apparmor all help build leftover-mounts need-root deps rootfs run test test-hosts diff docs bench lab check hint clean check-step need-step
 
 all: build
 
@@ -144,6 +146,20 @@ check: need-step deps rootfs
 	@cmake --build --preset $(PRESET) --target lab$(STEP_DIR) step$(STEP_DIR)_test property_test escape_test -j $$(nproc) >/dev/null \
 	  || { echo; echo "Your lab does not compile: the compiler's messages are above."; exit 1; }
 	@sh tests/lab/lab.sh check $(STEP) $(abspath $(BIN)) $(abspath $(BIN))/lab$(STEP_DIR)
+
+# Ubuntu 23.10 on lets AppArmor give unprivileged user namespaces no capabilities
+# (kernel.apparmor_restrict_unprivileged_userns=1), and allows them to programs whose
+# profile says `userns`, as Ubuntu's own profiles do for bwrap and browsers. This profile
+# says it for the course's step programs, in every build of this checkout.
+APPARMOR_PROFILE := /etc/apparmor.d/container-course
+apparmor: need-root
+	@command -v apparmor_parser >/dev/null 2>&1 || { echo "apparmor: no apparmor_parser: this host has no AppArmor to configure"; exit 1; }
+	@printf '%s\n' 'abi <abi/4.0>,' 'include <tunables/global>' '' \
+	  '# Lets the programs of the container course ($(CURDIR)) create user namespaces.' \
+	  'profile container-course $(CURDIR)/build/*/bin/{step,lab,untouched_lab}* flags=(unconfined) {' \
+	  '  userns,' '}' >$(APPARMOR_PROFILE)
+	apparmor_parser -r $(APPARMOR_PROFILE)
+	@echo "apparmor: loaded $(APPARMOR_PROFILE); to remove it: sudo apparmor_parser -R $(APPARMOR_PROFILE) && sudo rm $(APPARMOR_PROFILE)"
 
 clean:
 	rm -rf build

@@ -4,22 +4,50 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "common/log.hpp"
 
 namespace common {
 namespace {
 
+// The first line of a file of /proc/sys, or "" if it cannot be read (no such setting).
+std::string setting(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string value;
+  std::getline(in, value);
+  return value;
+}
+
 std::string describe(int error, std::string_view call, std::string_view argument) {
   std::string text(call);
   text.append("(").append(argument).append("): ").append(std::strerror(error));
-  if ((error == EPERM || error == EACCES) && ::geteuid() != 0) {
-    text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
+  if ((error == EPERM || error == EACCES || error == ENOSPC) && ::geteuid() != 0) {
+    // Without root, a user namespace is what makes namespaces and mounts possible (step
+    // 15 on); where the host restricts them, say which setting does and how to lift it.
+    const std::string restriction = user_namespace_restriction();
+    if (!restriction.empty()) return text.append(" (this host restricts user namespaces: ").append(restriction).append(")");
+    if (error != ENOSPC) text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
   }
   return text;
 }
 
 }  // namespace
+
+std::string user_namespace_restriction(const std::filesystem::path& proc_sys) {
+  if (setting(proc_sys / "user/max_user_namespaces") == "0") {
+    return "user.max_user_namespaces is 0; sudo sysctl -w user.max_user_namespaces=15000 lifts it, or use sudo";
+  }
+  if (setting(proc_sys / "kernel/unprivileged_userns_clone") == "0") {
+    return "kernel.unprivileged_userns_clone is 0 (Debian before 11); sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+           "lifts it, or use sudo";
+  }
+  if (setting(proc_sys / "kernel/apparmor_restrict_unprivileged_userns") == "1") {
+    return "AppArmor gives unprivileged user namespaces no capabilities (kernel.apparmor_restrict_unprivileged_userns, "
+           "Ubuntu 23.10 on); sudo make apparmor lets the course's steps have them, or use sudo";
+  }
+  return "";
+}
 
 SyscallError::SyscallError(int error, std::string_view call, std::string_view argument)
     : std::runtime_error(describe(error, call, argument)), error_(error) {}

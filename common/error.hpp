@@ -6,6 +6,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <filesystem>
 #include <stdexcept>
 
 namespace common {
@@ -18,7 +19,8 @@ inline constexpr int kRuntimeFailure = 125;
 ///
 /// what() reads like `chroot(/x/rootfs): No such file or directory`. When the error is
 /// EPERM or EACCES and we are not root, it adds that the step needs root (CAP_SYS_ADMIN):
-/// that is almost always why a namespace, mount, chroot or cgroup call is refused.
+/// that is almost always why a namespace, mount, chroot or cgroup call is refused; or,
+/// where the host restricts user namespaces, which setting does (user_namespace_restriction()).
 class SyscallError : public std::runtime_error {
  public:
   /// \param error the errno value the call failed with.
@@ -49,6 +51,15 @@ Result check(Result result, std::string_view call, std::string_view argument = {
   if (result == -1) throw SyscallError(errno, call, argument);
   return result;
 }
+
+/// \brief Why this host refuses an ordinary user the user namespaces that rootless steps
+/// (15 on) need, with the fix, in one line; "" if it does not restrict them. Reads
+/// `user.max_user_namespaces` (0: none at all), Debian's old
+/// `kernel.unprivileged_userns_clone` (0) and Ubuntu's
+/// `kernel.apparmor_restrict_unprivileged_userns` (1: AppArmor gives the namespace no
+/// capabilities) under \p proc_sys. SyscallError adds it to an EPERM, EACCES or ENOSPC
+/// of an ordinary user.
+std::string user_namespace_restriction(const std::filesystem::path& proc_sys = "/proc/sys");
 
 /// \brief Prints `stepNN: <what went wrong>` on stderr and returns kRuntimeFailure.
 ///

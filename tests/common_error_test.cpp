@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "tests/support/environment.hpp"
 
 namespace {
 
@@ -64,6 +67,38 @@ TEST(Log, KeepsErrno) {
   common::log_line("x");
   ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(errno, EBUSY);
+}
+
+}  // namespace
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A /proc/sys of the test's own, with one setting written.
+class FakeProcSys {
+ public:
+  FakeProcSys(const std::string& file, const std::string& value) {
+    fs::create_directories((dir_.path() / file).parent_path());
+    std::ofstream(dir_.path() / file) << value << "\n";
+  }
+  const fs::path& path() const { return dir_.path(); }
+
+ private:
+  support::TempDir dir_;
+};
+
+TEST(UserNamespaceRestriction, NamesEachSettingAndItsFix) {
+  EXPECT_EQ(common::user_namespace_restriction(FakeProcSys("user/max_user_namespaces", "15000").path()), "");
+  const std::string none = common::user_namespace_restriction(FakeProcSys("user/max_user_namespaces", "0").path());
+  EXPECT_NE(none.find("user.max_user_namespaces is 0; sudo sysctl -w user.max_user_namespaces="), std::string::npos);
+  const std::string debian =
+      common::user_namespace_restriction(FakeProcSys("kernel/unprivileged_userns_clone", "0").path());
+  EXPECT_NE(debian.find("sudo sysctl -w kernel.unprivileged_userns_clone=1"), std::string::npos);
+  EXPECT_EQ(common::user_namespace_restriction(FakeProcSys("kernel/unprivileged_userns_clone", "1").path()), "");
+  const std::string ubuntu =
+      common::user_namespace_restriction(FakeProcSys("kernel/apparmor_restrict_unprivileged_userns", "1").path());
+  EXPECT_NE(ubuntu.find("sudo make apparmor"), std::string::npos);
 }
 
 }  // namespace
