@@ -168,7 +168,7 @@ judge() {
 
 # --- The run ---------------------------------------------------------------------------
 start=$(date +%s)
-killed=0 survived=0 survivors=() guest_layouts=() judged=()
+killed=0 survived=0 survivors=() guest_layouts=() judged=() made=()
 report() {  # mutation $1, its outcome $2, seconds $3
   local tag=""
   [ -n "${layouts[$1]}" ] && tag=" (${layouts[$1]})"
@@ -183,7 +183,6 @@ count() {  # an outcome line of report()
   esac
 }
 
-mkdir -p "$build/mutants"
 for ((i = 0; i <= n; i++)); do
   wanted "$i" || continue
   if [ -n "$guest_layout" ]; then
@@ -191,29 +190,54 @@ for ((i = 0; i <= n; i++)); do
     [ "${layouts[i]}" = "$guest_layout" ] && judged+=("$i")
     continue
   fi
+  made+=("$i")
   if [ -z "${layouts[i]}" ]; then
     judged+=("$i")
   elif [[ " ${guest_layouts[*]} " != *" ${layouts[i]} "* ]]; then
     guest_layouts+=("${layouts[i]}")
   fi
-  # Two compilers at a time: the machine has other work. Layout-tagged mutants too.
-  make_mutant "$i" >"$build/mutants/why.$i" 2>&1 &
-  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 done
-wait
-for ((i = 0; i <= n; i++)); do
-  [ -s "$build/mutants/why.$i" ] && list_error "${lines[i]}" "[${steps[i]}] $(cat "$build/mutants/why.$i")"
-  rm -f "$build/mutants/why.$i"
-done
-echo "mutants: ${#judged[@]} to judge here (made in $(($(date +%s) - start))s)"
+
+# The mutants are made in the background, two compilers at a time, in the order they are
+# judged (the guests' last): judging is mostly waiting for containers, so the two overlap.
+# Each leaves why.N (empty: made) when done.
+mkdir -p "$build/mutants"
+rm -f "$build"/mutants/why.*
+maker=""
+if [ -z "$guest_layout" ]; then
+  (
+    declare -A started
+    for i in ${judged[@]+"${judged[@]}"} ${made[@]+"${made[@]}"}; do
+      [ -n "${started[$i]:-}" ] && continue
+      started[$i]=1
+      { make_mutant "$i" >"$build/mutants/why.$i.part" 2>&1; mv "$build/mutants/why.$i.part" "$build/mutants/why.$i"; } &
+      while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+    done
+    wait
+  ) &
+  maker=$!
+fi
+made_yet() {  # waits for mutation $1's mutant; true if it was made
+  [ -n "$guest_layout" ] && return 0
+  until [ -e "$build/mutants/why.$1" ] || ! kill -0 "$maker" 2>/dev/null; do sleep 0.2; done
+  [ -e "$build/mutants/why.$1" ] || echo "the maker ended without it" >"$build/mutants/why.$1"
+  [ ! -s "$build/mutants/why.$1" ]
+}
+echo "mutants: ${#judged[@]} to judge here"
 
 for i in ${judged[@]+"${judged[@]}"}; do
-  [ -x "$(binary_of "$i")" ] || continue  # an error of the list, reported above
+  made_yet "$i" || continue  # an error of the list, reported below
+  [ -x "$(binary_of "$i")" ] || { list_error "${lines[i]}" "[${steps[i]}] no mutant at $(binary_of "$i")"; continue; }
   began=$(date +%s)
   line=$(report "$i" "$(judge "$i")" $(($(date +%s) - began)))
   echo "$line"
   count "$line"
 done
+[ -n "$maker" ] && wait "$maker"
+for i in ${made[@]+"${made[@]}"}; do
+  [ -s "$build/mutants/why.$i" ] && list_error "${lines[i]}" "[${steps[i]}] $(cat "$build/mutants/why.$i")"
+done
+rm -f "$build"/mutants/why.*
 
 # The layout-tagged mutations: one guest per layout judges them all, and prints its lines.
 for layout in ${guest_layouts[@]+"${guest_layouts[@]}"}; do
