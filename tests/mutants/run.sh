@@ -81,6 +81,9 @@ while IFS= read -r line || [ -n "$line" ]; do
     *) list_error "$line_number" "not a comment, [step], - or + line: $line" ;;
   esac
 done <"$list"
+for ((i = 0; i <= n; i++)); do
+  [ -n "${finds[i]}" ] || list_error "${lines[i]}" "[${steps[i]}] no - line: nothing to mutate"
+done
 
 # --- Mutants: a mutated copy of the step, compiled as CMake compiles the step -----------
 wanted() {  # mutation $1's step is among those asked for (all, if none were named)
