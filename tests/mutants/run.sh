@@ -7,8 +7,9 @@
 # applied is written to build/PRESET/mutants/NN_topic/LINE/main.cpp and compiled exactly as
 # CMake compiles the step (its command in compile_commands.json, its link line in
 # link.txt), with warnings no longer errors (a removed call leaves an unused function).
-# steps/ is never edited, so there is nothing to restore, an interrupted run leaves no
-# mutated step behind, and tests running meanwhile never see one. Then the mutant is judged
+# steps/ is never edited: where the issue asked to mutate the file and restore it, a copy
+# reaches the same end more safely, since nothing needs restoring, an interrupted run
+# leaves no mutated step behind, and tests running meanwhile never see one. Then the mutant is judged
 # by the step's property tests, its escape-test rows and its own tests, in that order (the
 # first two are the quickest to fail), through STEP_BINARY and STEP_UNDER_TEST=NN_topic,
 # each stopping at its first failure (--gtest_fail_fast). The first failing program kills
