@@ -41,6 +41,10 @@ build=$source_dir/build/$preset
 list=$source_dir/tests/mutants/mutants.txt
 [ "$(id -u)" = 0 ] || { echo "mutants: needs root (the tests it runs start containers): sudo make mutants"; exit 1; }
 [ -f "$build/compile_commands.json" ] || { echo "mutants: no $build/compile_commands.json: make build first"; exit 1; }
+# The guests read the host's copy of the list: an edit made meanwhile would move the line
+# numbers that name each mutant's folder.
+mkdir -p "$build/mutants"
+[ -n "$guest_layout" ] || cp "$list" "$build/mutants/mutants.txt"
 
 # --- The list: one entry per mutation --------------------------------------------------
 steps=() layouts=() whats=() finds=() replaces=() has_replace=() lines=()
@@ -81,7 +85,7 @@ while IFS= read -r line || [ -n "$line" ]; do
       fi ;;
     *) list_error "$line_number" "not a comment, [step], - or + line: $line" ;;
   esac
-done <"$list"
+done <"$build/mutants/mutants.txt"
 for ((i = 0; i <= n; i++)); do
   [ -n "${finds[i]}" ] || list_error "${lines[i]}" "[${steps[i]}] no - line: nothing to mutate"
 done
@@ -205,7 +209,6 @@ done
 # The mutants are made in the background, two compilers at a time, in the order they are
 # judged (the guests' last): judging is mostly waiting for containers, so the two overlap.
 # Each leaves why.N (empty: made) when done.
-mkdir -p "$build/mutants"
 rm -f "$build"/mutants/why.*
 maker=""
 if [ -z "$guest_layout" ]; then
