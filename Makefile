@@ -8,6 +8,8 @@
 #   sudo make test-hosts [LAYOUTS="unified legacy"]
 #                                 the tests on the cgroup layouts learners have (pure v2,
 #                                 v2 from a leaf, v1, hybrid), each in a guest kernel
+#   sudo make mutants [STEP=NN]   mutate each step's code (tests/mutants/mutants.txt) and
+#                                 check that its tests notice; prints every survivor
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
 #   sudo make bench [RUNS=N]      time each step against unshare, bwrap and runc (release build)
@@ -48,7 +50,7 @@ RUNS   ?= 30
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: apparmor all help build leftover-mounts need-root deps rootfs run test test-hosts diff docs bench lab check hint clean check-step need-step
+.PHONY: apparmor all help build leftover-mounts need-root deps rootfs run test test-hosts mutants diff docs bench lab check hint clean check-step need-step
 
 all: build
 
@@ -110,6 +112,16 @@ test: build rootfs leftover-mounts
 # Each layout in a User-mode Linux guest that shares this machine's files (tests/hosts/).
 test-hosts: build rootfs
 	@sh tests/hosts/run.sh $(PRESET) $(LAYOUTS)
+
+# Each mutant is a compiled copy of a step with one slip, judged by that step's tests
+# (tests/mutants/run.sh): it needs the step programs, their tests and the property and
+# escape tests, nothing else.
+MUTANT_TARGETS = $(foreach step,$(STEPS),step$(step)_test) escape_test \
+                 $(if $(wildcard tests/property_test.cpp),property_test)
+mutants: need-root deps rootfs $(BUILD)/CMakeCache.txt
+	@cmake --build --preset $(PRESET) -j $$(nproc) --target $(MUTANT_TARGETS) >$(BUILD)/build.log 2>&1 \
+	  || { cat $(BUILD)/build.log; exit 1; }
+	@bash tests/mutants/run.sh $(PRESET) $(if $(STEP_GIVEN),$(STEP))
 
 diff: check-step
 	@[ -n "$(PREV_DIR)" ] || { echo "step $(STEP) is the first step: nothing to diff against"; exit 1; }

@@ -2,9 +2,9 @@
 # PID 1 of a User-mode Linux guest booted by tests/hosts/run.sh. The guest's / is the
 # host's / (hostfs), so the build and the rootfs are where the host has them. This script
 # gives the guest its own /proc, /sys, /dev and temporary folder, mounts one cgroup layout on
-# /sys/fs/cgroup, runs ctest, writes the result to $RESULTS and powers the guest off.
-# The kernel passes the unknown boot words LAYOUT, SOURCE, PRESET, RESULTS and LABELS as
-# environment variables.
+# /sys/fs/cgroup, runs ctest (RUN=mutants: that layout's mutations, tests/mutants/run.sh),
+# writes the result to $RESULTS and powers the guest off. The kernel passes the unknown boot
+# words LAYOUT, SOURCE, PRESET, RESULTS, LABELS and RUN as environment variables.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 
@@ -34,8 +34,11 @@ for module in drivers/net/veth.ko fs/overlayfs/overlay.ko; do
   "$SOURCE/rootfs/busybox/bin/busybox" insmod "$SOURCE/build/uml/root/usr/lib/uml/modules/$(uname -r)/kernel/$module" || true
 done
 
-status=$RESULTS/$LAYOUT.status
-log=$RESULTS/$LAYOUT.log
+RUN=${RUN:-ctest}
+name=$LAYOUT
+[ "$RUN" = mutants ] && name=mutants-$LAYOUT
+status=$RESULTS/$name.status
+log=$RESULTS/$name.log
 echo "boot failed" >"$status"
 
 cg=/sys/fs/cgroup
@@ -77,6 +80,10 @@ cd "$SOURCE" || exit 1
   grep cgroup /proc/self/mountinfo | awk '{print "   " $5 " " $9 " " $NF}'
 } >"$log" 2>&1
 # The leaf is joined by the shell that runs ctest, as systemd starts a service in its own.
-sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$start_in" \
-  ctest --preset "$PRESET" -L "$LABELS" >>"$log" 2>&1
-echo "ctest exit $?" >"$status"
+if [ "$RUN" = mutants ]; then
+  set -- bash tests/mutants/run.sh --guest "$LAYOUT" "$PRESET"
+else
+  set -- ctest --preset "$PRESET" -L "$LABELS"
+fi
+sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$start_in" "$@" >>"$log" 2>&1
+echo "$RUN exit $?" >"$status"

@@ -8,6 +8,10 @@
 # Prints one line per layout and exits non-zero if any fails; the logs stay in
 # build/test-hosts/. Usage: sh tests/hosts/run.sh PRESET [LAYOUT...]
 #
+# With RUN=mutants in the environment, each guest runs the mutations of
+# tests/mutants/mutants.txt tagged with its layout instead (make mutants does this), its
+# logs named mutants-LAYOUT.*.
+#
 # The guest runs as root with this machine's / as its own (hostfs): it writes the build's
 # test logs there. Run it on a CI or course machine, not on one you care about.
 set -u
@@ -16,6 +20,8 @@ source_dir=$(pwd)
 preset=${1:-default}
 [ $# -gt 0 ] && shift
 layouts=${*:-unified unified-leaf legacy hybrid}
+run=${RUN:-ctest}
+case $run in ctest) prefix="" ;; mutants) prefix=mutants- ;; *) echo "test-hosts: RUN is ctest or mutants, not $run"; exit 1 ;; esac
 
 [ "$(id -u)" = 0 ] || { echo "test-hosts: needs root (the guest mounts cgroups and runs the root tests): sudo make test-hosts"; exit 1; }
 uml_dir=$source_dir/build/uml
@@ -35,7 +41,8 @@ labels_for() {
 
 failed=0
 for layout in $layouts; do
-  rm -f "$results/$layout.status" "$results/$layout.log"
+  name=$prefix$layout
+  rm -f "$results/$name.status" "$results/$name.log"
   run_dir=$(mktemp -d)
   start=$(date +%s)
   # One CPU, 2 GiB. con0 to our stdout (the guest's console), the rest to nothing; the
@@ -43,19 +50,19 @@ for layout in $layouts; do
   timeout 1500 "$uml_dir/linux" mem=2G quiet uml_dir="$run_dir" umid="tests-$layout-$$" \
     con0=null,fd:1 con=null ssl=null root=/dev/root rootfstype=hostfs rootflags=/ rw \
     init="$source_dir/tests/hosts/guest-init.sh" \
-    LAYOUT="$layout" SOURCE="$source_dir" PRESET="$preset" RESULTS="$results" \
-    LABELS="$(labels_for "$layout")" >"$results/$layout.console" 2>&1
+    LAYOUT="$layout" SOURCE="$source_dir" PRESET="$preset" RESULTS="$results" RUN="$run" \
+    LABELS="$(labels_for "$layout")" >"$results/$name.console" 2>&1
   rm -rf "$run_dir"
   seconds=$(($(date +%s) - start))
-  status=$(cat "$results/$layout.status" 2>/dev/null || echo "guest did not start")
-  summary=$(grep -E '^[0-9]+% tests passed' "$results/$layout.log" 2>/dev/null | tail -n 1)
-  if [ "$status" = "ctest exit 0" ]; then
+  status=$(cat "$results/$name.status" 2>/dev/null || echo "guest did not start")
+  summary=$(grep -E '^[0-9]+% tests passed|^mutants: [0-9]+ killed' "$results/$name.log" 2>/dev/null | tail -n 1)
+  if [ "$status" = "$run exit 0" ]; then
     printf 'test-hosts: %-13s ok    %s (%ss)\n' "$layout" "$summary" "$seconds"
   else
     failed=1
     printf 'test-hosts: %-13s FAIL  %s, %s (%ss); see %s\n' "$layout" "$status" "${summary:-no summary}" \
-      "$seconds" "$results/$layout.log"
-    grep -E '^\s+[0-9]+ - ' "$results/$layout.log" 2>/dev/null | sed 's/^/    /'
+      "$seconds" "$results/$name.log"
+    grep -E '^\s+[0-9]+ - ' "$results/$name.log" 2>/dev/null | sed 's/^/    /'
   fi
 done
 exit $failed
