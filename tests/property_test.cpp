@@ -170,6 +170,13 @@ TEST_P(Rootfs, SlashIsTheRootfs) {
   const auto result = run_in_container({"/bin/cat", "/only-in-this-rootfs"});
   EXPECT_EQ(result.out, "this rootfs\n") << result.describe();
 }
+// The programs are the rootfs's now: the step says where they are, and what terminal
+// the command has, and nothing else (execve(2) passes exactly this environment).
+TEST_P(Rootfs, TheEnvironmentIsPathAndTermOnly) {
+  support::reread("What changed");
+  const auto result = run_in_container({"/usr/bin/env"}, {.extra_env = {"SECRET_TOKEN=hunter2"}});
+  EXPECT_EQ(result.out, "PATH=/bin:/sbin:/usr/bin:/usr/sbin\nTERM=xterm\n") << result.describe();
+}
 PROPERTY_SINCE(Rootfs, 07);
 
 // --- 08: /proc ---------------------------------------------------------------------------
@@ -195,6 +202,21 @@ TEST_P(Proc, ProcListsOnlyTheContainersProcesses) {
   support::unmount_all_under(rootfs());
 }
 PROPERTY_SINCE(Proc, 08);
+
+// --- 09: an init that stays ---------------------------------------------------------------
+
+// Orphans are re-parented to PID 1 (pid_namespaces(7)), which must reap every child, not
+// only the command, or each stays a zombie. The helper makes one and reaps nothing itself.
+using Init = StepProperty;
+TEST_P(Init, Pid1ReapsOrphans) {
+  support::reread("Goal");
+  add_escape_helper();
+  const auto result = run_in_container({"/escape", "orphans"});
+  EXPECT_EQ(result.out, "zombies=0\n") << "an orphan that ended is still a zombie\n"
+                                       << result.describe();
+  support::unmount_all_under(rootfs());
+}
+PROPERTY_SINCE(Init, 09);
 
 // --- 10: pids cgroup (11 on: kill -9 of the step takes it away) -----------------------------
 
@@ -274,6 +296,27 @@ TEST_P(Janitor, KillNineOfTheStepRemovesEveryCgroupItMade) {
   EXPECT_TRUE(gone) << "5 s after kill -9 of the step, its cgroups remain: "
                     << support::cgroups_of({process.pid()}).front();
   support::reap_orphans(5s);
+  support::unmount_all_under(rootfs());
+}
+// PID 1 dies with the step even when nothing else kills it: its parent-death signal
+// (prctl(2), PR_SET_PDEATHSIG). The janitor, which would empty the cgroup, is killed first.
+TEST_P(Janitor, Pid1DiesWithTheStepOnItsOwn) {
+  support::reread("What changed");
+  support::Subprocess process(in_container({"/bin/sh", "-c", "echo ready; sleep 30"}));
+  const pid_t init = running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const std::string children = "/proc/" + std::to_string(process.pid()) + "/task/" +
+                               std::to_string(process.pid()) + "/children";
+  std::istringstream pids(common::read_file(children));
+  for (pid_t child; pids >> child;) {
+    if (child != init) ::kill(child, SIGKILL);  // the janitor
+  }
+  std::this_thread::sleep_for(100ms);
+  process.signal(SIGKILL);
+  process.wait(10s);
+  EXPECT_TRUE(support::reaped_within(init, 3s)) << "PID 1 outlived the step by 3 s";
+  support::reap_orphans(5s);
+  support::remove_cgroups_of({process.pid()});  // the janitor's work, done here
   support::unmount_all_under(rootfs());
 }
 PROPERTY_SINCE(Janitor, 11);

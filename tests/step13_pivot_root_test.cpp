@@ -1,3 +1,9 @@
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include "tests/support/step_test.hpp"
 
 namespace {
@@ -35,6 +41,18 @@ TEST_F(Step13PivotRoot, TheHostsRootIsStillRefusedAsRootfs) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("host's own root"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+
+// A folder of the rootfs that is a mount of its own (a tmpfs, a bind-mounted data
+// folder) comes along into the container: the rootfs is bind-mounted with MS_REC.
+TEST_F(Step13PivotRoot, MountsInsideTheRootfsStillShow) {
+  support::reread("What changed");
+  ASSERT_EQ(::mount("tmpfs", (rootfs() / "mnt").c_str(), "tmpfs", 0, "mode=755"), 0) << std::strerror(errno);
+  std::ofstream(rootfs() / "mnt" / "on-a-submount") << "here\n";
+  const auto result = run_container({"/bin/cat", "/mnt/on-a-submount"});
+  EXPECT_EQ(result.out, "here\n") << result.describe();
+  support::unmount_all_under(rootfs() / "mnt");
+  expect_no_mounts_left();
 }
 
 TEST_F(Step13PivotRoot, ContainerStillWorks) {

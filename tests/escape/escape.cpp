@@ -15,6 +15,7 @@
 //   escape sysfs              mount sysfs and list the host's network devices
 //   escape loopback PORT      connect to a service listening on the host's 127.0.0.1:PORT
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
+//   escape orphans            leave an orphan, print zombies=N once it has ended
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -29,7 +30,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <cerrno>
+#include <filesystem>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -146,6 +150,34 @@ int door_sysfs() {
   return escaped("sysfs", std::string("mounted; ") + dir + "/devices lists the host's devices");
 }
 
+// Leaves an orphan that ends at once (a child forks it and exits), waits without reaping
+// anything itself, then prints how many zombies the PID namespace holds: an orphan is
+// re-parented to PID 1 (pid_namespaces(7)), whose duty it is to reap it.
+int count_unreaped_orphans() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::fork() == 0) ::_exit(0);  // the orphan
+    ::_exit(0);
+  }
+  ::waitpid(child, nullptr, 0);
+  ::usleep(300'000);
+  int zombies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const int fd = ::open((entry.path() / "stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd == -1) continue;  // ended meanwhile
+    char stat[512] = {};
+    const ssize_t got = ::read(fd, stat, sizeof stat - 1);
+    ::close(fd);
+    // "PID (comm) STATE ...": comm may hold spaces and parentheses.
+    const char* close = got > 0 ? std::strrchr(stat, ')') : nullptr;
+    if (close != nullptr && close[1] == ' ' && close[2] == 'Z') ++zombies;
+  }
+  std::printf("zombies=%d\n", zombies);
+  return 0;
+}
+
 // Arguments that make each call fail early and harmlessly when it is allowed (a bad
 // pointer, descriptor or flag), so that EPERM can only come from a filter or a missing
 // capability.
@@ -239,6 +271,7 @@ int main(int argc, char* argv[]) {
   if (door == "sysfs") return door_sysfs();
   if (door == "cgroup_path") return door_cgroup_path();
   if (door == "loopback" && argc == 3) return door_loopback(std::atoi(argv[2]));
+  if (door == "orphans") return count_unreaped_orphans();
   if (door == "syscall" && argc == 3) {
     if (try_call(argv[2]) == -1) {
       std::printf("errno=%s\n", strerrorname_np(errno));
