@@ -60,6 +60,7 @@ TEST_F(Step03Execvp, MissingCommandGives127EvenWithAFolderOfPathWeMayNotSearch) 
   support::ProcessOptions options{
       .extra_env = {"PATH=" + closed.path().native() + ":/usr/bin:/bin"}};
   if (support::is_root()) {
+    support::isolate_test_process();  // and so the checkout is reachable for nobody
     options.as_user = 65534;  // mkdtemp made it 0700 and root's: nobody may not search it
   } else {
     ::chmod(closed.path().c_str(), 0);

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,10 +27,39 @@ fs::path built_rootfs() { return CONTAINER_ROOTFS; }
 
 bool is_root() noexcept { return ::geteuid() == 0; }
 
+namespace {
+
+// The rootless tests run the checkout's programs as nobody, who may not pass through a
+// folder of mode 0700 or 0750 above it (a `mktemp -d` folder, a home folder on Ubuntu).
+// In this test's own mount namespace, each such folder on the way to `target` is covered
+// by a tmpfs of mode 0755 that holds only the next folder of the way, bind-mounted back:
+// nothing else of it shows, and the machine's folders keep their modes.
+void make_reachable_by_everyone(const fs::path& target) {
+  fs::path here = "/";
+  for (const fs::path& part : target.relative_path()) {
+    const fs::path next = here / part;
+    struct stat folder {};
+    common::check(::stat(here.c_str(), &folder), "stat", here.native());
+    if ((folder.st_mode & S_IXOTH) == 0) {
+      char stash[] = "/tmp/reachable-XXXXXX";
+      if (::mkdtemp(stash) == nullptr) throw common::SyscallError(errno, "mkdtemp", stash);
+      common::check(::mount(next.c_str(), stash, nullptr, MS_BIND | MS_REC, nullptr), "mount", next.native());
+      common::check(::mount("tmpfs", here.c_str(), "tmpfs", 0, "mode=755"), "mount", "tmpfs on " + here.native());
+      common::check(::mkdir(next.c_str(), 0755), "mkdir", next.native());
+      common::check(::mount(stash, next.c_str(), nullptr, MS_MOVE, nullptr), "mount", "MS_MOVE to " + next.native());
+      common::check(::rmdir(stash), "rmdir", stash);
+    }
+    here = next;
+  }
+}
+
+}  // namespace
+
 void isolate_test_process() {
   common::check(::unshare(CLONE_NEWUTS | CLONE_NEWNS), "unshare", "CLONE_NEWUTS | CLONE_NEWNS");
   // Private, or mounts made here would still propagate to the machine (mount_namespaces(7)).
   common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ as private");
+  make_reachable_by_everyone(fs::path(CONTAINER_ROOTFS).parent_path().parent_path());
 }
 
 std::string host_hostname() {
