@@ -31,6 +31,12 @@ inline void reread(const std::string& section) { ::testing::Test::RecordProperty
 /// \brief A test that runs the step program without privileges or a rootfs.
 class StepTest : public ::testing::Test {
  protected:
+  /// As root, in namespaces of the test's own (isolate_test_process()): a step that
+  /// changes the hostname changes the test's copy, and the checkout is reachable for the
+  /// tests that run a step as nobody.
+  void SetUp() override {
+    if (is_root()) isolate_test_process();
+  }
   /// \brief The step program the test runs: program_under_test(), unless a test that runs
   /// many steps says which.
   virtual std::string program() const { return program_under_test(); }
