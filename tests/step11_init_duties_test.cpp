@@ -114,7 +114,7 @@ TEST_F(Step11InitDuties, ClosedStderrDoesNotKillTheStep) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step11InitDuties, EarlySigtermNeverLeavesAnythingBehind) {
+TEST_F(Step11InitDuties, EarlySigtermStillNeverLeavesAnythingBehind) {
   support::reread("Pitfalls");
   std::mt19937 random(42);
   for (int i = 0; i < 200; ++i) {
