@@ -11,6 +11,12 @@ set -u
 test_program=$1 lab=$2
 property_test=${3:-} escape_test=${4:-} step=${5:-}
 
+# The tests a GoogleTest log ($1) shows passing, but those named "Still" and those in the
+# list $2 (skipped by the reference run: they tell nothing on this host), one a line.
+passed_but_not() {
+  sed -n 's/^\[       OK \] \([^ ]*\) (.*/\1/p' "$1" | grep -v 'Still' | grep -vxF -e "$2" -e '' || true
+}
+
 # Rows of a test program of many steps, for step $step: the reference must pass them,
 # the lab (as $step) must fail each one that this host does not skip.
 judge_rows() {
@@ -25,12 +31,8 @@ judge_rows() {
   fi
   rows_skipped=$(sed -n 's/^\[  SKIPPED \] \([^ ]*\) (.*/\1/p' "$rows_log")
   STEP_BINARY=$lab STEP_UNDER_TEST=$step "$program" --gtest_filter="$filter" >"$rows_log" 2>&1
-  rows_passed=$(sed -n 's/^\[       OK \] \([^ ]*\) (.*/\1/p' "$rows_log" | grep -v 'Still' || true)
+  weak_rows=$(passed_but_not "$rows_log" "$rows_skipped")
   rm -f "$rows_log"
-  weak_rows=""
-  for name in $rows_passed; do
-    if ! printf '%s\n' "$rows_skipped" | grep -qxF "$name"; then weak_rows="$weak_rows $name"; fi
-  done
   if [ -n "$weak_rows" ]; then
     echo "selfcheck: the untouched lab $lab passes these rows of $program:"
     for name in $weak_rows; do echo "selfcheck:   $name"; done
@@ -75,12 +77,8 @@ echo "selfcheck: the untouched lab fails, as it should"
 # Each test named after the step's idea must fail against the step before; only a check
 # that something still works (named so: "Still" in its name) may pass there. Judged by
 # GoogleTest's result lines, never by what the programs print.
-passed=$(sed -n 's/^\[       OK \] \([^ ]*\) (.*/\1/p' "$lab_log" | grep -v 'Still' || true)
+weak=$(passed_but_not "$lab_log" "$skipped_names")
 rm -f "$lab_log"
-weak=""
-for name in $passed; do
-  if ! printf '%s\n' "$skipped_names" | grep -qxF "$name"; then weak="$weak $name"; fi
-done
 if [ -n "$weak" ]; then
   echo "selfcheck: the untouched lab $lab passes these tests of $test_program:"
   for name in $weak; do echo "selfcheck:   $name"; done
