@@ -1,8 +1,10 @@
 #include "common/rootfs.hpp"
 
+#include <pwd.h>
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -51,6 +53,29 @@ void require_rootfs(const std::string& dir, const std::string& command,
     if (::stat(path.c_str(), &info) == -1 || !S_ISDIR(info.st_mode)) {
       throw RootfsError("rootfs " + dir + " has no folder /" + mount_point + " to mount on (mkdir " + path + ")");
     }
+  }
+}
+
+void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid) {
+  std::error_code error;
+  const std::filesystem::path full = std::filesystem::canonical(dir, error);
+  if (error) return;  // require_rootfs names what is wrong with it
+  std::filesystem::path folder;
+  for (const auto& part : full) {
+    folder /= part;  // "/", then each folder down to the rootfs itself
+    struct stat info {};
+    if (::stat(folder.c_str(), &info) == -1) return;
+    // The owner's bits, else the group's, else everyone else's (path_resolution(7)).
+    const mode_t search = info.st_uid == uid ? S_IXUSR : info.st_gid == gid ? S_IXGRP : S_IXOTH;
+    if ((info.st_mode & search) != 0) continue;
+    const passwd* owner = ::getpwuid(info.st_uid);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    throw RootfsError("rootfs " + dir + ": the container's root, uid " + std::to_string(uid) +
+                      " on the host, may not pass through " + folder.native() + " (mode " + mode + ", owner " +
+                      (owner != nullptr ? owner->pw_name : std::to_string(info.st_uid)) +
+                      "); let others pass (chmod o+x " + folder.native() + "), or copy the rootfs out (sudo cp -a " +
+                      dir + " /var/tmp/rootfs) and pass --rootfs /var/tmp/rootfs");
   }
 }
 

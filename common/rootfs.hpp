@@ -2,6 +2,8 @@
 /// \file
 /// \brief Checking a root filesystem before a container is built on it.
 
+#include <sys/types.h>
+
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -28,5 +30,15 @@ class RootfsError : public std::runtime_error {
 /// \param mount_points folders, relative to \p dir, that the step mounts file systems on.
 void require_rootfs(const std::string& dir, const std::string& command,
                     std::initializer_list<const char*> mount_points = {});
+
+/// \brief Refuses a rootfs that a container's root, mapped to an unprivileged \p uid and
+/// \p gid on the host (steps 15 on, run as root), could not reach.
+///
+/// Every folder from `/` down to \p dir must let that user search it: by its owner's,
+/// group's or everyone else's `x` bit, whichever applies (path_resolution(7); ACLs are not
+/// read). A home folder of mode 0750 or 0700 does not, and PID 1's first mount of the rootfs
+/// would fail with a bare EACCES. Throws RootfsError naming the folder, its mode and owner,
+/// and both fixes; does nothing when \p dir cannot be resolved (require_rootfs says why).
+void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid);
 
 }  // namespace common

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "common/error.hpp"
@@ -120,6 +123,30 @@ TEST(RequireRootfs, AbsoluteShellLinkIsAccepted) {
   fs::create_directories(dir.path() / "bin");
   fs::create_symlink("/bin/busybox-that-only-exists-inside", dir.path() / "bin" / "sh");
   EXPECT_NO_THROW(common::require_rootfs(dir.path(), "/bin/sh"));
+}
+
+// Search permission as path_resolution(7) gives it: the owner's bit for the owner, the
+// group's for the group, everyone else's for everyone else; checked down to the rootfs.
+TEST(RequireReachableBy, EachFolderMustLetThatUserPass) {
+  const support::TempDir dir;  // mkdtemp(3): 0700, ours
+  fs::create_directories(dir.path() / "rootfs");
+  const uid_t stranger = 2000000000;
+  try {
+    common::require_reachable_by(dir.path() / "rootfs", stranger, stranger);
+    ADD_FAILURE() << "a 0700 folder above the rootfs was accepted";
+  } catch (const common::RootfsError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("may not pass through " + dir.path().native() + " (mode 0700"), std::string::npos) << what;
+    EXPECT_NE(what.find("chmod o+x " + dir.path().native()), std::string::npos) << what;
+  }
+  EXPECT_NO_THROW(common::require_reachable_by(dir.path() / "rootfs", ::geteuid(), stranger));  // the owner
+  ::chmod(dir.path().c_str(), 0710);
+  EXPECT_NO_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, ::getegid()));  // the group
+  EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger), common::RootfsError);
+  ::chmod(dir.path().c_str(), 0701);
+  EXPECT_NO_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger));  // others
+  ::chmod((dir.path() / "rootfs").c_str(), 0700);  // the rootfs itself too
+  EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger), common::RootfsError);
 }
 
 }  // namespace

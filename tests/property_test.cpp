@@ -272,6 +272,41 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
 }
 PROPERTY_SINCE(CgroupsAsRoot, 15);
 
+// PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
+// the container's root (an unprivileged uid on the host, 15 on) may not enter, so its
+// tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A
+// child of clone3 with no stack of its own (20 on) goes on in main, as after fork(2): it
+// must _exit(2), or it runs the step's destructors too (~Cgroup waits 2 s for the cgroup
+// PID 1 itself is in, then says it could not remove it).
+using Pid1Failure = Cgroups;
+TEST_P(Pid1Failure, APid1ThatFailsEarlySaysWhyOnceAndLeavesNothing) {
+  support::reread("Pitfalls");
+  support::TempDir closed;  // mkdtemp(3): 0700, the host root's
+  fs::create_directory(closed.path() / "tmp");
+  fs::remove_all(rootfs() / "tmp");
+  fs::create_directory_symlink(closed.path() / "tmp", rootfs() / "tmp");
+  const auto result = run_in_container({"/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  const std::string refused = "Permission denied";
+  const auto first = result.err.find(refused);
+  EXPECT_NE(first, std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find(refused, first + 1), std::string::npos) << "said twice\n"
+                                                                    << result.describe();
+  EXPECT_EQ(result.err.find("could not remove"), std::string::npos) << result.describe();
+  // "stepNN: cgroup /sys/fs/cgroup/... (v2, ...)", one line for each it made.
+  std::istringstream lines(result.err);
+  int made = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto at = line.find(": cgroup /");
+    if (at == std::string::npos) continue;
+    const std::string dir = line.substr(at + 9, line.find(" (", at) - at - 9);
+    ++made;
+    EXPECT_FALSE(fs::exists(dir)) << dir << " is left\n" << result.describe();
+  }
+  EXPECT_GT(made, 0) << result.describe();
+}
+PROPERTY_SINCE(Pid1Failure, 15);
+
 PROPERTY_SINCE(Cgroups, 10);
 
 // --- 11: the janitor ---------------------------------------------------------------------
@@ -432,6 +467,28 @@ TEST_P(UserNamespace, TheCallersGroupsStayOutside) {
                                         << result.describe();
 }
 PROPERTY_SINCE(UserNamespace, 15);
+
+// Run as root, the container's root is uid 2000000000 on the host, and PID 1 mounts the
+// rootfs as that user: a rootfs in a home folder of mode 0750 (Ubuntu's) is out of its
+// reach. The step refuses it first, naming the folder and the fix, before anything exists.
+using RootfsReach = StepProperty;
+TEST_P(RootfsReach, ARootfsTheContainersRootCannotReachIsRefusedFirst) {
+  support::reread("Pitfalls");
+  support::TempDir home;  // mkdtemp(3): 0700, the host root's
+  ::chmod(home.path().c_str(), 0750);
+  for (const char* folder : {"rootfs", "rootfs/proc", "rootfs/dev", "rootfs/tmp"})
+    fs::create_directory(home.path() / folder);
+  const auto result = support::run({program(), "--rootfs", (home.path() / "rootfs").native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("may not pass through " + home.path().native() + " (mode 0750"),
+            std::string::npos)
+      << result.describe();
+  EXPECT_NE(result.err.find("chmod o+x " + home.path().native()), std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find(": cgroup /"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(RootfsReach, 15);
 
 // --- 16: capabilities --------------------------------------------------------------------
 

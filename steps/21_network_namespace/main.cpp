@@ -514,6 +514,9 @@ int main(int argc, char* argv[]) try {
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc, /dev or /tmp to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
+  // Run as root, root inside is uid and gid 2000000000 on the host (write_id_maps), and PID 1
+  // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
+  if (::geteuid() == 0) common::require_reachable_by(command_line.rootfs, 2000000000, 2000000000);
   // Where no cgroup can be had under ours (without root, unless one was delegated to the
   // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
   // its limits but without one of its own: say so in one line (or fail, if --memory or

@@ -652,6 +652,9 @@ int main(int argc, char* argv[]) try {
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc, /dev or /tmp to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
+  // Run as root, root inside is uid and gid 2000000000 on the host (write_id_maps), and PID 1
+  // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
+  if (::geteuid() == 0) common::require_reachable_by(command_line.rootfs, 2000000000, 2000000000);
   // The overlay's options are a comma-separated list, of paths split at colons.
   for (const std::string& path : {command_line.rootfs, command_line.keep}) {
     if (path.find_first_of(",:") != std::string::npos) throw std::runtime_error("overlay: a path with ',' or ':': " + path);

@@ -81,7 +81,8 @@ cd "$SOURCE" || exit 1
 } >"$log" 2>&1
 # The leaf is joined by the shell that runs ctest, as systemd starts a service in its own.
 if [ "$RUN" = mutants ]; then
-  set -- bash tests/mutants/run.sh --guest "$LAYOUT" "$PRESET"
+  # shellcheck disable=SC2046 # the steps asked for, comma-separated on the kernel's line
+  set -- bash tests/mutants/run.sh --guest "$LAYOUT" "$PRESET" $(echo "${MUTANT_STEPS:-}" | tr , ' ')
 else
   set -- ctest --preset "$PRESET" -L "$LABELS"
 fi

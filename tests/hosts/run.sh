@@ -9,7 +9,8 @@
 # build/test-hosts/. Usage: sh tests/hosts/run.sh PRESET [LAYOUT...]
 #
 # With RUN=mutants in the environment, each guest runs the mutations of
-# tests/mutants/mutants.txt tagged with its layout instead (make mutants does this), its
+# tests/mutants/mutants.txt tagged with its layout instead (make mutants does this; only
+# those of the steps in MUTANT_STEPS, comma-separated, if set), its
 # logs named mutants-LAYOUT.*.
 #
 # The guest runs as root with this machine's / as its own (hostfs): it writes the build's
@@ -51,6 +52,7 @@ for layout in $layouts; do
     con0=null,fd:1 con=null ssl=null root=/dev/root rootfstype=hostfs rootflags=/ rw \
     init="$source_dir/tests/hosts/guest-init.sh" \
     LAYOUT="$layout" SOURCE="$source_dir" PRESET="$preset" RESULTS="$results" RUN="$run" \
+    MUTANT_STEPS="${MUTANT_STEPS:-}" \
     LABELS="$(labels_for "$layout")" >"$results/$name.console" 2>&1
   rm -rf "$run_dir"
   seconds=$(($(date +%s) - start))

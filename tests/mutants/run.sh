@@ -261,7 +261,7 @@ rm -f "$build"/mutants/why.*
 # The layout-tagged mutations: one guest per layout judges them all, and prints its lines.
 for layout in ${guest_layouts[@]+"${guest_layouts[@]}"}; do
   echo "mutants: a guest with the $layout cgroup layout judges its mutations"
-  RUN=mutants sh tests/hosts/run.sh "$preset" "$layout" | sed 's/^/  /'
+  MUTANT_STEPS=$(echo $only_steps | tr ' ' ,) RUN=mutants sh tests/hosts/run.sh "$preset" "$layout" | sed 's/^/  /'
   log=$source_dir/build/test-hosts/mutants-$layout.log
   while IFS= read -r line; do
     echo "$line"
