@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/cgroup.hpp"
 #include "common/files.hpp"
 #include "tests/support/step_test.hpp"
 #include "tests/support/steps.hpp"
@@ -227,15 +228,15 @@ class Cgroups : public StepProperty {
     if (IsSkipped()) return;
     // From step 18 on, the cgroup goes under the step's own; on cgroup v2 that needs a
     // step started from the root cgroup (chapter 18).
-    if (const std::string why = support::no_cgroup_for("pids"); from("18") && !why.empty())
+    if (const std::string why = support::no_cgroup_for("pids", step_name()); from("18") && !why.empty())
       GTEST_SKIP() << why;
   }
   // The limits --memory and --cpus ask for, where the host can give them (19 on).
   std::vector<std::string> limits() const {
     std::vector<std::string> args;
     if (!from("19")) return args;
-    if (support::no_cgroup_for("memory").empty()) args.insert(args.end(), {"--memory", "64M"});
-    if (support::no_cgroup_for("cpu").empty()) args.insert(args.end(), {"--cpus", "1"});
+    if (support::no_cgroup_for("memory", step_name()).empty()) args.insert(args.end(), {"--memory", "64M"});
+    if (support::no_cgroup_for("cpu", step_name()).empty()) args.insert(args.end(), {"--cpus", "1"});
     return args;
   }
 };
@@ -308,6 +309,23 @@ TEST_P(Pid1Failure, APid1ThatFailsEarlySaysWhyOnceAndLeavesNothing) {
 PROPERTY_SINCE(Pid1Failure, 15);
 
 PROPERTY_SINCE(Cgroups, 10);
+
+// --- 19: threaded controllers beside other processes --------------------------------------
+
+// On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
+// test-hosts' desktop layout), step 18 had no pids cgroup; from 19 on the container's is
+// threaded, and its limit holds.
+using ThreadedCgroups = Cgroups;
+TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
+  support::reread("What changed");
+  const common::CgroupParent own = common::find_cgroup_parents({"pids"}).front();
+  if (own.version != 2 || own.is_root) GTEST_SKIP() << "the step starts in a root cgroup, or on v1";
+  const auto result = run_in_container(
+      {"--pids-max", "3", "/bin/sh", "-c", "sleep 1 & sleep 1 & sleep 1 & sleep 1 & wait"});
+  EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(ThreadedCgroups, 19);
 
 // --- 11: the janitor ---------------------------------------------------------------------
 
@@ -616,10 +634,21 @@ TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
 // --- 19: memory and CPU limits -----------------------------------------------------------
 
 using Limits = StepProperty;
+// From a v2 cgroup with processes in it (a desktop's session scope) no memory limit can be
+// had under it: --memory is refused with the reason, never dropped (pids and cpu, threaded
+// controllers, still are limited there: the Cgroups and Janitor rows run there too).
+TEST_P(Limits, AMemoryLimitThatCannotBeHadIsRefusedNotDropped) {
+  support::reread("Pitfalls");
+  const std::string no_memory = support::no_cgroup_for("memory", step_name());
+  if (no_memory.empty()) GTEST_SKIP() << "a memory cgroup can be had here";
+  const auto result = run_in_container({"--memory", "16M", "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << no_memory << "\n" << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
 TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
   support::reread("What changed");
-  const std::string no_memory = support::no_cgroup_for("memory");
-  const std::string no_cpu = support::no_cgroup_for("cpu");
+  const std::string no_memory = support::no_cgroup_for("memory", step_name());
+  const std::string no_cpu = support::no_cgroup_for("cpu", step_name());
   if (!no_memory.empty() || !no_cpu.empty()) GTEST_SKIP() << no_memory << no_cpu;
   support::Subprocess process(
       container({"--memory", "16M", "--cpus", "0.5", "/bin/sh", "-c", "echo ready; exec sleep 1"}));

@@ -18,7 +18,7 @@ using Step19ResourceLimits = support::ContainerTest;
 
 TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty()) GTEST_SKIP() << why;
   // dd's 64 MiB buffer, filled from /dev/zero, cannot fit in 16 MiB.
   const auto result =
       run_container({"--memory", "16M", "--", "/bin/sh", "-c",
@@ -33,7 +33,7 @@ TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy)
 
 TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container(
       {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
@@ -42,7 +42,7 @@ TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
 
 TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
   support::reread("What changed");
-  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container(
       {"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -51,7 +51,7 @@ TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
 
 TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
   support::reread("What changed");
-  if (!support::no_cgroup_for("memory").empty()) {
+  if (!support::no_cgroup_for("memory", "19").empty()) {
     // The step must refuse, not run without the limit asked for.
     const auto result = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(result.exit_code, 125) << result.describe();
@@ -105,7 +105,7 @@ double cpu_seconds_of(const fs::path& cgroup) {
 
 TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("cpu"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("cpu", "19"); !why.empty()) GTEST_SKIP() << why;
   support::Subprocess process(container({"--cpus", "0.5", "--", "/bin/sh", "-c",
                                          "while :; do :; done & echo ready; sleep 4; kill $!"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
@@ -154,7 +154,7 @@ TEST_F(Step19ResourceLimits, BadLimitsAreUsageErrors) {
     EXPECT_FALSE(is_usage_error(result))
         << "a good --" << controller << " value was refused as a usage error\n"
         << result.describe();
-    if (support::no_cgroup_for(controller).empty()) {
+    if (support::no_cgroup_for(controller, "19").empty()) {
       EXPECT_EQ(result.exit_code, 0) << result.describe();
     }
   }
@@ -168,7 +168,7 @@ TEST_F(Step19ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   // Refused as a limit it cannot set, not as an option it does not know: root may set it.
   EXPECT_FALSE(is_usage_error(result)) << result.describe();
-  if (support::no_cgroup_for("memory").empty()) {
+  if (support::no_cgroup_for("memory", "19").empty()) {
     const auto as_root = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(as_root.exit_code, 0) << "as root the same limit should be set\n"
                                     << as_root.describe();

@@ -25,7 +25,7 @@ bool one_v2_folder(const std::vector<std::string>& controllers) {
 
 TEST_F(Step20CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
   support::reread("What changed");
-  if (const std::string why = support::no_cgroup_for("cpu"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("cpu", "20"); !why.empty()) GTEST_SKIP() << why;
   support::Subprocess process(container({"--cpus", "1", "--", "/bin/sh", "-c", "echo ready; sleep 1"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const std::string err = process.so_far().err;
@@ -62,7 +62,7 @@ TEST_F(Step20CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
 
 TEST_F(Step20CloneIntoCgroup, MemoryLimitStillHolds) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "20"); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container({"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
   EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();

@@ -65,6 +65,17 @@ case $LAYOUT in
     mkdir -p "$cg/system.slice/tests.service"
     echo "+pids +memory +cpu" >"$cg/system.slice/cgroup.subtree_control"
     start_in=$cg/system.slice/tests.service ;;
+  desktop) # systemd on a desktop: pure v2, controllers down to the user's slice, the tests
+    # started from a session scope beside another process of the session (the shell's)
+    mount -t cgroup2 -o nsdelegate cgroup2 "$cg"
+    session=$cg/user.slice/user-1000.slice/session-1.scope
+    mkdir -p "$session"
+    for slice in "$cg" "$cg/user.slice" "$cg/user.slice/user-1000.slice"; do
+      echo "+pids +memory +cpu" >"$slice/cgroup.subtree_control"
+    done
+    sleep 100000 &
+    echo $! >"$session/cgroup.procs"
+    start_in=$session ;;
   legacy) # cgroup v1 only: one hierarchy per controller
     mount_v1 ;;
   hybrid) # systemd's hybrid: v1 controllers, and cgroup2 with none at unified/

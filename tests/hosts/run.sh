@@ -2,7 +2,9 @@
 # make test-hosts: runs the tests on the cgroup layouts learners' machines have, whatever
 # this machine's own, each in a User-mode Linux guest kernel (no KVM needed):
 #   unified       pure cgroup v2 as on Debian 12, Ubuntu 22.04+, Fedora: the whole suite
+#   desktop       pure cgroup v2, tests started from a session scope beside another process
 #   unified-leaf  pure cgroup v2, tests started from a leaf with pids enabled above it
+#                 (not run unless named: desktop covers it, and more)
 #   legacy        cgroup v1 only, one hierarchy per controller
 #   hybrid        v1 controllers plus an empty cgroup2 at unified/ (systemd's hybrid)
 # Prints one line per layout and exits non-zero if any fails; the logs stay in
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/../.."
 source_dir=$(pwd)
 preset=${1:-default}
 [ $# -gt 0 ] && shift
-layouts=${*:-unified unified-leaf legacy hybrid}
+layouts=${*:-unified desktop legacy hybrid}
 run=${RUN:-ctest}
 case $run in ctest) prefix="" ;; mutants) prefix=mutants- ;; *) echo "test-hosts: RUN is ctest or mutants, not $run"; exit 1 ;; esac
 
@@ -34,7 +36,7 @@ mkdir -p "$results"
 labels_for() {
   case $1 in
     unified) echo '.' ;;
-    unified-leaf) echo '^step|^labs$|^escape$|^properties$' ;;
+    unified-leaf | desktop) echo '^step|^labs$|^escape$|^properties$' ;;
     # v1 layouts: the machine's own make test runs the properties on a hybrid host.
     *) echo '^step|^labs$|^escape$' ;;
   esac

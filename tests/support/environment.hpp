@@ -49,11 +49,12 @@ void remove_cgroup(const std::filesystem::path& cgroup);
 /// \brief remove_cgroup() for \p cgroup and every cgroup nested in it, deepest first.
 void remove_cgroup_tree(const std::filesystem::path& cgroup);
 
-/// \brief Why a step run by this test cannot have a cgroup of its own for \p controller
+/// \brief Why \p step, run by this test, cannot have a cgroup of its own for \p controller
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
-/// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root,
-/// for which steps 18 on enable no controller (memory it could not; step 18).
-std::string no_cgroup_for(const std::string& controller);
+/// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root, which
+/// holds processes: step 18 enables no controller there, steps 19 on the threaded ones
+/// (pids, cpu) but never memory (chapter 19).
+std::string no_cgroup_for(const std::string& controller, const std::string& step);
 
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
 /// this test (in the host's cgroup namespace) sees it: its v1 hierarchy's line, else the
