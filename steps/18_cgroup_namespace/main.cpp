@@ -114,13 +114,13 @@ class Cgroup {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // With processes in it (ours holds this step) it may enable the threaded ones, pids and
-    // cpu, but not memory ("Threads"); this step enables controllers in the root only.
+    // cpu, but not memory ("Threads"); this step makes cgroups under the root only (even
+    // where step 19 enabled pids: only a threaded cgroup could hold processes there).
+    if (parent.version == 2 && !parent.is_root) {
+      throw common::CgroupError("cgroup v2: " + parent.dir.native() +
+                                " holds processes (this step's), and this step makes cgroups under the root cgroup only");
+    }
     if (parent.version == 2 && !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {
-      if (!parent.is_root) {
-        throw common::CgroupError("cgroup v2: " + parent.dir.native() +
-                                  " does not hand pids to the cgroups under it,"
-                                  " and this step enables controllers in the root cgroup only");
-      }
       common::write_file(parent.dir / "cgroup.subtree_control", "+pids");
     }
     // A name of our own: mkdtemp(3) fills in the X's at random, retrying while the name is

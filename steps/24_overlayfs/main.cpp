@@ -122,18 +122,18 @@ class Cgroup {
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits) : version_(parent.version) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
-    // With processes in it (ours holds this step, a desktop's session scope holds the
-    // shell) it may still enable the threaded controllers, pids and cpu, and becomes a
-    // thread root; memory it may not ("No Internal Process Constraint", "Threads").
+    // With processes in it (ours holds this step) it may enable the threaded ones, pids and
+    // cpu, but not memory ("Threads"); it becomes a thread root (a desktop's session scope),
+    // where only a threaded cgroup may hold processes (cgroup.type, below).
     const bool thread_root = parent.version == 2 && !parent.is_root;
+    if (thread_root && std::ranges::count(parent.controllers, "memory") > 0) {
+      throw common::CgroupError("cgroup v2: " + parent.dir.native() +
+                                " holds processes (this step's), and so cannot hand memory down: leave out --memory");
+    }
     for (const std::string& controller : parent.controllers) {
-      if (parent.version == 1 || common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), controller)) continue;
-      if (thread_root && controller == "memory") {
-        throw common::CgroupError("cgroup v2: " + parent.dir.native() +
-                                  " holds processes (this step among them), and such a cgroup cannot hand memory "
-                                  "down; leave out --memory, or run the step from a cgroup of its own");
+      if (parent.version == 2 && !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), controller)) {
+        common::write_file(parent.dir / "cgroup.subtree_control", "+" + controller);
       }
-      common::write_file(parent.dir / "cgroup.subtree_control", "+" + controller);
     }
     // A name of our own: mkdtemp(3) fills in the X's at random, retrying while the name is
     // taken, so it is unique even for two steps with one PID (PID 1 of two PID namespaces).
@@ -142,15 +142,13 @@ class Cgroup {
     if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
     dir_ = name;
     try {
-      // Under a thread root only a threaded cgroup may hold processes (cgroup.type).
       if (thread_root) common::write_file(dir_ / "cgroup.type", "threaded");
       for (const std::string& controller : parent.controllers) set_limit(controller, parent.version, limits);
     } catch (...) {
       ::rmdir(dir_.c_str());
       throw;
     }
-    common::log("cgroup ", dir_.native(), " (v", parent.version, thread_root ? ", threaded" : "",
-                ", under the step's own):", limits_);
+    common::log("cgroup ", dir_.native(), " (v", parent.version, thread_root ? ", threaded" : "", ", under the step's own):", limits_);
   }
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
@@ -224,8 +222,7 @@ void start_janitor(const std::list<Cgroup>& cgroups) {
   ::poll(&step_ended, 1, -1);
   for (const Cgroup& cgroup : cgroups) {
     for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY; ++attempt) {
-      // A threaded cgroup's cgroup.procs cannot be read; cgroup.threads (v2) lists the
-      // threads, and a fatal signal to one ends its whole process (signal(7)).
+      // v2: cgroup.threads (a threaded one's cgroup.procs cannot be read); SIGKILL ends all threads.
       const bool v2 = ::access((cgroup.dir() / "cgroup.threads").c_str(), F_OK) == 0;
       std::ifstream procs(cgroup.dir() / (v2 ? "cgroup.threads" : "cgroup.procs"));
       for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
