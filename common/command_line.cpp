@@ -80,6 +80,7 @@ const char* default_rootfs() noexcept { return CONTAINER_DEFAULT_ROOTFS; }
 CommandLine parse_arguments(const std::vector<std::string>& words, const CommandLineSpec& spec) {
   CommandLine result;
   result.rootfs = default_rootfs();
+  result.pids_max = spec.pids_max;
   std::size_t i = 0;
   // Takes the value of an option given as `--name VALUE` or `--name=VALUE`.
   auto value_of = [&](std::string_view word, std::string_view name) -> std::string {
@@ -101,7 +102,7 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
     } else if (is_option(word, "--rootfs")) {
       result.rootfs = value_of(word, "--rootfs");
       if (result.rootfs.empty()) throw UsageError("--rootfs needs a folder");
-    } else if (spec.pids_max && is_option(word, "--pids-max")) {
+    } else if (spec.pids_max > 0 && is_option(word, "--pids-max")) {
       result.pids_max = parse_pids_max(value_of(word, "--pids-max"));
     } else if (spec.limits && is_option(word, "--memory")) {
       result.memory_max = parse_memory(value_of(word, "--memory"));
@@ -125,7 +126,7 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
 
 std::string usage(std::string_view program, const CommandLineSpec& spec) {
   std::string text = "usage: " + std::string(program) + " [--rootfs DIR]";
-  if (spec.pids_max) text += " [--pids-max N]";
+  if (spec.pids_max > 0) text += " [--pids-max N]";
   if (spec.limits) text += " [--memory BYTES] [--cpus N]";
   if (spec.net) text += " [--net]";
   if (spec.keep) text += " [--keep DIR]";
@@ -134,7 +135,10 @@ std::string usage(std::string_view program, const CommandLineSpec& spec) {
   text += "  --rootfs DIR   folder to use as / (from step 07 on; default: ";
   text += default_rootfs();
   text += ")\n";
-  if (spec.pids_max) text += "  --pids-max N   most processes the container may have at once (default: 5)\n";
+  if (spec.pids_max > 0) {
+    text += "  --pids-max N   most processes the container may have at once (default: " + std::to_string(spec.pids_max) +
+            ")\n";
+  }
   if (spec.limits) {
     text += "  --memory BYTES most memory the container may use, such as 64M (K, M, G; default: no limit)\n";
     text += "  --cpus N       most CPU time, in CPUs, such as 0.5 (default: no limit)\n";

@@ -15,8 +15,9 @@ struct CommandLine {
   std::string rootfs;
   /// The command and its arguments; `/bin/sh` when none is given.
   std::vector<std::string> command;
-  /// Most processes the container may have at once (step 10's `--pids-max`).
-  long pids_max = 5;
+  /// Most processes the container may have at once (step 10's `--pids-max`); unless
+  /// given, the step's default (CommandLineSpec::pids_max).
+  long pids_max = 0;
   /// Most bytes of memory the container may use (step 19's `--memory`); 0: no limit.
   long long memory_max = 0;
   /// CPUs' worth of time the container may use, such as 0.5 (step 19's `--cpus`); 0: no limit.
@@ -32,8 +33,9 @@ struct CommandLine {
 
 /// \brief Which options a step takes beyond `--rootfs`, `--help` and the command.
 struct CommandLineSpec {
-  /// Accept `--pids-max N` (step 10).
-  bool pids_max = false;
+  /// Accept `--pids-max N` (step 10), and the limit when it is not given: the article's 5
+  /// in steps 10 to 18, a shell's fill from step 19 on. 0: no such option.
+  long pids_max = 0;
   /// Accept `--memory BYTES` and `--cpus N` (step 19).
   bool limits = false;
   /// Accept `--net` (step 22).

@@ -12,7 +12,7 @@ TEST(ParseArguments, DefaultsToShellAndBuiltRootfs) {
   const auto parsed = parse_arguments({});
   EXPECT_EQ(parsed.command, Words{"/bin/sh"});
   EXPECT_EQ(parsed.rootfs, common::default_rootfs());
-  EXPECT_EQ(parsed.pids_max, 5);
+  EXPECT_EQ(parsed.pids_max, 0) << "no --pids-max offered: no default either";
   EXPECT_FALSE(parsed.help);
 }
 
@@ -55,19 +55,23 @@ TEST(ParseArguments, OptionWithoutValueIsAUsageError) {
 
 TEST(ParseArguments, PidsMaxOnlyWhereTheStepTakesIt) {
   EXPECT_THROW(parse_arguments({"--pids-max", "9"}), UsageError);
-  const common::CommandLineSpec spec{.pids_max = true};
+  const common::CommandLineSpec spec{.pids_max = 5};
   EXPECT_EQ(parse_arguments({"--pids-max", "9"}, spec).pids_max, 9);
   EXPECT_EQ(parse_arguments({"--pids-max=12", "ls"}, spec).pids_max, 12);
   EXPECT_EQ(parse_arguments({"--pids-max", "2"}, spec).pids_max, 2);
   EXPECT_EQ(parse_arguments({"--pids-max", "4194304"}, spec).pids_max, 4194304);
+  // Unless given, the step's own default: the article's 5 (steps 10-18), 64 (19 on).
+  EXPECT_EQ(parse_arguments({"ls"}, spec).pids_max, 5);
+  EXPECT_EQ(parse_arguments({"ls"}, {.pids_max = 64}).pids_max, 64);
+  EXPECT_NE(common::usage("step19", {.pids_max = 64}).find("(default: 64)"), std::string::npos);
   for (const char* bad : {"0", "1", "4194305", "-3", "x", "", "12345678901"}) {
     EXPECT_THROW(parse_arguments({"--pids-max", bad}, spec), UsageError) << bad;
   }
 }
 
 TEST(ParseArguments, MemoryAndCpusOnlyWhereTheStepTakesThem) {
-  EXPECT_THROW(parse_arguments({"--memory", "64M"}, {.pids_max = true}), UsageError);
-  const common::CommandLineSpec spec{.pids_max = true, .limits = true};
+  EXPECT_THROW(parse_arguments({"--memory", "64M"}, {.pids_max = 5}), UsageError);
+  const common::CommandLineSpec spec{.pids_max = 5, .limits = true};
   EXPECT_EQ(parse_arguments({}, spec).memory_max, 0);
   EXPECT_EQ(parse_arguments({}, spec).cpus, 0);
   EXPECT_EQ(parse_arguments({"--memory", "64M"}, spec).memory_max, 64LL << 20);
@@ -87,7 +91,7 @@ TEST(ParseArguments, MemoryAndCpusOnlyWhereTheStepTakesThem) {
 }
 
 TEST(ParseArguments, NetOnlyWhereTheStepTakesIt) {
-  EXPECT_THROW(parse_arguments({"--net", "sh"}, {.pids_max = true, .limits = true}), UsageError);
+  EXPECT_THROW(parse_arguments({"--net", "sh"}, {.pids_max = 5, .limits = true}), UsageError);
   EXPECT_FALSE(parse_arguments({"sh"}, {.net = true}).net);
   const auto parsed = parse_arguments({"--net", "sh", "--net"}, {.net = true});
   EXPECT_TRUE(parsed.net);
@@ -105,7 +109,7 @@ TEST(Usage, ListsTheOptionsTheStepTakes) {
   const std::string plain = common::usage("step04");
   EXPECT_TRUE(plain.starts_with("usage: step04 [--rootfs DIR] [--] [CMD [ARG...]]\n")) << plain;
   EXPECT_EQ(plain.find("--pids-max"), std::string::npos);
-  EXPECT_NE(common::usage("step10", {.pids_max = true}).find("--pids-max N"), std::string::npos);
+  EXPECT_NE(common::usage("step10", {.pids_max = 5}).find("--pids-max N"), std::string::npos);
 }
 
 TEST(ParseCommandLineDeathTest, HelpPrintsUsageAndExitsZero) {

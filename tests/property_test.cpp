@@ -327,6 +327,24 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
 }
 PROPERTY_SINCE(ThreadedCgroups, 19);
 
+// From 19 on the default pids limit fits an interactive shell and its jobs (the article's
+// 5 does not: a shell and five background sleeps are six), and still is one: 64.
+using DefaultPidsLimit = Cgroups;
+TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
+  support::reread("Goal");
+  support::Subprocess process(in_container(
+      {"/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; echo ready; wait"}));
+  const pid_t init = running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path cgroup = support::cgroup_of(init, "pids");
+  EXPECT_EQ(common::read_file(cgroup / "pids.max"), "64\n") << cgroup;
+  const auto result = process.wait(20s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.err.find("refused"), std::string::npos) << result.describe();
+  expect_nothing_left_running(result);
+}
+PROPERTY_SINCE(DefaultPidsLimit, 19);
+
 // --- 11: the janitor ---------------------------------------------------------------------
 
 using Janitor = Cgroups;

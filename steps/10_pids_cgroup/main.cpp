@@ -226,7 +226,7 @@ int container_init(void* arg) try {
 // Every step's main has this shape: when a step fails, report_failure prints why as
 // `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
-  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = true});
+  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = 5});
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});

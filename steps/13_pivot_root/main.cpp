@@ -275,7 +275,7 @@ int main(int argc, char* argv[]) try {
   // Block every signal from the start (our children inherit it): they wait for reap_until()
   // instead of killing us between mkdir and rmdir (sigprocmask(2)).
   common::check(::sigprocmask(SIG_BLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_BLOCK");
-  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = true});
+  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = 5});
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
