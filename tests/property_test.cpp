@@ -502,6 +502,20 @@ TEST_P(UserNamespace, TheCallersGroupsStayOutside) {
   EXPECT_EQ(result.out, "Groups:\t \n") << "proc(5) lists each group followed by a space\n"
                                         << result.describe();
 }
+
+// Where unprivileged user namespaces are off (here user.max_user_namespaces 0, as some
+// hardened hosts set it; Debian's kernel.unprivileged_userns_clone and Ubuntu's AppArmor
+// are read the same way), the rootless step stops with 125 and one line that names the
+// setting and how to lift it, never a bare errno.
+TEST_P(UserNamespace, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
+  support::reread("Pitfalls");
+  const auto result = run_in_container({"/bin/true"}, {.as_user = 65534, .user_namespaces_off = true});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("user.max_user_namespaces is 0"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("sudo sysctl -w user.max_user_namespaces="), std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
 PROPERTY_SINCE(UserNamespace, 15);
 
 // Run as root, the container's root is uid 2000000000 on the host, and PID 1 mounts the
@@ -662,6 +676,8 @@ TEST_P(Limits, AMemoryLimitThatCannotBeHadIsRefusedNotDropped) {
   const auto result = run_in_container({"--memory", "16M", "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << no_memory << "\n" << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+  // Refused as a limit that cannot be had, not as an option the step does not know.
+  EXPECT_EQ(result.err.find("(try --help)"), std::string::npos) << result.describe();
 }
 TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
   support::reread("What changed");

@@ -147,7 +147,11 @@ std::vector<fs::path> cgroups_of(const std::vector<pid_t>& pids) {
   std::error_code error;
   const fs::path mount = "/sys/fs/cgroup";
   if (fs::exists(mount / "cgroup.procs", error)) hierarchies.push_back(mount);
+  // On a pure v2 host every folder under the mount is a cgroup of its one hierarchy
+  // (user.slice...): searched from the mount, each is found once.
+  const bool pure_v2 = fs::exists(mount / "cgroup.controllers", error);
   for (const auto& entry : fs::directory_iterator(mount, error)) {
+    if (pure_v2) break;
     if (entry.is_symlink(error) || !fs::exists(entry.path() / "cgroup.procs", error)) continue;
     hierarchies.push_back(entry.path());
   }

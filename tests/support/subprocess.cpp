@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,23 @@ void set_env(const std::vector<std::string>& assignments) {
 
 // The child side of the fork: wire the pipes (or the terminal, named \p terminal), drop
 // privileges if asked, exec.
+// ProcessOptions::user_namespaces_off, the child's side: a user namespace, whose maps the
+// parent writes while we are stopped (only a writer with CAP_SETUID outside may map more
+// than its own id), then the limit, which root of the namespace may set.
+void enter_user_namespace_without_more() {
+  if (::unshare(CLONE_NEWUSER) == -1) {
+    std::fprintf(stderr, "support: unshare(CLONE_NEWUSER): %s\n", std::strerror(errno));
+    ::_exit(126);
+  }
+  ::raise(SIGSTOP);
+  const int limit = ::open("/proc/sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
+  if (limit == -1 || ::write(limit, "0", 1) != 1) {
+    std::fprintf(stderr, "support: cannot set user.max_user_namespaces: %s\n", std::strerror(errno));
+    ::_exit(126);
+  }
+  ::close(limit);
+}
+
 [[noreturn]] void become(const std::vector<std::string>& argv, const ProcessOptions& options,
                          int in, int out, int err, const std::string& terminal) {
   if (terminal.empty()) {
@@ -67,6 +85,7 @@ void set_env(const std::vector<std::string>& assignments) {
     std::fprintf(stderr, "support: cannot chdir to %s: %s\n", options.cwd.c_str(), std::strerror(errno));
     ::_exit(126);
   }
+  if (options.user_namespaces_off) enter_user_namespace_without_more();
   if (!options.groups.empty() && ::setgroups(options.groups.size(), options.groups.data()) == -1) {
     std::fprintf(stderr, "support: cannot set groups: %s\n", std::strerror(errno));
     ::_exit(126);
@@ -111,6 +130,16 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
   pid_ = common::check(::fork(), "fork", argv[0]);
   if (pid_ == 0) become(argv, options, in[0], out[1], err[1], terminal);
   started().push_back(pid_);
+  if (options.user_namespaces_off) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WUNTRACED) != pid_ || !WIFSTOPPED(status)) {
+      throw std::runtime_error("support: " + argv[0] + " did not stop in its user namespace");
+    }
+    const std::string proc = "/proc/" + std::to_string(pid_);
+    common::write_file(proc + "/uid_map", "0 0 65536");
+    common::write_file(proc + "/gid_map", "0 0 65536");
+    common::check(::kill(pid_, SIGCONT), "kill", "SIGCONT");
+  }
   // Also here: whichever runs first, the group exists before a kill. Not for a session
   // leader: setsid(2) fails for a process that already leads a group.
   if (!options.terminal) ::setpgid(pid_, pid_);

@@ -50,6 +50,11 @@ struct ProcessOptions {
   /// Supplementary groups to run with (setgroups(2)), as a user in those groups would;
   /// empty: the test's own. Needs root.
   std::vector<gid_t> groups;
+  /// Runs it in a user namespace of its own that maps the host's ids 0-65535 to
+  /// themselves, and in which no further user namespace may be made
+  /// (`user.max_user_namespaces` 0 there: the limit is per user namespace,
+  /// user_namespaces(7)), as on a host with unprivileged user namespaces off. Needs root.
+  bool user_namespaces_off = false;
 };
 
 /// \brief A started program in a process group of its own. When it ends, whatever it left
