@@ -19,16 +19,28 @@ std::string setting(const std::filesystem::path& file) {
   return value;
 }
 
+// Root of a user namespace other than the host's: its uid_map is not the identity
+// "0 0 4294967295" of the initial one (user_namespaces(7)).
+bool root_of_a_user_namespace() {
+  if (::geteuid() != 0) return false;
+  std::ifstream map("/proc/self/uid_map");
+  unsigned long long inside = 0, outside = 0, count = 0;
+  return map >> inside >> outside >> count && !(inside == 0 && outside == 0 && count == 4294967295ULL);
+}
+
 std::string describe(int error, std::string_view call, std::string_view argument) {
   std::string text(call);
   text.append("(").append(argument).append("): ").append(std::strerror(error));
-  if ((error == EPERM || error == EACCES || error == ENOSPC) && ::geteuid() != 0) {
-    // Without root, a user namespace is what makes namespaces and mounts possible (step
-    // 15 on); where the host restricts them, say which setting does and how to lift it.
+  if (error != EPERM && error != EACCES && error != ENOSPC) return text;
+  // Without root, a user namespace is what makes namespaces and mounts possible (step
+  // 15 on): where the host restricts them, the call that makes one fails, or (AppArmor)
+  // a later call of its root. Then say which setting does it and how to lift it.
+  const bool in_own_namespace = root_of_a_user_namespace();
+  if (argument.find("CLONE_NEWUSER") != std::string_view::npos || in_own_namespace) {
     const std::string restriction = user_namespace_restriction();
     if (!restriction.empty()) return text.append(" (this host restricts user namespaces: ").append(restriction).append(")");
-    if (error != ENOSPC) text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
   }
+  if (::geteuid() != 0 && error != ENOSPC) text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
   return text;
 }
 
