@@ -16,10 +16,10 @@ namespace fs = std::filesystem;
 PidsCgroupParent v2_parent(CgroupLayout layout, const fs::path& dir) {
   const std::string controllers = read_file(dir / "cgroup.controllers");
   if (!contains_word(controllers, "pids")) {
-    throw CgroupError("cgroup v2 at " + dir.native() +
-                      " has no pids controller (cgroup.controllers: '" +
-                      controllers.substr(0, controllers.find('\n')) +
-                      "'); the kernel needs CONFIG_CGROUP_PIDS, or pids is bound to a v1 hierarchy");
+    throw CgroupError(
+        "cgroup v2 at " + dir.native() + " has no pids controller (cgroup.controllers: '" +
+        controllers.substr(0, controllers.find('\n')) +
+        "'); the kernel needs CONFIG_CGROUP_PIDS, or pids is bound to a v1 hierarchy");
   }
   const bool enabled = contains_word(read_file(dir / "cgroup.subtree_control"), "pids");
   return {layout, 2, dir, !enabled};
@@ -29,16 +29,20 @@ PidsCgroupParent v2_parent(CgroupLayout layout, const fs::path& dir) {
 
 std::string_view to_string(CgroupLayout layout) noexcept {
   switch (layout) {
-    case CgroupLayout::unified: return "unified";
-    case CgroupLayout::hybrid: return "hybrid";
-    case CgroupLayout::legacy: return "legacy";
+    case CgroupLayout::unified:
+      return "unified";
+    case CgroupLayout::hybrid:
+      return "hybrid";
+    case CgroupLayout::legacy:
+      return "legacy";
   }
   return "unknown";
 }
 
 PidsCgroupParent find_pids_cgroup_parent(const fs::path& mount) {
   std::error_code ignored;
-  if (fs::exists(mount / "cgroup.controllers", ignored)) return v2_parent(CgroupLayout::unified, mount);
+  if (fs::exists(mount / "cgroup.controllers", ignored))
+    return v2_parent(CgroupLayout::unified, mount);
 
   const fs::path v1_pids = mount / "pids";
   const bool has_v1_pids = fs::exists(v1_pids / "cgroup.procs", ignored);
@@ -48,15 +52,17 @@ PidsCgroupParent find_pids_cgroup_parent(const fs::path& mount) {
   }
   if (has_v1_pids) return {CgroupLayout::legacy, 1, v1_pids, false};
 
-  throw CgroupError("no pids cgroup under " + mount.native() +
-                    ": neither cgroup v2 (cgroup.controllers) nor a v1 pids hierarchy (pids/cgroup.procs);"
-                    " is cgroupfs mounted there?");
+  throw CgroupError(
+      "no pids cgroup under " + mount.native() +
+      ": neither cgroup v2 (cgroup.controllers) nor a v1 pids hierarchy (pids/cgroup.procs);"
+      " is cgroupfs mounted there?");
 }
 
-std::vector<CgroupParent> find_cgroup_parents(const std::vector<std::string>& controllers, const fs::path& mount,
-                                              const fs::path& self_cgroup) {
+std::vector<CgroupParent> find_cgroup_parents(const std::vector<std::string>& controllers,
+                                              const fs::path& mount, const fs::path& self_cgroup) {
   std::error_code ignored;
-  const fs::path v2_mount = fs::exists(mount / "cgroup.controllers", ignored) ? mount : mount / "unified";
+  const fs::path v2_mount =
+      fs::exists(mount / "cgroup.controllers", ignored) ? mount : mount / "unified";
   std::vector<CgroupParent> parents;
   // A path of /proc/self/cgroup ("/" or "/a/b") below a hierarchy's mount point.
   const auto under = [](const fs::path& base, const std::string& path) {

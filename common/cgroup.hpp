@@ -17,8 +17,8 @@ namespace common {
 /// \brief How the host mounts its cgroup hierarchies (cgroups(7), "cgroups version 1 and 2").
 enum class CgroupLayout {
   unified,  ///< pure cgroup v2: `/sys/fs/cgroup` is cgroup2 (most distributions since 2021)
-  hybrid,   ///< v1 controllers under `/sys/fs/cgroup/<name>`, v2 at `/sys/fs/cgroup/unified`
-  legacy,   ///< v1 only: one folder per controller under `/sys/fs/cgroup`
+  hybrid,  ///< v1 controllers under `/sys/fs/cgroup/<name>`, v2 at `/sys/fs/cgroup/unified`
+  legacy,  ///< v1 only: one folder per controller under `/sys/fs/cgroup`
 };
 
 /// \brief `unified`, `hybrid` or `legacy`.
@@ -27,9 +27,9 @@ std::string_view to_string(CgroupLayout layout) noexcept;
 
 /// \brief The folder under which a new pids cgroup is created, and how.
 struct PidsCgroupParent {
-  CgroupLayout layout;       ///< the host's layout
-  int version;               ///< 1 or 2: the hierarchy the pids controller is attached to
-  std::filesystem::path dir; ///< the parent folder: the root of that hierarchy
+  CgroupLayout layout;  ///< the host's layout
+  int version;  ///< 1 or 2: the hierarchy the pids controller is attached to
+  std::filesystem::path dir;  ///< the parent folder: the root of that hierarchy
   /// cgroup v2 only: `pids` is not yet in `dir/cgroup.subtree_control`, so `+pids` must be
   /// written there before a child cgroup gets `pids.max` (cgroup-v2.rst, "Enabling and
   /// Disabling"). The hierarchy's root is exempt from the no-internal-processes rule,
@@ -59,10 +59,10 @@ PidsCgroupParent find_pids_cgroup_parent(const std::filesystem::path& mount = "/
 /// \brief A cgroup hierarchy the container gets a folder in (step 18 on): one on a pure v2
 /// host, up to one per controller on a v1 or hybrid host.
 struct CgroupParent {
-  int version;                           ///< 1 or 2
-  std::filesystem::path dir;             ///< the step's own cgroup in this hierarchy
+  int version;  ///< 1 or 2
+  std::filesystem::path dir;  ///< the step's own cgroup in this hierarchy
   std::vector<std::string> controllers;  ///< the controllers asked for that this hierarchy has
-  bool is_root;                          ///< `dir` is the hierarchy's root (/proc/self/cgroup says "/")
+  bool is_root;  ///< `dir` is the hierarchy's root (/proc/self/cgroup says "/")
 };
 
 /// \brief Where the container's cgroups go: under the step's own cgroup, in each hierarchy
@@ -78,8 +78,9 @@ struct CgroupParent {
 /// \param controllers such as `{"pids", "memory", "cpu"}`.
 /// \param mount where cgroups are mounted.
 /// \param self_cgroup the file to read, /proc/self/cgroup but in tests.
-std::vector<CgroupParent> find_cgroup_parents(const std::vector<std::string>& controllers,
-                                              const std::filesystem::path& mount = "/sys/fs/cgroup",
-                                              const std::filesystem::path& self_cgroup = "/proc/self/cgroup");
+std::vector<CgroupParent> find_cgroup_parents(
+    const std::vector<std::string>& controllers,
+    const std::filesystem::path& mount = "/sys/fs/cgroup",
+    const std::filesystem::path& self_cgroup = "/proc/self/cgroup");
 
 }  // namespace common

@@ -1,7 +1,7 @@
 #include "common/command_line.hpp"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -33,7 +33,8 @@ long parse_pids_max(std::string_view text) {
 // "64M": a number of bytes with an optional K, M or G (powers of 1024, as in docker run -m).
 long long parse_memory(std::string_view text) {
   const auto bad = [&] {
-    return UsageError("--memory wants a size such as 64M (K, M, G; at least 1M), got '" + std::string(text) + "'");
+    return UsageError("--memory wants a size such as 64M (K, M, G; at least 1M), got '" +
+                      std::string(text) + "'");
   };
   long long value = 0, unit = 1;
   std::size_t digits = 0;
@@ -42,10 +43,14 @@ long long parse_memory(std::string_view text) {
     value = value * 10 + (text[digits] - '0');
   }
   const std::string_view suffix = text.substr(digits);
-  if (suffix == "K" || suffix == "k") unit = 1LL << 10;
-  else if (suffix == "M" || suffix == "m") unit = 1LL << 20;
-  else if (suffix == "G" || suffix == "g") unit = 1LL << 30;
-  else if (!suffix.empty()) throw bad();
+  if (suffix == "K" || suffix == "k")
+    unit = 1LL << 10;
+  else if (suffix == "M" || suffix == "m")
+    unit = 1LL << 20;
+  else if (suffix == "G" || suffix == "g")
+    unit = 1LL << 30;
+  else if (!suffix.empty())
+    throw bad();
   if (digits == 0 || value > (1LL << 50) / unit || value * unit < (1LL << 20)) throw bad();
   return value * unit;
 }
@@ -54,7 +59,8 @@ long long parse_memory(std::string_view text) {
 // of a 100 ms period, and 1 ms is the least it takes).
 double parse_cpus(std::string_view text) {
   const auto bad = [&] {
-    return UsageError("--cpus wants a number of CPUs from 0.01 to 1024 such as 0.5, got '" + std::string(text) + "'");
+    return UsageError("--cpus wants a number of CPUs from 0.01 to 1024 such as 0.5, got '" +
+                      std::string(text) + "'");
   };
   long hundredths = 0;
   int decimals = -1;
@@ -89,7 +95,8 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
     return words[++i];
   };
   auto is_option = [](std::string_view word, std::string_view name) {
-    return word == name || (word.starts_with(name) && word.size() > name.size() && word[name.size()] == '=');
+    return word == name ||
+           (word.starts_with(name) && word.size() > name.size() && word[name.size()] == '=');
   };
   for (; i < words.size(); ++i) {
     const std::string_view word = words[i];
@@ -136,15 +143,23 @@ std::string usage(std::string_view program, const CommandLineSpec& spec) {
   text += default_rootfs();
   text += ")\n";
   if (spec.pids_max > 0) {
-    text += "  --pids-max N   most processes the container may have at once (default: " + std::to_string(spec.pids_max) +
-            ")\n";
+    text += "  --pids-max N   most processes the container may have at once (default: " +
+            std::to_string(spec.pids_max) + ")\n";
   }
   if (spec.limits) {
-    text += "  --memory BYTES most memory the container may use, such as 64M (K, M, G; default: no limit)\n";
+    text +=
+        "  --memory BYTES most memory the container may use, such as 64M (K, M, G; default: no "
+        "limit)\n";
     text += "  --cpus N       most CPU time, in CPUs, such as 0.5 (default: no limit)\n";
   }
-  if (spec.net) text += "  --net          a cable (veth pair) to the host, 169.254.x.2 inside and .1 outside (root)\n";
-  if (spec.keep) text += "  --keep DIR     keep what the container writes in DIR/upper (default: a tmpfs, dropped)\n";
+  if (spec.net)
+    text +=
+        "  --net          a cable (veth pair) to the host, 169.254.x.2 inside and .1 outside "
+        "(root)\n";
+  if (spec.keep)
+    text +=
+        "  --keep DIR     keep what the container writes in DIR/upper (default: a tmpfs, "
+        "dropped)\n";
   text += "  -h, --help     show this help\n";
   text += "Exit status: the command's own, 128+N if signal N ended it, 125 if the step failed,\n";
   text += "126 if CMD cannot be executed, 127 if CMD was not found.\n";

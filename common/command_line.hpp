@@ -59,7 +59,8 @@ const char* default_rootfs() noexcept;
 /// `--`, is the command. `--rootfs DIR` and `--rootfs=DIR` are both accepted.
 /// \param words the arguments, without `argv[0]`.
 /// \param spec the options this step accepts.
-CommandLine parse_arguments(const std::vector<std::string>& words, const CommandLineSpec& spec = {});
+CommandLine parse_arguments(const std::vector<std::string>& words,
+                            const CommandLineSpec& spec = {});
 
 /// \brief The usage text for \p program, ending with a newline.
 /// \param program the name to show, such as `step07`.

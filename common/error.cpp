@@ -25,7 +25,8 @@ bool root_of_a_user_namespace() {
   if (::geteuid() != 0) return false;
   std::ifstream map("/proc/self/uid_map");
   unsigned long long inside = 0, outside = 0, count = 0;
-  return map >> inside >> outside >> count && !(inside == 0 && outside == 0 && count == 4294967295ULL);
+  return map >> inside >> outside >> count &&
+         !(inside == 0 && outside == 0 && count == 4294967295ULL);
 }
 
 std::string describe(int error, std::string_view call, std::string_view argument) {
@@ -38,9 +39,11 @@ std::string describe(int error, std::string_view call, std::string_view argument
   const bool in_own_namespace = root_of_a_user_namespace();
   if (argument.find("CLONE_NEWUSER") != std::string_view::npos || in_own_namespace) {
     const std::string restriction = user_namespace_restriction();
-    if (!restriction.empty()) return text.append(" (this host restricts user namespaces: ").append(restriction).append(")");
+    if (!restriction.empty())
+      return text.append(" (this host restricts user namespaces: ").append(restriction).append(")");
   }
-  if (::geteuid() != 0 && error != ENOSPC) text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
+  if (::geteuid() != 0 && error != ENOSPC)
+    text.append(" (this needs root, CAP_SYS_ADMIN: run it with sudo)");
   return text;
 }
 
@@ -48,14 +51,17 @@ std::string describe(int error, std::string_view call, std::string_view argument
 
 std::string user_namespace_restriction(const std::filesystem::path& proc_sys) {
   if (setting(proc_sys / "user/max_user_namespaces") == "0") {
-    return "user.max_user_namespaces is 0; sudo sysctl -w user.max_user_namespaces=15000 lifts it, or use sudo";
+    return "user.max_user_namespaces is 0; sudo sysctl -w user.max_user_namespaces=15000 lifts it, "
+           "or use sudo";
   }
   if (setting(proc_sys / "kernel/unprivileged_userns_clone") == "0") {
-    return "kernel.unprivileged_userns_clone is 0 (Debian before 11); sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+    return "kernel.unprivileged_userns_clone is 0 (Debian before 11); sudo sysctl -w "
+           "kernel.unprivileged_userns_clone=1 "
            "lifts it, or use sudo";
   }
   if (setting(proc_sys / "kernel/apparmor_restrict_unprivileged_userns") == "1") {
-    return "AppArmor gives unprivileged user namespaces no capabilities (kernel.apparmor_restrict_unprivileged_userns, "
+    return "AppArmor gives unprivileged user namespaces no capabilities "
+           "(kernel.apparmor_restrict_unprivileged_userns, "
            "Ubuntu 23.10 on); sudo make apparmor lets the course's steps have them, or use sudo";
   }
   return "";

@@ -4,10 +4,10 @@
 
 #include <concepts>
 #include <exception>
-#include <string>
-#include <string_view>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 namespace common {
 

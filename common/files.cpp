@@ -29,8 +29,10 @@ class Fd {
 
 void write_file(const std::filesystem::path& path, std::string_view content) {
   Fd fd(check(::open(path.c_str(), O_WRONLY | O_CLOEXEC), "open", path.native()));
-  const ssize_t written = check(::write(fd.get(), content.data(), content.size()), "write", path.native());
-  if (static_cast<std::size_t>(written) != content.size()) throw SyscallError(EIO, "write", path.native());
+  const ssize_t written =
+      check(::write(fd.get(), content.data(), content.size()), "write", path.native());
+  if (static_cast<std::size_t>(written) != content.size())
+    throw SyscallError(EIO, "write", path.native());
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -50,7 +52,8 @@ bool contains_word(std::string_view list, std::string_view word) noexcept {
   std::size_t start = 0;
   while (start < list.size()) {
     const std::size_t end = list.find_first_of(" \n\t", start);
-    const std::string_view item = list.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const std::string_view item =
+        list.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (item == word) return true;
     if (end == std::string_view::npos) break;
     start = end + 1;

@@ -105,7 +105,8 @@ TEST_F(FakeCgroupTree, NoCgroupsAtAllIsAClearError) {
     common::find_pids_cgroup_parent(root());
     FAIL() << "no error";
   } catch (const common::CgroupError& error) {
-    EXPECT_NE(std::string(error.what()).find("no pids cgroup under " + root().native()), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("no pids cgroup under " + root().native()),
+              std::string::npos)
         << error.what();
   }
 }

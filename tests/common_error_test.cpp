@@ -89,15 +89,21 @@ class FakeProcSys {
 };
 
 TEST(UserNamespaceRestriction, NamesEachSettingAndItsFix) {
-  EXPECT_EQ(common::user_namespace_restriction(FakeProcSys("user/max_user_namespaces", "15000").path()), "");
-  const std::string none = common::user_namespace_restriction(FakeProcSys("user/max_user_namespaces", "0").path());
-  EXPECT_NE(none.find("user.max_user_namespaces is 0; sudo sysctl -w user.max_user_namespaces="), std::string::npos);
-  const std::string debian =
-      common::user_namespace_restriction(FakeProcSys("kernel/unprivileged_userns_clone", "0").path());
+  EXPECT_EQ(
+      common::user_namespace_restriction(FakeProcSys("user/max_user_namespaces", "15000").path()),
+      "");
+  const std::string none =
+      common::user_namespace_restriction(FakeProcSys("user/max_user_namespaces", "0").path());
+  EXPECT_NE(none.find("user.max_user_namespaces is 0; sudo sysctl -w user.max_user_namespaces="),
+            std::string::npos);
+  const std::string debian = common::user_namespace_restriction(
+      FakeProcSys("kernel/unprivileged_userns_clone", "0").path());
   EXPECT_NE(debian.find("sudo sysctl -w kernel.unprivileged_userns_clone=1"), std::string::npos);
-  EXPECT_EQ(common::user_namespace_restriction(FakeProcSys("kernel/unprivileged_userns_clone", "1").path()), "");
-  const std::string ubuntu =
-      common::user_namespace_restriction(FakeProcSys("kernel/apparmor_restrict_unprivileged_userns", "1").path());
+  EXPECT_EQ(common::user_namespace_restriction(
+                FakeProcSys("kernel/unprivileged_userns_clone", "1").path()),
+            "");
+  const std::string ubuntu = common::user_namespace_restriction(
+      FakeProcSys("kernel/apparmor_restrict_unprivileged_userns", "1").path());
   EXPECT_NE(ubuntu.find("sudo make apparmor"), std::string::npos);
 }
 

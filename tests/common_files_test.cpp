@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,7 +61,8 @@ TEST(RequireRootfs, MissingAlpineRootfsNamesItsScript) {
     common::require_rootfs("/no/such/rootfs/alpine/", "/bin/sh");
     FAIL() << "no error";
   } catch (const common::RootfsError& error) {
-    EXPECT_NE(std::string(error.what()).find("rootfs/build-alpine.sh"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("rootfs/build-alpine.sh"), std::string::npos)
+        << error.what();
   }
 }
 
@@ -74,7 +74,8 @@ TEST(RequireRootfs, FolderWithoutShellIsRefusedWhenTheShellRuns) {
       common::require_rootfs(dir.path(), shell);
       FAIL() << "no error for " << shell;
     } catch (const common::RootfsError& error) {
-      EXPECT_NE(std::string(error.what()).find("has no /bin/sh"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("has no /bin/sh"), std::string::npos)
+          << error.what();
     }
   }
 }
@@ -100,7 +101,8 @@ TEST(RequireRootfs, MissingMountPointIsNamed) {
     common::require_rootfs(dir.path(), "/bin/sh", {"proc"});
     FAIL() << "no error";
   } catch (const common::RootfsError& error) {
-    EXPECT_NE(std::string(error.what()).find("has no folder /proc to mount on"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("has no folder /proc to mount on"), std::string::npos)
+        << error.what();
   }
   fs::create_directories(dir.path() / "proc");
   EXPECT_NO_THROW(common::require_rootfs(dir.path(), "/bin/sh", {"proc"}));
@@ -136,17 +138,24 @@ TEST(RequireReachableBy, EachFolderMustLetThatUserPass) {
     ADD_FAILURE() << "a 0700 folder above the rootfs was accepted";
   } catch (const common::RootfsError& error) {
     const std::string what = error.what();
-    EXPECT_NE(what.find("may not pass through " + dir.path().native() + " (mode 0700"), std::string::npos) << what;
+    EXPECT_NE(what.find("may not pass through " + dir.path().native() + " (mode 0700"),
+              std::string::npos)
+        << what;
     EXPECT_NE(what.find("chmod o+x " + dir.path().native()), std::string::npos) << what;
   }
-  EXPECT_NO_THROW(common::require_reachable_by(dir.path() / "rootfs", ::geteuid(), stranger));  // the owner
+  EXPECT_NO_THROW(
+      common::require_reachable_by(dir.path() / "rootfs", ::geteuid(), stranger));  // the owner
   ::chmod(dir.path().c_str(), 0710);
-  EXPECT_NO_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, ::getegid()));  // the group
-  EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger), common::RootfsError);
+  EXPECT_NO_THROW(
+      common::require_reachable_by(dir.path() / "rootfs", stranger, ::getegid()));  // the group
+  EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger),
+               common::RootfsError);
   ::chmod(dir.path().c_str(), 0701);
-  EXPECT_NO_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger));  // others
+  EXPECT_NO_THROW(
+      common::require_reachable_by(dir.path() / "rootfs", stranger, stranger));  // others
   ::chmod((dir.path() / "rootfs").c_str(), 0700);  // the rootfs itself too
-  EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger), common::RootfsError);
+  EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger),
+               common::RootfsError);
 }
 
 }  // namespace

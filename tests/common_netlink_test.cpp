@@ -1,3 +1,4 @@
+#include <gtest/gtest.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -8,8 +9,6 @@
 #include <unistd.h>
 
 #include <cstring>
-
-#include <gtest/gtest.h>
 
 #include "common/error.hpp"
 #include "common/netlink.hpp"
@@ -63,7 +62,8 @@ TEST(NetlinkRequest, SetsLoUpAndThrowsTheKernelsErrno) {
     }
     ifreq request{};
     std::strcpy(request.ifr_name, "lo");
-    if (::ioctl(sock, SIOCGIFFLAGS, &request) == -1 || (request.ifr_flags & IFF_UP) == 0) ::_exit(12);
+    if (::ioctl(sock, SIOCGIFFLAGS, &request) == -1 || (request.ifr_flags & IFF_UP) == 0)
+      ::_exit(12);
     link.ifi_index = 9999;
     common::NetlinkMessage missing(RTM_NEWLINK);
     try {
@@ -76,7 +76,8 @@ TEST(NetlinkRequest, SetsLoUpAndThrowsTheKernelsErrno) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: unshare, 11: lo up threw, 12: lo not up, 13: no error, 14: not ENODEV";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10: unshare, 11: lo up threw, 12: lo not up, 13: no error, 14: not ENODEV";
 }
 
 }  // namespace

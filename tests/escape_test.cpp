@@ -11,10 +11,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
-
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,14 +29,19 @@ using namespace std::chrono_literals;
 const std::vector<std::string> kSteps = support::steps_from("10");
 
 struct Door {
-  std::string name;       // the helper's word for it
+  std::string name;  // the helper's word for it
   std::string closed_by;  // the first step in which it is shut
 };
 
-const std::vector<Door> kDoors = {
-    {"fd", "13_pivot_root"},      {"chroot", "13_pivot_root"},     {"environ", "15_user_namespace"},
-    {"map_files", "15_user_namespace"}, {"cgroup", "15_user_namespace"}, {"sysfs", "15_user_namespace"},
-    {"cmdline", "16_capabilities"}, {"cgroup_path", "18_cgroup_namespace"}, {"loopback", "21_network_namespace"}};
+const std::vector<Door> kDoors = {{"fd", "13_pivot_root"},
+                                  {"chroot", "13_pivot_root"},
+                                  {"environ", "15_user_namespace"},
+                                  {"map_files", "15_user_namespace"},
+                                  {"cgroup", "15_user_namespace"},
+                                  {"sysfs", "15_user_namespace"},
+                                  {"cmdline", "16_capabilities"},
+                                  {"cgroup_path", "18_cgroup_namespace"},
+                                  {"loopback", "21_network_namespace"}};
 
 // A service only the host should reach: a TCP socket listening on 127.0.0.1 (a database,
 // an admin port). The kernel completes a connection into the backlog without accept.
@@ -49,7 +53,8 @@ class LoopbackService {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
     if (sock_ == -1 || ::bind(sock_, reinterpret_cast<sockaddr*>(&address), sizeof address) == -1 ||
-        ::listen(sock_, 8) == -1 || ::getsockname(sock_, reinterpret_cast<sockaddr*>(&address), &length) == -1) {
+        ::listen(sock_, 8) == -1 ||
+        ::getsockname(sock_, reinterpret_cast<sockaddr*>(&address), &length) == -1) {
       throw std::runtime_error(std::string("loopback service: ") + std::strerror(errno));
     }
     port_ = ntohs(address.sin_port);
@@ -65,9 +70,12 @@ class LoopbackService {
 };
 
 // gtest prints a parameter with this, instead of its bytes.
-void PrintTo(const Door& door, std::ostream* out) { *out << door.name << " (shut by " << door.closed_by << ")"; }
+void PrintTo(const Door& door, std::ostream* out) {
+  *out << door.name << " (shut by " << door.closed_by << ")";
+}
 
-class Escape : public support::ContainerTest, public ::testing::WithParamInterface<std::tuple<std::string, Door>> {
+class Escape : public support::ContainerTest,
+               public ::testing::WithParamInterface<std::tuple<std::string, Door>> {
  protected:
   void SetUp() override {
     support::ContainerTest::SetUp();
@@ -76,15 +84,21 @@ class Escape : public support::ContainerTest, public ::testing::WithParamInterfa
     secret_dir_.open_to_everyone();
     std::ofstream(secret_dir_.path() / "secret") << "the host's secret\n";
     fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
-    fs::permissions(rootfs() / "escape", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec |
-                                             fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(rootfs() / "escape", fs::perms::owner_all | fs::perms::group_exec |
+                                             fs::perms::others_exec | fs::perms::group_read |
+                                             fs::perms::others_read);
   }
 
   // Runs `/escape ARGS` in the step's container, the caller holding fd 8 on the secret's
   // folder and SECRET_TOKEN in its environment, as a careless host shell might.
   support::ProcessResult attempt(const std::string& step, const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"/bin/sh", "-c", "exec 8<\"$0\"; exec \"$@\"", secret_dir_.path().native(),
-                                     support::binary_of(step), "--rootfs", rootfs().native(),
+    std::vector<std::string> argv = {"/bin/sh",
+                                     "-c",
+                                     "exec 8<\"$0\"; exec \"$@\"",
+                                     secret_dir_.path().native(),
+                                     support::binary_of(step),
+                                     "--rootfs",
+                                     rootfs().native(),
                                      "/escape"};
     argv.insert(argv.end(), args.begin(), args.end());
     return support::run(argv, 20s, {.extra_env = {"SECRET_TOKEN=hunter2"}});
@@ -110,11 +124,13 @@ TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
   const bool should_escape = step < door.closed_by;
   if (should_escape) {
     EXPECT_NE(result.out.find("ESCAPED " + door.name), std::string::npos)
-        << "step " << step << " should still leave the '" << door.name << "' door open (step " << door.closed_by
-        << " closes it); if it is shut now, move it in the table\n" << result.describe();
+        << "step " << step << " should still leave the '" << door.name << "' door open (step "
+        << door.closed_by << " closes it); if it is shut now, move it in the table\n"
+        << result.describe();
   } else {
     EXPECT_NE(result.out.find("blocked " + door.name), std::string::npos)
-        << "step " << step << " lets the attacker out through '" << door.name << "'\n" << result.describe();
+        << "step " << step << " lets the attacker out through '" << door.name << "'\n"
+        << result.describe();
   }
   // Before step 12, what the attacker mounts lands in the host's (this test's) mount table.
   support::unmount_all_under(rootfs());
@@ -127,7 +143,9 @@ std::string name_of(const ::testing::TestParamInfo<std::tuple<std::string, Door>
   return "step" + step + "_" + door.name + (step == door.closed_by ? "_shut_here" : "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Doors, Escape, ::testing::Combine(::testing::ValuesIn(kSteps), ::testing::ValuesIn(kDoors)),
+INSTANTIATE_TEST_SUITE_P(Doors, Escape,
+                         ::testing::Combine(::testing::ValuesIn(kSteps),
+                                            ::testing::ValuesIn(kDoors)),
                          name_of);
 
 }  // namespace

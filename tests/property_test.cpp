@@ -228,15 +228,18 @@ class Cgroups : public StepProperty {
     if (IsSkipped()) return;
     // From step 18 on, the cgroup goes under the step's own; on cgroup v2 that needs a
     // step started from the root cgroup (chapter 18).
-    if (const std::string why = support::no_cgroup_for("pids", step_name()); from("18") && !why.empty())
+    if (const std::string why = support::no_cgroup_for("pids", step_name());
+        from("18") && !why.empty())
       GTEST_SKIP() << why;
   }
   // The limits --memory and --cpus ask for, where the host can give them (19 on).
   std::vector<std::string> limits() const {
     std::vector<std::string> args;
     if (!from("19")) return args;
-    if (support::no_cgroup_for("memory", step_name()).empty()) args.insert(args.end(), {"--memory", "64M"});
-    if (support::no_cgroup_for("cpu", step_name()).empty()) args.insert(args.end(), {"--cpus", "1"});
+    if (support::no_cgroup_for("memory", step_name()).empty())
+      args.insert(args.end(), {"--memory", "64M"});
+    if (support::no_cgroup_for("cpu", step_name()).empty())
+      args.insert(args.end(), {"--cpus", "1"});
     return args;
   }
 };
@@ -509,9 +512,11 @@ TEST_P(UserNamespace, TheCallersGroupsStayOutside) {
 // setting and how to lift it, never a bare errno.
 TEST_P(UserNamespace, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
   support::reread("Pitfalls");
-  const auto result = run_in_container({"/bin/true"}, {.as_user = 65534, .user_namespaces_off = true});
+  const auto result =
+      run_in_container({"/bin/true"}, {.as_user = 65534, .user_namespaces_off = true});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
-  EXPECT_NE(result.err.find("user.max_user_namespaces is 0"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("user.max_user_namespaces is 0"), std::string::npos)
+      << result.describe();
   EXPECT_NE(result.err.find("sudo sysctl -w user.max_user_namespaces="), std::string::npos)
       << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
@@ -528,7 +533,8 @@ TEST_P(RootfsReach, ARootfsTheContainersRootCannotReachIsRefusedFirst) {
   ::chmod(home.path().c_str(), 0750);
   for (const char* folder : {"rootfs", "rootfs/proc", "rootfs/dev", "rootfs/tmp"})
     fs::create_directory(home.path() / folder);
-  const auto result = support::run({program(), "--rootfs", (home.path() / "rootfs").native(), "/bin/true"});
+  const auto result =
+      support::run({program(), "--rootfs", (home.path() / "rootfs").native(), "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("may not pass through " + home.path().native() + " (mode 0750"),
             std::string::npos)

@@ -9,7 +9,7 @@ TEST_F(Step01Hello, GreetsTheWorld) {
   const auto result = run_step({});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "Hello, World!\n") << "running the program should print the greeting\n"
-                                            << result.describe();
+                                           << result.describe();
 }
 
 }  // namespace

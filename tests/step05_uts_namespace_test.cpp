@@ -16,8 +16,10 @@ TEST_F(Step05UtsNamespace, HostnameInsideIsTheContainers) {
   support::reread("Goal");
   const auto result = run_container({busybox(), "hostname"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "container\n") << "hostname inside should be the container's own\n" << result.describe();
-  EXPECT_NE(result.out, support::host_hostname() + "\n") << "inside, the hostname is still the host's";
+  EXPECT_EQ(result.out, "container\n") << "hostname inside should be the container's own\n"
+                                       << result.describe();
+  EXPECT_NE(result.out, support::host_hostname() + "\n")
+      << "inside, the hostname is still the host's";
 }
 
 TEST_F(Step05UtsNamespace, ChangingTheHostnameInsideLeavesTheHostsAlone) {
@@ -26,7 +28,8 @@ TEST_F(Step05UtsNamespace, ChangingTheHostnameInsideLeavesTheHostsAlone) {
   const auto result = run_container({busybox(), "sh", "-c", "hostname renamed-inside && hostname"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "renamed-inside\n") << result.describe();
-  EXPECT_EQ(support::host_hostname(), before) << "the host was renamed: the UTS namespace is missing";
+  EXPECT_EQ(support::host_hostname(), before)
+      << "the host was renamed: the UTS namespace is missing";
 }
 
 TEST_F(Step05UtsNamespace, ExitStatusStillPassesBack) {
@@ -46,7 +49,8 @@ TEST_F(Step05UtsNamespace, WithoutRootSaysRootIsNeeded) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("Operation not permitted"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("root"), std::string::npos)
-      << "the error should say that root (CAP_SYS_ADMIN) is needed\n" << result.describe();
+      << "the error should say that root (CAP_SYS_ADMIN) is needed\n"
+      << result.describe();
 }
 
 }  // namespace

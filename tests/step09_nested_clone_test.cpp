@@ -16,7 +16,8 @@ TEST_F(Step09NestedClone, ExitStatusesPassBack) {
     EXPECT_EQ(result.exit_code, code) << result.describe();
   }
   const auto killed = run_container({"/bin/sh", "-c", "kill -TERM $$"});
-  EXPECT_EQ(killed.exit_code, 128 + SIGTERM) << "a command killed by SIGTERM should give 143\n" << killed.describe();
+  EXPECT_EQ(killed.exit_code, 128 + SIGTERM) << "a command killed by SIGTERM should give 143\n"
+                                             << killed.describe();
   expect_no_mounts_left();
 }
 
@@ -26,7 +27,8 @@ TEST_F(Step09NestedClone, ProcIsUnmountedWhenTheCommandEnds) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 1"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
-  EXPECT_FALSE(support::mounts_under(rootfs()).empty()) << "/proc should be mounted while the container runs";
+  EXPECT_FALSE(support::mounts_under(rootfs()).empty())
+      << "/proc should be mounted while the container runs";
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   expect_nothing_left_running(result);
@@ -37,8 +39,9 @@ TEST_F(Step09NestedClone, CommandRunsUnderAnInitThatStays) {
   support::reread("Goal");
   const auto result = run_container({"/bin/sh", "-c", "echo $$; ps -o pid,comm"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_TRUE(result.out.starts_with("2\n")) << "the command should be PID 2, under the step's PID 1\n"
-                                             << result.describe();
+  EXPECT_TRUE(result.out.starts_with("2\n"))
+      << "the command should be PID 2, under the step's PID 1\n"
+      << result.describe();
   expect_no_mounts_left();
 }
 
@@ -50,9 +53,11 @@ TEST_F(Step09NestedClone, OrphanDoesNotEndTheContainerEarlyNorStayAZombie) {
   const auto result = run_container(
       {"/bin/sh", "-c", "sh -c 'sleep 0.2 &'; sleep 1; ps -o pid,stat,comm; echo end; exit 5"});
   EXPECT_EQ(result.exit_code, 5) << "the container ended before its command\n" << result.describe();
-  EXPECT_NE(result.out.find("end\n"), std::string::npos) << "the command was cut short\n" << result.describe();
+  EXPECT_NE(result.out.find("end\n"), std::string::npos) << "the command was cut short\n"
+                                                         << result.describe();
   EXPECT_FALSE(std::regex_search(result.out, std::regex(R"(^ *[0-9]+ +Z)", std::regex::multiline)))
-      << "a zombie is left in the container: PID 1 must reap every child\n" << result.describe();
+      << "a zombie is left in the container: PID 1 must reap every child\n"
+      << result.describe();
   expect_no_mounts_left();
 }
 

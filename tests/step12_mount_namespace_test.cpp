@@ -14,21 +14,22 @@ namespace {
 using namespace std::chrono_literals;
 using Step12MountNamespace = support::ContainerTest;
 
-
 // While the container runs, the host's mount table (this test's namespace) has nothing
 // under the rootfs: the container's /proc is in its own mount namespace.
 void expect_proc_invisible_while_running(const std::vector<std::string>& argv) {
   support::Subprocess process(argv);
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const auto visible = support::mounts_under(argv[2]);
-  EXPECT_TRUE(visible.empty()) << "while the container runs, the host sees its mount at " << visible.front();
+  EXPECT_TRUE(visible.empty()) << "while the container runs, the host sees its mount at "
+                               << visible.front();
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
 }
 
 TEST_F(Step12MountNamespace, ProcIsNeverInTheHostsMountTable) {
   support::reread("Goal");
-  expect_proc_invisible_while_running(container({"/bin/sh", "-c", "ls /proc/1 >/dev/null && echo ready; sleep 1"}));
+  expect_proc_invisible_while_running(
+      container({"/bin/sh", "-c", "ls /proc/1 >/dev/null && echo ready; sleep 1"}));
   expect_no_mounts_left();
 }
 
@@ -38,10 +39,12 @@ TEST_F(Step12MountNamespace, ProcIsNeverInTheHostsMountTable) {
 TEST_F(Step12MountNamespace, ProcStaysInsideWhenTheHostsRootIsShared) {
   support::reread("Pitfalls");
   ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << std::strerror(errno);
-  expect_proc_invisible_while_running(container({"/bin/sh", "-c", "ls /proc/1 >/dev/null && echo ready; sleep 1"}));
+  expect_proc_invisible_while_running(
+      container({"/bin/sh", "-c", "ls /proc/1 >/dev/null && echo ready; sleep 1"}));
   expect_no_mounts_left();
   // make check runs every test in this one process: the next ones get a private / again.
-  EXPECT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0) << std::strerror(errno);
+  EXPECT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0)
+      << std::strerror(errno);
 }
 
 TEST_F(Step12MountNamespace, MountGoesEvenWhenPid1IsKilled) {
@@ -59,7 +62,8 @@ TEST_F(Step12MountNamespace, MountGoesEvenWhenPid1IsKilled) {
 
 TEST_F(Step12MountNamespace, ContainerStillWorks) {
   support::reread("Run it");
-  const auto result = run_container({"/bin/sh", "-c", "hostname; echo $$; ls /proc/1/ns/mnt; exit 4"});
+  const auto result =
+      run_container({"/bin/sh", "-c", "hostname; echo $$; ls /proc/1/ns/mnt; exit 4"});
   EXPECT_EQ(result.exit_code, 4) << result.describe();
   EXPECT_EQ(result.out, "container\n2\n/proc/1/ns/mnt\n") << result.describe();
   expect_no_mounts_left();

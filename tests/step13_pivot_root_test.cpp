@@ -47,7 +47,8 @@ TEST_F(Step13PivotRoot, TheHostsRootIsStillRefusedAsRootfs) {
 // folder) comes along into the container: the rootfs is bind-mounted with MS_REC.
 TEST_F(Step13PivotRoot, MountsInsideTheRootfsStillShow) {
   support::reread("What changed");
-  ASSERT_EQ(::mount("tmpfs", (rootfs() / "mnt").c_str(), "tmpfs", 0, "mode=755"), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount("tmpfs", (rootfs() / "mnt").c_str(), "tmpfs", 0, "mode=755"), 0)
+      << std::strerror(errno);
   std::ofstream(rootfs() / "mnt" / "on-a-submount") << "here\n";
   const auto result = run_container({"/bin/cat", "/mnt/on-a-submount"});
   EXPECT_EQ(result.out, "here\n") << result.describe();

@@ -13,16 +13,18 @@ TEST_F(Step16Capabilities, TheCommandHoldsDockersFourteenAndNoMore) {
   support::reread("Goal");
   const auto result = run_container({"/bin/sh", "-c", "grep Cap /proc/self/status"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, std::string("CapInh:\t0000000000000000\nCapPrm:\t") + kDockerDefault + "\nCapEff:\t" +
-                            kDockerDefault + "\nCapBnd:\t" + kDockerDefault + "\nCapAmb:\t0000000000000000\n")
+  EXPECT_EQ(result.out, std::string("CapInh:\t0000000000000000\nCapPrm:\t") + kDockerDefault +
+                            "\nCapEff:\t" + kDockerDefault + "\nCapBnd:\t" + kDockerDefault +
+                            "\nCapAmb:\t0000000000000000\n")
       << result.describe();
   expect_no_mounts_left();
 }
 
 TEST_F(Step16Capabilities, NoNewPrivilegesAndNoMount) {
   support::reread("What changed");
-  const auto result = run_container(
-      {"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status; mount -t tmpfs none /mnt 2>/dev/null || echo mount-refused"});
+  const auto result = run_container({"/bin/sh", "-c",
+                                     "grep NoNewPrivs /proc/self/status; mount -t tmpfs none /mnt "
+                                     "2>/dev/null || echo mount-refused"});
   EXPECT_EQ(result.out, "NoNewPrivs:\t1\nmount-refused\n") << result.describe();
   expect_no_mounts_left();
 }
@@ -32,7 +34,8 @@ TEST_F(Step16Capabilities, Pid1HoldsNoneOfTheHostsStrings) {
   const auto result = run_container({"/bin/sh", "-c", "tr -d '\\0' < /proc/1/cmdline | wc -c"},
                                     {.extra_env = {"SECRET=do-not-show"}});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "0\n") << "PID 1's command line still shows the host's words\n" << result.describe();
+  EXPECT_EQ(result.out, "0\n") << "PID 1's command line still shows the host's words\n"
+                               << result.describe();
   expect_no_mounts_left();
 }
 

@@ -32,7 +32,8 @@ class CallerCgroup {
     // Under a thread root (on a desktop, a step from 19 on makes the test's own cgroup
     // one) only a threaded cgroup may hold processes (cgroup-v2.rst, "Threads").
     const fs::path type = support::own_pids_cgroup() / "cgroup.type";
-    if (fs::exists(type) && common::read_file(type) != "domain\n") common::write_file(dir_ / "cgroup.type", "threaded");
+    if (fs::exists(type) && common::read_file(type) != "domain\n")
+      common::write_file(dir_ / "cgroup.type", "threaded");
   }
   ~CallerCgroup() { support::remove_cgroup_tree(dir_); }
   CallerCgroup(const CallerCgroup&) = delete;

@@ -18,7 +18,8 @@ using Step19ResourceLimits = support::ContainerTest;
 
 TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty())
+    GTEST_SKIP() << why;
   // dd's 64 MiB buffer, filled from /dev/zero, cannot fit in 16 MiB.
   const auto result =
       run_container({"--memory", "16M", "--", "/bin/sh", "-c",
@@ -33,7 +34,8 @@ TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy)
 
 TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty())
+    GTEST_SKIP() << why;
   const auto result = run_container(
       {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
@@ -42,7 +44,8 @@ TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
 
 TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {
   support::reread("What changed");
-  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty())
+    GTEST_SKIP() << why;
   const auto result = run_container(
       {"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -55,7 +58,8 @@ TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
     // The step must refuse, not run without the limit asked for.
     const auto result = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(result.exit_code, 125) << result.describe();
-    EXPECT_NE(result.err.find("cgroup"), std::string::npos) << "the reason, in one line\n" << result.describe();
+    EXPECT_NE(result.err.find("cgroup"), std::string::npos) << "the reason, in one line\n"
+                                                            << result.describe();
     EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
     return;
   }
@@ -105,7 +109,8 @@ double cpu_seconds_of(const fs::path& cgroup) {
 
 TEST_F(Step19ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("cpu", "19"); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = support::no_cgroup_for("cpu", "19"); !why.empty())
+    GTEST_SKIP() << why;
   support::Subprocess process(container({"--cpus", "0.5", "--", "/bin/sh", "-c",
                                          "while :; do :; done & echo ready; sleep 4; kill $!"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();

@@ -25,8 +25,10 @@ bool one_v2_folder(const std::vector<std::string>& controllers) {
 
 TEST_F(Step20CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
   support::reread("What changed");
-  if (const std::string why = support::no_cgroup_for("cpu", "20"); !why.empty()) GTEST_SKIP() << why;
-  support::Subprocess process(container({"--cpus", "1", "--", "/bin/sh", "-c", "echo ready; sleep 1"}));
+  if (const std::string why = support::no_cgroup_for("cpu", "20"); !why.empty())
+    GTEST_SKIP() << why;
+  support::Subprocess process(
+      container({"--cpus", "1", "--", "/bin/sh", "-c", "echo ready; sleep 1"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const std::string err = process.so_far().err;
   const pid_t init = support::host_pid_of_init(err);
@@ -52,7 +54,8 @@ TEST_F(Step20CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
   support::reread("Pitfalls");
   // PID 1 is a forked copy of the step with clone3: signals, the exit status, the
   // namespaces and the cgroup namespace must be as they were.
-  const auto result = run_container({"/bin/sh", "-c", "hostname; cut -d: -f3 /proc/self/cgroup | sort -u; exit 7"});
+  const auto result =
+      run_container({"/bin/sh", "-c", "hostname; cut -d: -f3 /proc/self/cgroup | sort -u; exit 7"});
   EXPECT_EQ(result.exit_code, 7) << result.describe();
   EXPECT_EQ(result.out, "container\n/\n") << result.describe();
   const auto killed = run_container({"/bin/sh", "-c", "kill -TERM $$"});
@@ -62,8 +65,10 @@ TEST_F(Step20CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
 
 TEST_F(Step20CloneIntoCgroup, MemoryLimitStillHolds) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory", "20"); !why.empty()) GTEST_SKIP() << why;
-  const auto result = run_container({"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+  if (const std::string why = support::no_cgroup_for("memory", "20"); !why.empty())
+    GTEST_SKIP() << why;
+  const auto result = run_container(
+      {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
   EXPECT_EQ(result.exit_code, 137) << result.describe();
   EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
 }

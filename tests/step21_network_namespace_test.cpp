@@ -13,7 +13,8 @@ std::vector<std::string> interfaces(const std::string& proc_net_dev) {
   std::vector<std::string> names;
   std::istringstream lines(proc_net_dev);
   std::string line;
-  for (int header = 0; header < 2 && std::getline(lines, line); ++header) {}
+  for (int header = 0; header < 2 && std::getline(lines, line); ++header) {
+  }
   while (std::getline(lines, line)) {
     const auto colon = line.find(':');
     const auto start = line.find_first_not_of(' ');
@@ -26,11 +27,14 @@ std::vector<std::string> interfaces(const std::string& proc_net_dev) {
 // only lo without one): its own namespace inode, and only its own lo in it.
 TEST_F(Step21NetworkNamespace, OnlyTheLoopbackDeviceExists) {
   support::reread("Goal");
-  const auto result = run_container({"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"});
+  const auto result =
+      run_container({"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   const std::string host = std::filesystem::read_symlink("/proc/self/ns/net").native();
-  EXPECT_FALSE(result.out.starts_with(host + "\n")) << "the host's network namespace\n" << result.describe();
-  EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)), std::vector<std::string>{"lo"})
+  EXPECT_FALSE(result.out.starts_with(host + "\n")) << "the host's network namespace\n"
+                                                    << result.describe();
+  EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)),
+            std::vector<std::string>{"lo"})
       << result.describe();
   expect_no_mounts_left();
 }
@@ -45,12 +49,14 @@ TEST_F(Step21NetworkNamespace, TheLoopbackDeviceIsUp) {
 
 TEST_F(Step21NetworkNamespace, RootlessTooAsNobody) {
   support::reread("Pitfalls");
-  const auto result =
-      run_container({"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"}, {.as_user = 65534});
+  const auto result = run_container(
+      {"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"}, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   const std::string host = std::filesystem::read_symlink("/proc/self/ns/net").native();
-  EXPECT_FALSE(result.out.starts_with(host + "\n")) << "the host's network namespace\n" << result.describe();
-  EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)), std::vector<std::string>{"lo"})
+  EXPECT_FALSE(result.out.starts_with(host + "\n")) << "the host's network namespace\n"
+                                                    << result.describe();
+  EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)),
+            std::vector<std::string>{"lo"})
       << result.describe();
 }
 

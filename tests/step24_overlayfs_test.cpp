@@ -23,12 +23,13 @@ std::string fingerprint(const fs::path& root) {
   for (const fs::path& path : paths) {
     struct stat info {};
     ::lstat(path.c_str(), &info);
-    all << path.lexically_relative(root).native() << ' ' << info.st_mode << ' ' << info.st_uid << ':' << info.st_gid
-        << ' ' << info.st_size;
+    all << path.lexically_relative(root).native() << ' ' << info.st_mode << ' ' << info.st_uid
+        << ':' << info.st_gid << ' ' << info.st_size;
     if (S_ISLNK(info.st_mode)) all << " -> " << fs::read_symlink(path).native();
     if (S_ISREG(info.st_mode)) {
       std::ifstream file(path, std::ios::binary);
-      const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+      const std::string bytes{std::istreambuf_iterator<char>(file),
+                              std::istreambuf_iterator<char>()};
       all << " #" << std::hash<std::string>{}(bytes);
     }
     all << '\n';
@@ -39,13 +40,17 @@ std::string fingerprint(const fs::path& root) {
 TEST_F(Step24Overlayfs, RmRfBinEtcInsideLeavesTheRootfsAsItWasAndTheNextRunWhole) {
   support::reread("Goal");
   const std::string before = fingerprint(rootfs());
-  const auto result = run_container({"--pids-max", "20", "--", "/bin/busybox", "sh", "-c",
-                                     "rm -rf /bin /etc && echo x > /newfile && chmod 4755 /newfile && ls /"});
+  const auto result =
+      run_container({"--pids-max", "20", "--", "/bin/busybox", "sh", "-c",
+                     "rm -rf /bin /etc && echo x > /newfile && chmod 4755 /newfile && ls /"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(("\n" + result.out).find("\nbin\n"), std::string::npos) << "/bin should be gone inside\n" << result.describe();
+  EXPECT_EQ(("\n" + result.out).find("\nbin\n"), std::string::npos)
+      << "/bin should be gone inside\n"
+      << result.describe();
   EXPECT_NE(result.out.find("newfile\n"), std::string::npos) << result.describe();
   EXPECT_EQ(fingerprint(rootfs()), before) << "the container changed its rootfs";
-  const auto again = run_container({"/bin/sh", "-c", "ls /bin/sh /etc/passwd; test -e /newfile || echo fresh"});
+  const auto again =
+      run_container({"/bin/sh", "-c", "ls /bin/sh /etc/passwd; test -e /newfile || echo fresh"});
   EXPECT_EQ(again.exit_code, 0) << again.describe();
   EXPECT_EQ(again.out, "/bin/sh\n/etc/passwd\nfresh\n") << again.describe();
   expect_no_mounts_left();
@@ -64,18 +69,22 @@ TEST_F(Step24Overlayfs, KeepDirHoldsTheWritesForTheNextRun) {
   EXPECT_EQ(second.out, "kept\nremoved\n") << second.describe();
   EXPECT_EQ(fingerprint(rootfs()), before) << "the container changed its rootfs";
   // The layer holds the new file, and the deletion as a whiteout (a 0:0 character device).
-  struct stat motd {}, whiteout {};
+  struct stat motd {
+  }, whiteout{};
   ASSERT_EQ(::stat((keep.path() / "upper" / "etc" / "motd").c_str(), &motd), 0);
-  EXPECT_NE(motd.st_uid, 0u) << "the layer is not idmapped: root inside is not the host's root there";
+  EXPECT_NE(motd.st_uid, 0u)
+      << "the layer is not idmapped: root inside is not the host's root there";
   ASSERT_EQ(::lstat((keep.path() / "upper" / "etc" / "hostname").c_str(), &whiteout), 0);
-  EXPECT_TRUE(S_ISCHR(whiteout.st_mode) && whiteout.st_rdev == 0) << "no whiteout for /etc/hostname";
+  EXPECT_TRUE(S_ISCHR(whiteout.st_mode) && whiteout.st_rdev == 0)
+      << "no whiteout for /etc/hostname";
   expect_no_mounts_left();
 }
 
 TEST_F(Step24Overlayfs, RootlessTooAsNobody) {
   support::reread("Pitfalls");
   const std::string before = fingerprint(rootfs());
-  const auto result = run_container({"/bin/sh", "-c", "echo hi > /made-inside && cat /made-inside"}, {.as_user = 65534});
+  const auto result = run_container({"/bin/sh", "-c", "echo hi > /made-inside && cat /made-inside"},
+                                    {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "hi\n") << result.describe();
   EXPECT_EQ(fingerprint(rootfs()), before);

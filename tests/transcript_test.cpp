@@ -1,7 +1,7 @@
 // The transcript checker itself: if it matched everything, the docs test could not fail.
-#include <gtest/gtest.h>
-
 #include "tests/support/transcript.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -11,7 +11,8 @@ using Lines = std::vector<std::string>;
 TEST(Transcript, ParsesOnlyConsoleBlocksOfRunIt) {
   const auto commands = support::parse_run_it(
       "# Title\n\n```console\n$ not-this\n```\n## Run it\n\nText.\n\n```console\n$ first a\nout 1\n"
-      "out 2\n$ second\n```\n\n```sh\n$ not-this-either\n```\n```console\n$ third\n```\n## Pitfalls\n"
+      "out 2\n$ second\n```\n\n```sh\n$ not-this-either\n```\n```console\n$ third\n```\n## "
+      "Pitfalls\n"
       "```console\n$ nor-this\n```\n");
   ASSERT_EQ(commands.size(), 3u);
   EXPECT_EQ(commands[0].command, "first a");

@@ -17,30 +17,29 @@
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
 //   escape orphans            leave an orphan, print zombies=N once it has ended
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <sys/wait.h>
-
 #include <cerrno>
-#include <filesystem>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -75,18 +74,22 @@ int door_fd(int fd, const char* file) {
 
 int door_chroot(const char* file) {
   char jail[] = "/tmp/jail-XXXXXX";
-  if (::mkdtemp(jail) == nullptr) return blocked("chroot", std::string("mkdtemp: ") + std::strerror(errno));
-  if (::chroot(jail) == -1) return blocked("chroot", std::string("chroot: ") + std::strerror(errno));
+  if (::mkdtemp(jail) == nullptr)
+    return blocked("chroot", std::string("mkdtemp: ") + std::strerror(errno));
+  if (::chroot(jail) == -1)
+    return blocked("chroot", std::string("chroot: ") + std::strerror(errno));
   // Still standing outside the new root: ".." is not stopped by it.
   for (int i = 0; i < 64; ++i) ::chdir("..");
-  if (::chroot(".") == -1) return blocked("chroot", std::string("chroot(.): ") + std::strerror(errno));
+  if (::chroot(".") == -1)
+    return blocked("chroot", std::string("chroot(.): ") + std::strerror(errno));
   const int opened = ::open(file, O_RDONLY);
   if (opened == -1) return blocked("chroot", std::string(file) + ": " + std::strerror(errno));
   return escaped("chroot", first_line(opened));
 }
 
 int door_find(const std::string& door, const char* path, const std::string& needle) {
-  if (::access(path, R_OK) == -1) return blocked(door, std::string(path) + ": " + std::strerror(errno));
+  if (::access(path, R_OK) == -1)
+    return blocked(door, std::string(path) + ": " + std::strerror(errno));
   const std::string text = slurp(path);
   if (text.find(needle) == std::string::npos) return blocked(door, "no " + needle + " in " + path);
   return escaped(door, needle + " found in " + path);
@@ -109,14 +112,18 @@ int door_map_files() {
 
 int door_cgroup() {
   char dir[] = "/tmp/cgroup-XXXXXX";
-  if (::mkdtemp(dir) == nullptr) return blocked("cgroup", std::string("mkdtemp: ") + std::strerror(errno));
-  if (::mount("cgroup", dir, "cgroup", 0, "pids") == -1 && ::mount("cgroup2", dir, "cgroup2", 0, nullptr) == -1) {
+  if (::mkdtemp(dir) == nullptr)
+    return blocked("cgroup", std::string("mkdtemp: ") + std::strerror(errno));
+  if (::mount("cgroup", dir, "cgroup", 0, "pids") == -1 &&
+      ::mount("cgroup2", dir, "cgroup2", 0, nullptr) == -1) {
     return blocked("cgroup", std::string("mount: ") + std::strerror(errno));
   }
   const std::string procs = std::string(dir) + "/cgroup.procs";
   const int opened = ::open(procs.c_str(), O_WRONLY);
-  if (opened == -1 || ::write(opened, "0", 1) != 1) return blocked("cgroup", procs + ": " + std::strerror(errno));
-  return escaped("cgroup", "moved into the host's root cgroup: " + slurp("/proc/self/cgroup").substr(0, 60));
+  if (opened == -1 || ::write(opened, "0", 1) != 1)
+    return blocked("cgroup", procs + ": " + std::strerror(errno));
+  return escaped("cgroup",
+                 "moved into the host's root cgroup: " + slurp("/proc/self/cgroup").substr(0, 60));
 }
 
 int door_cgroup_path() {
@@ -145,8 +152,10 @@ int door_loopback(int port) {
 
 int door_sysfs() {
   char dir[] = "/tmp/sys-XXXXXX";
-  if (::mkdtemp(dir) == nullptr) return blocked("sysfs", std::string("mkdtemp: ") + std::strerror(errno));
-  if (::mount("sysfs", dir, "sysfs", 0, nullptr) == -1) return blocked("sysfs", std::string("mount: ") + std::strerror(errno));
+  if (::mkdtemp(dir) == nullptr)
+    return blocked("sysfs", std::string("mkdtemp: ") + std::strerror(errno));
+  if (::mount("sysfs", dir, "sysfs", 0, nullptr) == -1)
+    return blocked("sysfs", std::string("mount: ") + std::strerror(errno));
   return escaped("sysfs", std::string("mounted; ") + dir + "/devices lists the host's devices");
 }
 
@@ -183,71 +192,112 @@ int count_unreaped_orphans() {
 // capability.
 long try_call(const std::string& name) {
   static const std::map<std::string, long (*)()> calls = {
-      {"mount", [] { return ::syscall(SYS_mount, reinterpret_cast<const char*>(1), "/", "x", 0, nullptr); }},
-      {"umount2", [] { return ::syscall(SYS_umount2, "/", 0x7fff); }},
-      {"pivot_root", [] { return ::syscall(SYS_pivot_root, reinterpret_cast<const char*>(1), reinterpret_cast<const char*>(1)); }},
-      {"unshare", [] { return ::syscall(SYS_unshare, 0x1); }},
-      {"setns", [] { return ::syscall(SYS_setns, -1, 0); }},
-      {"keyctl", [] { return ::syscall(SYS_keyctl, -1, 0, 0, 0, 0); }},
-      {"add_key", [] { return ::syscall(SYS_add_key, reinterpret_cast<const char*>(1), nullptr, nullptr, 0, 0); }},
-      {"request_key", [] { return ::syscall(SYS_request_key, reinterpret_cast<const char*>(1), nullptr, nullptr, 0); }},
-      {"ptrace", [] { return ::syscall(SYS_ptrace, -1L, 0, 0, 0); }},
-      {"bpf", [] { return ::syscall(SYS_bpf, -1, nullptr, 0); }},
-      {"perf_event_open", [] { return ::syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0); }},
-      {"open_by_handle_at", [] { return ::syscall(SYS_open_by_handle_at, -1, nullptr, 0); }},
-      {"init_module", [] { return ::syscall(SYS_init_module, nullptr, 0, ""); }},
-      {"finit_module", [] { return ::syscall(SYS_finit_module, -1, "", 0); }},
-      {"delete_module", [] { return ::syscall(SYS_delete_module, reinterpret_cast<const char*>(1), 0); }},
-      {"reboot", [] { return ::syscall(SYS_reboot, 0, 0, 0, nullptr); }},
-      {"kexec_load", [] { return ::syscall(SYS_kexec_load, 0, 0, nullptr, 0xfffe0000UL); }},
-      {"kexec_file_load", [] { return ::syscall(SYS_kexec_file_load, -1, -1, 0, nullptr, 0xffffffffUL); }},
-      {"swapon", [] { return ::syscall(SYS_swapon, reinterpret_cast<const char*>(1), 0); }},
-      {"swapoff", [] { return ::syscall(SYS_swapoff, reinterpret_cast<const char*>(1)); }},
-      {"acct", [] { return ::syscall(SYS_acct, reinterpret_cast<const char*>(1)); }},
-      // CLONE_THREAD without CLONE_SIGHAND is invalid: no process is ever created.
-      {"clone_newuts", [] { return ::syscall(SYS_clone, CLONE_NEWUTS | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_newuser", [] { return ::syscall(SYS_clone, CLONE_NEWUSER | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_newns", [] { return ::syscall(SYS_clone, CLONE_NEWNS | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_newpid", [] { return ::syscall(SYS_clone, CLONE_NEWPID | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_newnet", [] { return ::syscall(SYS_clone, CLONE_NEWNET | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_newipc", [] { return ::syscall(SYS_clone, CLONE_NEWIPC | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_newcgroup", [] { return ::syscall(SYS_clone, CLONE_NEWCGROUP | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone_plain", [] { return ::syscall(SYS_clone, CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
-      {"clone3", [] { return ::syscall(SYS_clone3, nullptr, 0); }},
-      {"ioctl_tiocsti", [] { return ::syscall(SYS_ioctl, -1, TIOCSTI, "x"); }},
-      {"ioctl_tioclinux", [] { return ::syscall(SYS_ioctl, -1, TIOCLINUX, nullptr); }},
-      {"ioctl_fionread", [] { return ::syscall(SYS_ioctl, -1, FIONREAD, nullptr); }},
-      // The new mount API, io_uring, userfaultfd: a descriptor that is none, or flags no
-      // kernel knows.
-      {"fsopen", [] { return ::syscall(SYS_fsopen, reinterpret_cast<const char*>(1), 0); }},
-      {"fsconfig", [] { return ::syscall(SYS_fsconfig, -1, 0, nullptr, nullptr, 0); }},
-      {"fsmount", [] { return ::syscall(SYS_fsmount, -1, 0, 0); }},
-      {"fspick", [] { return ::syscall(SYS_fspick, -1, reinterpret_cast<const char*>(1), 0); }},
-      {"open_tree", [] { return ::syscall(SYS_open_tree, -1, reinterpret_cast<const char*>(1), 0); }},
-      {"move_mount", [] { return ::syscall(SYS_move_mount, -1, reinterpret_cast<const char*>(1), -1, "", 0); }},
-      {"mount_setattr", [] { return ::syscall(SYS_mount_setattr, -1, reinterpret_cast<const char*>(1), 0, nullptr, 0); }},
-      {"io_uring_setup", [] { return ::syscall(SYS_io_uring_setup, 1, nullptr); }},
-      {"io_uring_enter", [] { return ::syscall(SYS_io_uring_enter, -1, 0, 0, 0, nullptr, 0); }},
-      {"io_uring_register", [] { return ::syscall(SYS_io_uring_register, -1, 0, nullptr, 0); }},
-      {"userfaultfd", [] { return ::syscall(SYS_userfaultfd, ~0); }},
-      // A vsock socket of a type that does not exist; a persona that turns address space
-      // randomization off, which personality(2) grants to anyone (only the filter refuses).
-      {"socket_vsock", [] { return ::syscall(SYS_socket, AF_VSOCK, 0x7fff, 0); }},
-      {"personality", [] { return ::syscall(SYS_personality, 0x0040000); }},
+    {"mount",
+     [] { return ::syscall(SYS_mount, reinterpret_cast<const char*>(1), "/", "x", 0, nullptr); }},
+    {"umount2", [] { return ::syscall(SYS_umount2, "/", 0x7fff); }},
+    {"pivot_root",
+     [] {
+       return ::syscall(SYS_pivot_root, reinterpret_cast<const char*>(1),
+                        reinterpret_cast<const char*>(1));
+     }},
+    {"unshare", [] { return ::syscall(SYS_unshare, 0x1); }},
+    {"setns", [] { return ::syscall(SYS_setns, -1, 0); }},
+    {"keyctl", [] { return ::syscall(SYS_keyctl, -1, 0, 0, 0, 0); }},
+    {"add_key",
+     [] {
+       return ::syscall(SYS_add_key, reinterpret_cast<const char*>(1), nullptr, nullptr, 0, 0);
+     }},
+    {"request_key",
+     [] {
+       return ::syscall(SYS_request_key, reinterpret_cast<const char*>(1), nullptr, nullptr, 0);
+     }},
+    {"ptrace", [] { return ::syscall(SYS_ptrace, -1L, 0, 0, 0); }},
+    {"bpf", [] { return ::syscall(SYS_bpf, -1, nullptr, 0); }},
+    {"perf_event_open", [] { return ::syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0); }},
+    {"open_by_handle_at", [] { return ::syscall(SYS_open_by_handle_at, -1, nullptr, 0); }},
+    {"init_module", [] { return ::syscall(SYS_init_module, nullptr, 0, ""); }},
+    {"finit_module", [] { return ::syscall(SYS_finit_module, -1, "", 0); }},
+    {"delete_module",
+     [] { return ::syscall(SYS_delete_module, reinterpret_cast<const char*>(1), 0); }},
+    {"reboot", [] { return ::syscall(SYS_reboot, 0, 0, 0, nullptr); }},
+    {"kexec_load", [] { return ::syscall(SYS_kexec_load, 0, 0, nullptr, 0xfffe0000UL); }},
+    {"kexec_file_load",
+     [] { return ::syscall(SYS_kexec_file_load, -1, -1, 0, nullptr, 0xffffffffUL); }},
+    {"swapon", [] { return ::syscall(SYS_swapon, reinterpret_cast<const char*>(1), 0); }},
+    {"swapoff", [] { return ::syscall(SYS_swapoff, reinterpret_cast<const char*>(1)); }},
+    {"acct", [] { return ::syscall(SYS_acct, reinterpret_cast<const char*>(1)); }},
+    // CLONE_THREAD without CLONE_SIGHAND is invalid: no process is ever created.
+    {"clone_newuts",
+     [] {
+       return ::syscall(SYS_clone, CLONE_NEWUTS | CLONE_THREAD, nullptr, nullptr, nullptr, 0);
+     }},
+    {"clone_newuser",
+     [] {
+       return ::syscall(SYS_clone, CLONE_NEWUSER | CLONE_THREAD, nullptr, nullptr, nullptr, 0);
+     }},
+    {"clone_newns",
+     [] { return ::syscall(SYS_clone, CLONE_NEWNS | CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+    {"clone_newpid",
+     [] {
+       return ::syscall(SYS_clone, CLONE_NEWPID | CLONE_THREAD, nullptr, nullptr, nullptr, 0);
+     }},
+    {"clone_newnet",
+     [] {
+       return ::syscall(SYS_clone, CLONE_NEWNET | CLONE_THREAD, nullptr, nullptr, nullptr, 0);
+     }},
+    {"clone_newipc",
+     [] {
+       return ::syscall(SYS_clone, CLONE_NEWIPC | CLONE_THREAD, nullptr, nullptr, nullptr, 0);
+     }},
+    {"clone_newcgroup",
+     [] {
+       return ::syscall(SYS_clone, CLONE_NEWCGROUP | CLONE_THREAD, nullptr, nullptr, nullptr, 0);
+     }},
+    {"clone_plain",
+     [] { return ::syscall(SYS_clone, CLONE_THREAD, nullptr, nullptr, nullptr, 0); }},
+    {"clone3", [] { return ::syscall(SYS_clone3, nullptr, 0); }},
+    {"ioctl_tiocsti", [] { return ::syscall(SYS_ioctl, -1, TIOCSTI, "x"); }},
+    {"ioctl_tioclinux", [] { return ::syscall(SYS_ioctl, -1, TIOCLINUX, nullptr); }},
+    {"ioctl_fionread", [] { return ::syscall(SYS_ioctl, -1, FIONREAD, nullptr); }},
+    // The new mount API, io_uring, userfaultfd: a descriptor that is none, or flags no
+    // kernel knows.
+    {"fsopen", [] { return ::syscall(SYS_fsopen, reinterpret_cast<const char*>(1), 0); }},
+    {"fsconfig", [] { return ::syscall(SYS_fsconfig, -1, 0, nullptr, nullptr, 0); }},
+    {"fsmount", [] { return ::syscall(SYS_fsmount, -1, 0, 0); }},
+    {"fspick", [] { return ::syscall(SYS_fspick, -1, reinterpret_cast<const char*>(1), 0); }},
+    {"open_tree", [] { return ::syscall(SYS_open_tree, -1, reinterpret_cast<const char*>(1), 0); }},
+    {"move_mount",
+     [] { return ::syscall(SYS_move_mount, -1, reinterpret_cast<const char*>(1), -1, "", 0); }},
+    {"mount_setattr",
+     [] {
+       return ::syscall(SYS_mount_setattr, -1, reinterpret_cast<const char*>(1), 0, nullptr, 0);
+     }},
+    {"io_uring_setup", [] { return ::syscall(SYS_io_uring_setup, 1, nullptr); }},
+    {"io_uring_enter", [] { return ::syscall(SYS_io_uring_enter, -1, 0, 0, 0, nullptr, 0); }},
+    {"io_uring_register", [] { return ::syscall(SYS_io_uring_register, -1, 0, nullptr, 0); }},
+    {"userfaultfd", [] { return ::syscall(SYS_userfaultfd, ~0); }},
+    // A vsock socket of a type that does not exist; a persona that turns address space
+    // randomization off, which personality(2) grants to anyone (only the filter refuses).
+    {"socket_vsock", [] { return ::syscall(SYS_socket, AF_VSOCK, 0x7fff, 0); }},
+    {"personality", [] { return ::syscall(SYS_personality, 0x0040000); }},
 #if defined(__x86_64__)
-      // keyctl through the other two ABIs of x86-64, whose calls a filter sees with other
-      // numbers: 32-bit x86's `int $0x80` (keyctl is its call 288; seccomp_data.arch
-      // AUDIT_ARCH_I386), and x32's, the x86-64 number with bit 30 set (__X32_SYSCALL_BIT).
-      {"keyctl_i386", [] {
-         long result = 288;
-         asm volatile("int $0x80" : "+a"(result) : "b"(-1), "c"(0), "d"(0), "S"(0), "D"(0) : "memory");
-         if (result < 0 && result > -4096) {
-           errno = static_cast<int>(-result);
-           return -1L;
-         }
-         return result;
-       }},
-      {"keyctl_x32", [] { return ::syscall(SYS_keyctl | 0x40000000, -1, 0, 0, 0, 0); }},
+    // keyctl through the other two ABIs of x86-64, whose calls a filter sees with other
+    // numbers: 32-bit x86's `int $0x80` (keyctl is its call 288; seccomp_data.arch
+    // AUDIT_ARCH_I386), and x32's, the x86-64 number with bit 30 set (__X32_SYSCALL_BIT).
+    {"keyctl_i386",
+     [] {
+       long result = 288;
+       asm volatile("int $0x80"
+                    : "+a"(result)
+                    : "b"(-1), "c"(0), "d"(0), "S"(0), "D"(0)
+                    : "memory");
+       if (result < 0 && result > -4096) {
+         errno = static_cast<int>(-result);
+         return -1L;
+       }
+       return result;
+     }},
+    {"keyctl_x32", [] { return ::syscall(SYS_keyctl | 0x40000000, -1, 0, 0, 0, 0); }},
 #endif
   };
   const auto call = calls.find(name);
@@ -264,7 +314,8 @@ int main(int argc, char* argv[]) {
   const std::string door = argc > 1 ? argv[1] : "";
   if (door == "fd" && argc == 4) return door_fd(std::atoi(argv[2]), argv[3]);
   if (door == "chroot" && argc == 3) return door_chroot(argv[2]);
-  if (door == "environ" && argc == 3) return door_find("environ", "/proc/1/environ", std::string(argv[2]) + "=");
+  if (door == "environ" && argc == 3)
+    return door_find("environ", "/proc/1/environ", std::string(argv[2]) + "=");
   if (door == "cmdline" && argc == 3) return door_find("cmdline", "/proc/1/cmdline", argv[2]);
   if (door == "map_files") return door_map_files();
   if (door == "cgroup") return door_cgroup();
@@ -280,6 +331,8 @@ int main(int argc, char* argv[]) {
     }
     return 0;
   }
-  std::fprintf(stderr, "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | cgroup | cgroup_path | sysfs | loopback PORT | syscall NAME\n");
+  std::fprintf(stderr,
+               "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | "
+               "cgroup | cgroup_path | sysfs | loopback PORT | syscall NAME\n");
   return 2;
 }

@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <csignal>
-#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "common/cgroup.hpp"
 #include "common/error.hpp"
@@ -43,10 +43,13 @@ void make_reachable_by_everyone(const fs::path& target) {
     if ((folder.st_mode & S_IXOTH) == 0) {
       char stash[] = "/tmp/reachable-XXXXXX";
       if (::mkdtemp(stash) == nullptr) throw common::SyscallError(errno, "mkdtemp", stash);
-      common::check(::mount(next.c_str(), stash, nullptr, MS_BIND | MS_REC, nullptr), "mount", next.native());
-      common::check(::mount("tmpfs", here.c_str(), "tmpfs", 0, "mode=755"), "mount", "tmpfs on " + here.native());
+      common::check(::mount(next.c_str(), stash, nullptr, MS_BIND | MS_REC, nullptr), "mount",
+                    next.native());
+      common::check(::mount("tmpfs", here.c_str(), "tmpfs", 0, "mode=755"), "mount",
+                    "tmpfs on " + here.native());
       common::check(::mkdir(next.c_str(), 0755), "mkdir", next.native());
-      common::check(::mount(stash, next.c_str(), nullptr, MS_MOVE, nullptr), "mount", "MS_MOVE to " + next.native());
+      common::check(::mount(stash, next.c_str(), nullptr, MS_MOVE, nullptr), "mount",
+                    "MS_MOVE to " + next.native());
       common::check(::rmdir(stash), "rmdir", stash);
     }
     here = next;
@@ -58,7 +61,8 @@ void make_reachable_by_everyone(const fs::path& target) {
 void isolate_test_process() {
   common::check(::unshare(CLONE_NEWUTS | CLONE_NEWNS), "unshare", "CLONE_NEWUTS | CLONE_NEWNS");
   // Private, or mounts made here would still propagate to the machine (mount_namespaces(7)).
-  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ as private");
+  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
+                "/ as private");
   make_reachable_by_everyone(fs::path(CONTAINER_ROOTFS).parent_path().parent_path());
 }
 
@@ -90,7 +94,8 @@ std::vector<std::string> mounts_under(const fs::path& dir) {
     }
     if (point == prefix || point.starts_with(prefix + "/")) found.push_back(point);
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
   return found;
 }
 
@@ -106,9 +111,11 @@ fs::path pids_cgroup_in(const std::string& proc_cgroup) {
   const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
   std::istringstream lines(proc_cgroup);
   for (std::string line; std::getline(lines, line);) {
-    const bool pids = parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
+    const bool pids =
+        parent.version == 1 ? line.find(":pids:") != std::string::npos : line.starts_with("0::");
     const auto path = line.find(":/");
-    if (pids && path != std::string::npos) return (parent.dir / line.substr(path + 2)).lexically_normal();
+    if (pids && path != std::string::npos)
+      return (parent.dir / line.substr(path + 2)).lexically_normal();
   }
   return {};
 }
@@ -125,8 +132,9 @@ void remove_cgroup(const fs::path& cgroup) {
   const fs::path own = own_pids_cgroup();
   const fs::path from_target = own.lexically_relative(target);
   if (target.empty() || (!from_target.empty() && !from_target.native().starts_with(".."))) {
-    throw std::runtime_error("remove_cgroup: " + cgroup.native() + " holds this test (its cgroup is " +
-                             own.native() + "): not removing it");
+    throw std::runtime_error("remove_cgroup: " + cgroup.native() +
+                             " holds this test (its cgroup is " + own.native() +
+                             "): not removing it");
   }
   for (int attempt = 0; attempt < 100 && fs::exists(cgroup); ++attempt) {
     // A threaded cgroup (19 on, under a cgroup with processes) lists threads only: the
@@ -159,7 +167,8 @@ std::vector<fs::path> cgroups_of(const std::vector<pid_t>& pids) {
   // under the step's own cgroup).
   std::vector<fs::path> found;
   for (const fs::path& hierarchy : hierarchies) {
-    for (auto it = fs::recursive_directory_iterator(hierarchy, fs::directory_options::skip_permission_denied, error);
+    for (auto it = fs::recursive_directory_iterator(
+             hierarchy, fs::directory_options::skip_permission_denied, error);
          it != fs::recursive_directory_iterator(); it.increment(error)) {
       if (error || !it->is_directory(error) || it->is_symlink(error)) continue;
       const std::string name = it->path().filename();
@@ -170,7 +179,9 @@ std::vector<fs::path> cgroups_of(const std::vector<pid_t>& pids) {
         middle += std::to_string(pid);
         middle += '-';
         const auto at = name.find(middle);
-        if (at == std::string::npos || at == 0 || name.find('-', at + middle.size()) != std::string::npos) continue;
+        if (at == std::string::npos || at == 0 ||
+            name.find('-', at + middle.size()) != std::string::npos)
+          continue;
         found.push_back(it->path());
         it.disable_recursion_pending();
       }
@@ -188,8 +199,8 @@ std::vector<fs::path> remove_cgroups_of(const std::vector<pid_t>& pids) {
 void remove_cgroup_tree(const fs::path& cgroup) {
   std::error_code error;
   std::vector<fs::path> inside;
-  for (auto it = fs::recursive_directory_iterator(cgroup, error); it != fs::recursive_directory_iterator();
-       it.increment(error)) {
+  for (auto it = fs::recursive_directory_iterator(cgroup, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (!error && it->is_directory(error)) inside.push_back(it->path());
   }
   for (auto it = inside.rbegin(); it != inside.rend(); ++it) remove_cgroup(*it);
@@ -201,7 +212,8 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
     const bool threaded = controller == "pids" || controller == "cpu";
     if (own.version == 2 && !own.is_root && !(threaded && step >= "19")) {
-      return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller + " cgroup under it";
+      return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller +
+             " cgroup under it";
     }
     return "";
   } catch (const common::CgroupError& error) {
@@ -210,7 +222,8 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
 }
 
 fs::path cgroup_of(pid_t pid, const std::string& controller) {
-  return common::find_cgroup_parents({controller}, "/sys/fs/cgroup", "/proc/" + std::to_string(pid) + "/cgroup")
+  return common::find_cgroup_parents({controller}, "/sys/fs/cgroup",
+                                     "/proc/" + std::to_string(pid) + "/cgroup")
       .front()
       .dir;
 }
@@ -250,8 +263,8 @@ TempDir::~TempDir() {
 
 void TempDir::open_to_everyone() const {
   using fs::perms;
-  fs::permissions(path_, perms::owner_all | perms::group_read | perms::group_exec | perms::others_read |
-                             perms::others_exec);
+  fs::permissions(path_, perms::owner_all | perms::group_read | perms::group_exec |
+                             perms::others_read | perms::others_exec);
 }
 
 TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
@@ -266,7 +279,8 @@ TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
   // copied as its empty mount point; read, /proc/kmsg would block the copy for ever.
   const ProcessResult copy =
       run({"/bin/cp", "-a", "--one-file-system", source.native(), root_.native()}, 60s);
-  if (copy.exit_code != 0) throw std::runtime_error("copying the rootfs failed: " + copy.describe());
+  if (copy.exit_code != 0)
+    throw std::runtime_error("copying the rootfs failed: " + copy.describe());
 }
 
 }  // namespace support

@@ -4,7 +4,6 @@
 /// the rootfs, root privileges and the host's state.
 
 #include <gtest/gtest.h>
-
 #include <sys/types.h>
 
 #include <chrono>
@@ -113,7 +112,7 @@ class TempRootfs {
 }  // namespace support
 
 /// Skips the current test, with the reason, unless it runs as root.
-#define SKIP_UNLESS_ROOT()                                                        \
-  do {                                                                            \
+#define SKIP_UNLESS_ROOT()                                                       \
+  do {                                                                           \
     if (!::support::is_root()) GTEST_SKIP() << "needs root: run sudo make test"; \
   } while (0)

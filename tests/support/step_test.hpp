@@ -26,7 +26,9 @@ inline pid_t host_pid_of_init(const std::string& err) {
 
 /// \brief Names the part of the chapter a student should reread when this test fails;
 /// `make check` prints it (recorded as the test property `reread`).
-inline void reread(const std::string& section) { ::testing::Test::RecordProperty("reread", section); }
+inline void reread(const std::string& section) {
+  ::testing::Test::RecordProperty("reread", section);
+}
 
 /// \brief A test that runs the step program without privileges or a rootfs.
 class StepTest : public ::testing::Test {
@@ -72,12 +74,14 @@ class ContainerTest : public StepTest {
   }
   void TearDown() override {
     if (!rootfs_) return;
-    EXPECT_EQ(host_hostname(), hostname_) << "the host's hostname changed: only the container's may";
+    EXPECT_EQ(host_hostname(), hostname_)
+        << "the host's hostname changed: only the container's may";
     // Whatever the step left, the test removes, so that a wrong step (or lab) leaves the
     // machine as it found it; and says so, since a step must not leave anything.
     EXPECT_EQ(kill_orphans(), 0) << "processes of the container outlived the step (killed now)";
     const auto cgroups = remove_cgroups_of(started_pids());
-    EXPECT_TRUE(cgroups.empty()) << "the step left its cgroup " << cgroups.front() << " (removed now)";
+    EXPECT_TRUE(cgroups.empty()) << "the step left its cgroup " << cgroups.front()
+                                 << " (removed now)";
   }
   /// \brief The program under test with `--rootfs <this test's copy>` and \p args.
   std::vector<std::string> container(const std::vector<std::string>& args = {}) const {
@@ -86,7 +90,8 @@ class ContainerTest : public StepTest {
     return argv;
   }
   /// \brief Runs container(\p args) and waits at most \p timeout.
-  ProcessResult run_container(const std::vector<std::string>& args, const ProcessOptions& options = {},
+  ProcessResult run_container(const std::vector<std::string>& args,
+                              const ProcessOptions& options = {},
                               std::chrono::milliseconds timeout = 20s) const {
     ProcessResult result = run(container(args), timeout, options);
     expect_nothing_left_running(result);
@@ -94,8 +99,9 @@ class ContainerTest : public StepTest {
   }
   /// \brief Fails the test if processes of the container outlived the step program.
   static void expect_nothing_left_running(const ProcessResult& result) {
-    EXPECT_FALSE(result.left_processes) << "processes of the container were still running after the step ended\n"
-                                        << result.describe();
+    EXPECT_FALSE(result.left_processes)
+        << "processes of the container were still running after the step ended\n"
+        << result.describe();
   }
   /// \brief Removes \p folder from this test's rootfs copy and runs the step: it must be
   /// refused (125) for want of that mount point before any container starts.
@@ -103,7 +109,8 @@ class ContainerTest : public StepTest {
     std::filesystem::remove(rootfs() / folder);
     ProcessResult result = run_container({"/bin/true"});
     EXPECT_EQ(result.exit_code, 125) << result.describe();
-    EXPECT_NE(result.err.find("has no folder /" + folder + " to mount on"), std::string::npos) << result.describe();
+    EXPECT_NE(result.err.find("has no folder /" + folder + " to mount on"), std::string::npos)
+        << result.describe();
     EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
     return result;
   }
@@ -112,7 +119,8 @@ class ContainerTest : public StepTest {
   /// \brief Fails the test if anything is still mounted in this test's rootfs.
   void expect_no_mounts_left() const {
     const auto left = mounts_under(rootfs());
-    EXPECT_TRUE(left.empty()) << "still mounted on the host after the container ended: " << left.front();
+    EXPECT_TRUE(left.empty()) << "still mounted on the host after the container ended: "
+                              << left.front();
   }
 
  private:

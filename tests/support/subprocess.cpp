@@ -49,7 +49,8 @@ void enter_user_namespace_without_more() {
   ::raise(SIGSTOP);
   const int limit = ::open("/proc/sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
   if (limit == -1 || ::write(limit, "0", 1) != 1) {
-    std::fprintf(stderr, "support: cannot set user.max_user_namespaces: %s\n", std::strerror(errno));
+    std::fprintf(stderr, "support: cannot set user.max_user_namespaces: %s\n",
+                 std::strerror(errno));
     ::_exit(126);
   }
   ::close(limit);
@@ -64,7 +65,8 @@ void enter_user_namespace_without_more() {
     // and its process group becomes the terminal's foreground group.
     const int tty = ::setsid() == -1 ? -1 : ::open(terminal.c_str(), O_RDWR);
     if (tty == -1) {
-      std::fprintf(stderr, "support: cannot open terminal %s: %s\n", terminal.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "support: cannot open terminal %s: %s\n", terminal.c_str(),
+                   std::strerror(errno));
       ::_exit(126);
     }
     in = out = err = tty;
@@ -82,7 +84,8 @@ void enter_user_namespace_without_more() {
   }
   set_env(options.extra_env);
   if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) == -1) {
-    std::fprintf(stderr, "support: cannot chdir to %s: %s\n", options.cwd.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "support: cannot chdir to %s: %s\n", options.cwd.c_str(),
+                 std::strerror(errno));
     ::_exit(126);
   }
   if (options.user_namespaces_off) enter_user_namespace_without_more();
@@ -92,8 +95,10 @@ void enter_user_namespace_without_more() {
   }
   if (options.as_user) {
     const gid_t group = *options.as_user;
-    if (::setgroups(0, nullptr) == -1 || ::setgid(group) == -1 || ::setuid(*options.as_user) == -1) {
-      std::fprintf(stderr, "support: cannot become user %u: %s\n", *options.as_user, std::strerror(errno));
+    if (::setgroups(0, nullptr) == -1 || ::setgid(group) == -1 ||
+        ::setuid(*options.as_user) == -1) {
+      std::fprintf(stderr, "support: cannot become user %u: %s\n", *options.as_user,
+                   std::strerror(errno));
       ::_exit(126);
     }
   }
@@ -148,7 +153,8 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
   ::close(err[1]);
   // A pipe holds 64 KiB: plenty for the few lines the tests send.
   if (!options.input.empty() && !options.terminal) {
-    [[maybe_unused]] const ssize_t written = ::write(in[1], options.input.data(), options.input.size());
+    [[maybe_unused]] const ssize_t written =
+        ::write(in[1], options.input.data(), options.input.size());
   }
   ::close(in[1]);
   out_fd_ = options.terminal ? common::check(::dup(terminal_fd_), "dup", "terminal") : out[0];
@@ -158,7 +164,8 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
 
 void Subprocess::type(std::string_view text) const {
   if (terminal_fd_ == -1) throw std::logic_error("Subprocess::type: the program has no terminal");
-  if (!text.empty()) common::check(::write(terminal_fd_, text.data(), text.size()), "write", "terminal");
+  if (!text.empty())
+    common::check(::write(terminal_fd_, text.data(), text.size()), "write", "terminal");
 }
 
 Subprocess::~Subprocess() {
@@ -191,7 +198,8 @@ void Subprocess::pump(std::chrono::steady_clock::time_point deadline, std::strin
     pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
     const int open_fds = (out_fd_ >= 0) + (err_fd_ >= 0);
     if (open_fds == 0) return;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return;
     const int ready = ::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100)));
     if (ready < 0 && errno != EINTR) return;
@@ -211,7 +219,8 @@ void Subprocess::pump(std::chrono::steady_clock::time_point deadline, std::strin
 
 bool Subprocess::wait_for_output(std::string_view needle, std::chrono::milliseconds timeout) {
   pump(std::chrono::steady_clock::now() + timeout, needle);
-  return result_.out.find(needle) != std::string::npos || result_.err.find(needle) != std::string::npos;
+  return result_.out.find(needle) != std::string::npos ||
+         result_.err.find(needle) != std::string::npos;
 }
 
 ProcessResult Subprocess::wait(std::chrono::milliseconds timeout) {
@@ -272,7 +281,9 @@ std::vector<std::pair<pid_t, char>> orphans_of_ours() {
     pid_t parent = 0;
     fields >> state >> parent;
     const pid_t pid = std::stoi(name);
-    if (parent != ::getpid() || std::find(started().begin(), started().end(), pid) != started().end()) continue;
+    if (parent != ::getpid() ||
+        std::find(started().begin(), started().end(), pid) != started().end())
+      continue;
     found.emplace_back(pid, state);
   }
   return found;

@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 
 /// \brief What a user would have seen of a finished program.
 struct ProcessResult {
-  int exit_code = -1;      ///< as a shell reports it: 128+N for signal N; -1 if timed out
-  std::string out;         ///< everything written to stdout
-  std::string err;         ///< everything written to stderr
+  int exit_code = -1;  ///< as a shell reports it: 128+N for signal N; -1 if timed out
+  std::string out;  ///< everything written to stdout
+  std::string err;  ///< everything written to stderr
   bool timed_out = false;  ///< the program was killed for running too long
   /// When the program ended, processes it started were still running in its process
   /// group (they are killed then, so no test leaves processes behind).

@@ -50,8 +50,9 @@ std::string for_students(const std::string& message) {
       if (values.size() == 2) out += "saw " + values[0] + ", expected " + values[1] + "\n";
       continue;
     }
-    if (line.starts_with("Value of: ") || line.starts_with("  Actual: ") || line.starts_with("Expected: ") ||
-        line.starts_with("Expected: (") || line.starts_with("  Which is: ")) {
+    if (line.starts_with("Value of: ") || line.starts_with("  Actual: ") ||
+        line.starts_with("Expected: ") || line.starts_with("Expected: (") ||
+        line.starts_with("  Which is: ")) {
       continue;
     }
     out += line + "\n";
@@ -126,11 +127,13 @@ int main(int argc, char** argv) {
     delete listeners.Release(listeners.default_result_printer());
     // A test program of many steps (properties, escape doors) grades the one named.
     const char* step = std::getenv("STEP_UNDER_TEST");
-    listeners.Append(new LabReport(step != nullptr ? "steps/" + std::string(step) + "/README.md" : STEP_CHAPTER));
+    listeners.Append(new LabReport(step != nullptr ? "steps/" + std::string(step) + "/README.md"
+                                                   : STEP_CHAPTER));
   }
   const int status = RUN_ALL_TESTS();
   // A behaviour that could not be checked for want of root is not a pass; one this host
   // cannot show at all (a kernel without 32-bit calls) is said, and not held against it.
-  if (lab_report && !is_root() && ::testing::UnitTest::GetInstance()->skipped_test_count() > 0) return 1;
+  if (lab_report && !is_root() && ::testing::UnitTest::GetInstance()->skipped_test_count() > 0)
+    return 1;
   return status;
 }

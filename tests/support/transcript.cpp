@@ -25,8 +25,8 @@ bool line_matches(std::string_view expected, std::string_view actual) {
   }
 }
 
-bool match_from(const std::vector<std::string>& expected, std::size_t e, const std::vector<std::string>& actual,
-                std::size_t a) {
+bool match_from(const std::vector<std::string>& expected, std::size_t e,
+                const std::vector<std::string>& actual, std::size_t a) {
   if (e == expected.size()) return a == actual.size();
   if (expected[e] == kAnything) {
     for (std::size_t skip = a; skip <= actual.size(); ++skip) {
@@ -34,7 +34,8 @@ bool match_from(const std::vector<std::string>& expected, std::size_t e, const s
     }
     return false;
   }
-  return a < actual.size() && line_matches(expected[e], actual[a]) && match_from(expected, e + 1, actual, a + 1);
+  return a < actual.size() && line_matches(expected[e], actual[a]) &&
+         match_from(expected, e + 1, actual, a + 1);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace support {
 
 /// \brief One `$ command` of a transcript and the lines shown under it.
 struct TranscriptCommand {
-  std::string command;                ///< without the leading "$ "
+  std::string command;  ///< without the leading "$ "
   std::vector<std::string> expected;  ///< the lines printed, stdout and stderr together
 };
 
