@@ -114,8 +114,8 @@ int main(int argc, char* argv[]) try {
   ChildStack stack;
   // The child gets a copy of our memory, so it can read command_line through this pointer.
   // CLONE_NEWUTS needs CAP_SYS_ADMIN: without root, clone fails with EPERM.
-  const pid_t pid = common::check(::clone(child, stack.top(), CLONE_NEWUTS | SIGCHLD, &command_line),
-                                  "clone", "CLONE_NEWUTS");
+  const pid_t pid = common::check(
+      ::clone(child, stack.top(), CLONE_NEWUTS | SIGCHLD, &command_line), "clone", "CLONE_NEWUTS");
 
   return wait_for(pid);
 } catch (const std::exception& error) {

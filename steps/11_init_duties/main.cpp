@@ -3,10 +3,10 @@
 
 #include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
-#include <sys/syscall.h>  // SYS_pidfd_open
-#include <sys/prctl.h>  // prctl
 #include <sys/mman.h>  // mmap, mprotect, munmap
 #include <sys/mount.h>  // mount, umount2
+#include <sys/prctl.h>  // prctl
+#include <sys/syscall.h>  // SYS_pidfd_open
 #include <sys/wait.h>  // waitpid
 #include <unistd.h>  // execvp, sethostname, chroot, chdir, rmdir
 
@@ -148,16 +148,19 @@ class PidsCgroup {
 
 // SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
 // ours outside the container, waits in a process group of its own (signals to the step's
-// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
-// left in the cgroup and removes it. After a normal end it finds the cgroup gone, and ends.
+// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
+// end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
+// normal end it finds the cgroup gone, and ends.
 void start_janitor(const std::filesystem::path& cgroup) {
-  const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const int step =
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
   pollfd step_ended{step, POLLIN, 0};
   ::poll(&step_ended, 1, -1);
-  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY; ++attempt) {
+  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
+       ++attempt) {
     std::ifstream procs(cgroup / "cgroup.procs");
     for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
     ::usleep(10'000);
@@ -173,7 +176,11 @@ struct Container {
 };
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
-const sigset_t kAllSignals = [] { sigset_t set; sigfillset(&set); return set; }();
+const sigset_t kAllSignals = [] {
+  sigset_t set;
+  sigfillset(&set);
+  return set;
+}();
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
@@ -241,7 +248,8 @@ int container_init(void* arg) try {
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
-  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+  const pid_t pid =
+      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)); MNT_DETACH, because a leftover background

@@ -3,10 +3,10 @@
 
 #include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
-#include <sys/syscall.h>  // SYS_pidfd_open
-#include <sys/prctl.h>  // prctl
 #include <sys/mman.h>  // mmap, mprotect, munmap
 #include <sys/mount.h>  // mount, umount2
+#include <sys/prctl.h>  // prctl
+#include <sys/syscall.h>  // SYS_pidfd_open
 #include <sys/wait.h>  // waitpid
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range
 
@@ -148,16 +148,19 @@ class PidsCgroup {
 
 // SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
 // ours outside the container, waits in a process group of its own (signals to the step's
-// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
-// left in the cgroup and removes it. After a normal end it finds the cgroup gone, and ends.
+// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
+// end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
+// normal end it finds the cgroup gone, and ends.
 void start_janitor(const std::filesystem::path& cgroup) {
-  const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const int step =
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
   pollfd step_ended{step, POLLIN, 0};
   ::poll(&step_ended, 1, -1);
-  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY; ++attempt) {
+  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
+       ++attempt) {
     std::ifstream procs(cgroup / "cgroup.procs");
     for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
     ::usleep(10'000);
@@ -173,7 +176,11 @@ struct Container {
 };
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
-const sigset_t kAllSignals = [] { sigset_t set; sigfillset(&set); return set; }();
+const sigset_t kAllSignals = [] {
+  sigset_t set;
+  sigfillset(&set);
+  return set;
+}();
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
@@ -232,13 +239,15 @@ int container_init(void* arg) try {
   // be a mount point: bind-mount the rootfs on itself. pivot_root(".", ".") stacks the old
   // root on top of the new one; detaching it leaves no way back (pivot_root(2), NOTES).
   const char* rootfs = command_line.rootfs.c_str();
-  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount", "rootfs on itself");
+  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount",
+                "rootfs on itself");
   // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
   // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
   // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
   // the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
   const std::string proc = command_line.rootfs + "/proc";
-  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount", proc);
+  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", proc);
   common::check(::chdir(rootfs), "chdir", command_line.rootfs);
   common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", command_line.rootfs);
   common::check(::umount2(".", MNT_DETACH), "umount2", "the old root");
@@ -254,7 +263,8 @@ int container_init(void* arg) try {
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
-  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+  const pid_t pid =
+      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -286,10 +296,10 @@ int main(int argc, char* argv[]) try {
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
   // CLONE_NEW* need CAP_SYS_ADMIN: without root, clone fails with EPERM.
-  const pid_t pid = common::check(
-      ::clone(container_init, stack.top(), CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
-              &container),
-      "clone", "CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
+  const pid_t pid =
+      common::check(::clone(container_init, stack.top(),
+                            CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &container),
+                    "clone", "CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
   // The tools beside the step (ps, kill) know PID 1 by this number.

@@ -2,28 +2,28 @@
 // and PID 1 holds nothing of the host's. Chapter: steps/16_capabilities/README.md.
 
 #include <fcntl.h>  // open
-#include <poll.h>  // poll
-#include <sched.h>  // clone, CLONE_NEW*
-#include <sys/syscall.h>  // SYS_pidfd_open
-#include <sys/prctl.h>  // prctl
-#include <sys/stat.h>  // mkdir
-#include <sys/mman.h>  // mmap, mprotect, munmap
-#include <sys/mount.h>  // mount, umount2
-#include <sys/wait.h>  // waitpid
 #include <grp.h>  // setgroups
 #include <linux/capability.h>  // CAP_*, capget/capset structures
+#include <poll.h>  // poll
+#include <sched.h>  // clone, CLONE_NEW*
+#include <sys/mman.h>  // mmap, mprotect, munmap
+#include <sys/mount.h>  // mount, umount2
+#include <sys/prctl.h>  // prctl
+#include <sys/stat.h>  // mkdir
+#include <sys/syscall.h>  // SYS_pidfd_open
+#include <sys/wait.h>  // waitpid
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid
 
+#include <algorithm>  // find, max
 #include <cerrno>
 #include <csignal>  // SIGCHLD
 #include <cstddef>
 #include <cstdlib>  // clearenv, setenv, mkdtemp
 #include <cstring>  // strerror, strlen, memset
-#include <algorithm>  // find, max
 #include <exception>
-#include <iterator>  // begin, end
 #include <filesystem>
 #include <fstream>
+#include <iterator>  // begin, end
 #include <optional>
 #include <string>
 #include <string_view>
@@ -155,16 +155,19 @@ class PidsCgroup {
 
 // SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
 // ours outside the container, waits in a process group of its own (signals to the step's
-// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
-// left in the cgroup and removes it. After a normal end it finds the cgroup gone, and ends.
+// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
+// end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
+// normal end it finds the cgroup gone, and ends.
 void start_janitor(const std::filesystem::path& cgroup) {
-  const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const int step =
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
   pollfd step_ended{step, POLLIN, 0};
   ::poll(&step_ended, 1, -1);
-  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY; ++attempt) {
+  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
+       ++attempt) {
     std::ifstream procs(cgroup / "cgroup.procs");
     for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
     ::usleep(10'000);
@@ -180,25 +183,34 @@ void start_janitor(const std::filesystem::path& cgroup) {
 // /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
-  common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"), "mount", dev);
+  common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"),
+                "mount", dev);
   for (const std::string name : {"null", "zero", "full", "random", "urandom", "tty"}) {
     const std::string node = dev + "/" + name;
-    common::check(::close(common::check(::open(node.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666), "open", node)),
+    common::check(::close(common::check(::open(node.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666),
+                                        "open", node)),
                   "close", node);
-    common::check(::mount(("/dev/" + name).c_str(), node.c_str(), nullptr, MS_BIND, nullptr), "mount", node);
+    common::check(::mount(("/dev/" + name).c_str(), node.c_str(), nullptr, MS_BIND, nullptr),
+                  "mount", node);
   }
-  for (const std::string name : {"/pts", "/shm"}) common::check(::mkdir((dev + name).c_str(), 0755), "mkdir", dev + name);
+  for (const std::string name : {"/pts", "/shm"})
+    common::check(::mkdir((dev + name).c_str(), 0755), "mkdir", dev + name);
   common::check(::mount("devpts", (dev + "/pts").c_str(), "devpts", MS_NOSUID | MS_NOEXEC,
-                        "newinstance,ptmxmode=0666,mode=0620"), "mount", dev + "/pts");
-  common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777"),
+                        "newinstance,ptmxmode=0666,mode=0620"),
+                "mount", dev + "/pts");
+  common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "mode=1777"),
                 "mount", dev + "/shm");
-  for (const auto& [link, target] : {std::pair{"/ptmx", "pts/ptmx"}, {"/fd", "/proc/self/fd"},
-                                     {"/stdin", "/proc/self/fd/0"}, {"/stdout", "/proc/self/fd/1"},
+  for (const auto& [link, target] : {std::pair{"/ptmx", "pts/ptmx"},
+                                     {"/fd", "/proc/self/fd"},
+                                     {"/stdin", "/proc/self/fd/0"},
+                                     {"/stdout", "/proc/self/fd/1"},
                                      {"/stderr", "/proc/self/fd/2"}}) {
     common::check(::symlink(target, (dev + link).c_str()), "symlink", dev + link);
   }
   const std::string tmp = rootfs + "/tmp";
-  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount", tmp);
+  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount",
+                tmp);
 }
 
 // Everything the container's first process needs to know, passed to it by clone(2).
@@ -215,17 +227,22 @@ struct Container {
 // SETGID, SETPCAP. Others: KILL, NET_BIND_SERVICE (ports below 1024), NET_RAW (ping),
 // SYS_CHROOT, AUDIT_WRITE. Gone, among others: SYS_ADMIN (mount...), SYS_PTRACE,
 // SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH (open_by_handle_at), SYS_BOOT (capabilities(7)).
-constexpr int kKeptCapabilities[] = {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD,
-                                     CAP_SETFCAP, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL,
-                                     CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_AUDIT_WRITE};
+constexpr int kKeptCapabilities[] = {
+    CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,
+    CAP_MKNOD,      CAP_SETFCAP,      CAP_SETUID,           CAP_SETGID,
+    CAP_SETPCAP,    CAP_KILL,         CAP_NET_BIND_SERVICE, CAP_NET_RAW,
+    CAP_SYS_CHROOT, CAP_AUDIT_WRITE};
 
 // Cuts the bounding set to kKeptCapabilities: after execve(2), root gets the bounding set
 // (capabilities(7), "Transformation of capabilities during execve()"). Clears the
 // inheritable and ambient sets, and sets no_new_privs: no set-user-ID file or file
 // capability can give any back (prctl(2)).
 void drop_capabilities() {
-  for (int capability = 0; ::prctl(PR_CAPBSET_READ, capability) >= 0; ++capability) {  // up to the kernel's last
-    if (std::find(std::begin(kKeptCapabilities), std::end(kKeptCapabilities), capability) != std::end(kKeptCapabilities)) continue;
+  for (int capability = 0; ::prctl(PR_CAPBSET_READ, capability) >= 0;
+       ++capability) {  // up to the kernel's last
+    if (std::find(std::begin(kKeptCapabilities), std::end(kKeptCapabilities), capability) !=
+        std::end(kKeptCapabilities))
+      continue;
     common::check(::prctl(PR_CAPBSET_DROP, capability), "prctl", "PR_CAPBSET_DROP");
   }
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -233,7 +250,8 @@ void drop_capabilities() {
   common::check(::syscall(SYS_capget, &header, sets), "capget");
   sets[0].inheritable = sets[1].inheritable = 0;
   common::check(::syscall(SYS_capset, &header, sets), "capset", "no inheritable");
-  common::check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
+  common::check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl",
+                "PR_CAP_AMBIENT_CLEAR_ALL");
   common::check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
 }
 
@@ -245,12 +263,18 @@ void write_id_maps(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   const bool root = ::geteuid() == 0;
   if (!root) common::write_file(proc + "/setgroups", "deny");
-  common::write_file(proc + "/uid_map", root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
-  common::write_file(proc + "/gid_map", root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
+  common::write_file(proc + "/uid_map",
+                     root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
+  common::write_file(proc + "/gid_map",
+                     root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
 }
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
-const sigset_t kAllSignals = [] { sigset_t set; sigfillset(&set); return set; }();
+const sigset_t kAllSignals = [] {
+  sigset_t set;
+  sigfillset(&set);
+  return set;
+}();
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
@@ -296,7 +320,8 @@ int container_init(void* arg) try {
   char ignored;
   common::check(::close(container.maps_written[1]), "close", "maps pipe");
   common::check(::read(container.maps_written[0], &ignored, 1), "read", "maps pipe");
-  if (::setgroups(0, nullptr) == -1 && errno != EPERM) throw common::SyscallError(errno, "setgroups", "none");
+  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
+    throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
   // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
@@ -319,13 +344,15 @@ int container_init(void* arg) try {
   // be a mount point: bind-mount the rootfs on itself. pivot_root(".", ".") stacks the old
   // root on top of the new one; detaching it leaves no way back (pivot_root(2), NOTES).
   const char* rootfs = command_line.rootfs.c_str();
-  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount", "rootfs on itself");
+  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount",
+                "rootfs on itself");
   // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
   // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
   // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
   // the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
   const std::string proc = command_line.rootfs + "/proc";
-  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount", proc);
+  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", proc);
   mount_dev_and_tmp(command_line.rootfs);
   common::check(::chdir(rootfs), "chdir", command_line.rootfs);
   common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", command_line.rootfs);
@@ -345,7 +372,8 @@ int container_init(void* arg) try {
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
-  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+  const pid_t pid =
+      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -381,25 +409,28 @@ int main(int argc, char* argv[]) try {
     start_janitor(cgroup->dir());
   } catch (const common::SyscallError& error) {
     if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
-    common::log("no pids cgroup without root (", error.what(), "): the container runs without a process limit");
+    common::log("no pids cgroup without root (", error.what(),
+                "): the container runs without a process limit");
   }
-  Container container{command_line, cgroup ? cgroup->dir() : "", ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
+  Container container{
+      command_line, cgroup ? cgroup->dir() : "", ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
   common::check(::pipe2(container.maps_written, O_CLOEXEC), "pipe2", "maps");
   // The kernel lays argv's strings and then the environment's out in one block (execve(2)).
   container.host_strings[0] = argv[0];
   container.host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
   for (char** variable = environ; *variable != nullptr; ++variable) {
-    container.host_strings[1] = std::max(container.host_strings[1], *variable + std::strlen(*variable) + 1);
+    container.host_strings[1] =
+        std::max(container.host_strings[1], *variable + std::strlen(*variable) + 1);
   }
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
   // With CLONE_NEWUSER the other namespaces belong to the new user namespace, in which the
   // child holds every capability: no root needed (user_namespaces(7)).
-  const pid_t pid = common::check(::clone(container_init, stack.top(),
-                                          CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
-                                          &container),
-                                  "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
+  const pid_t pid = common::check(
+      ::clone(container_init, stack.top(),
+              CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &container),
+      "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
   write_id_maps(pid);
   common::check(::close(container.maps_written[1]), "close", "maps pipe");  // PID 1 may go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1

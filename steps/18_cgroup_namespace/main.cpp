@@ -2,34 +2,34 @@
 // cgroup namespace rooted there. Chapter: steps/18_cgroup_namespace/README.md.
 
 #include <fcntl.h>  // open
-#include <poll.h>  // poll
-#include <sched.h>  // clone, CLONE_NEW*
-#include <sys/syscall.h>  // SYS_pidfd_open
-#include <sys/ioctl.h>  // TIOCSTI, TIOCLINUX
-#include <sys/prctl.h>  // prctl
-#include <sys/stat.h>  // mkdir
-#include <sys/mman.h>  // mmap, mprotect, munmap
-#include <sys/mount.h>  // mount, umount2
-#include <sys/wait.h>  // waitpid
 #include <grp.h>  // setgroups
 #include <linux/audit.h>  // AUDIT_ARCH_*
 #include <linux/capability.h>  // CAP_*, capget/capset structures
 #include <linux/filter.h>  // sock_filter, BPF_STMT, BPF_JUMP
-#include <sys/socket.h>  // AF_VSOCK
 #include <linux/seccomp.h>  // seccomp_data, SECCOMP_*
+#include <poll.h>  // poll
+#include <sched.h>  // clone, CLONE_NEW*
+#include <sys/ioctl.h>  // TIOCSTI, TIOCLINUX
+#include <sys/mman.h>  // mmap, mprotect, munmap
+#include <sys/mount.h>  // mount, umount2
+#include <sys/prctl.h>  // prctl
+#include <sys/socket.h>  // AF_VSOCK
+#include <sys/stat.h>  // mkdir
+#include <sys/syscall.h>  // SYS_pidfd_open
+#include <sys/wait.h>  // waitpid
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid
 
+#include <algorithm>  // find, max
 #include <cerrno>
 #include <csignal>  // SIGCHLD
 #include <cstddef>  // offsetof
 #include <cstdint>
 #include <cstdlib>  // clearenv, setenv, mkdtemp
 #include <cstring>  // strerror, strlen, memset
-#include <algorithm>  // find, max
 #include <exception>
-#include <iterator>  // begin, end
 #include <filesystem>
 #include <fstream>
+#include <iterator>  // begin, end
 #include <list>
 #include <string>
 #include <string_view>
@@ -117,10 +117,12 @@ class Cgroup {
     // cpu, but not memory ("Threads"); this step makes cgroups under the root only (even
     // where step 19 enabled pids: only a threaded cgroup could hold processes there).
     if (parent.version == 2 && !parent.is_root) {
-      throw common::CgroupError("cgroup v2: " + parent.dir.native() +
-                                " holds processes (this step's), and this step makes cgroups under the root cgroup only");
+      throw common::CgroupError(
+          "cgroup v2: " + parent.dir.native() +
+          " holds processes (this step's), and this step makes cgroups under the root cgroup only");
     }
-    if (parent.version == 2 && !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {
+    if (parent.version == 2 &&
+        !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {
       common::write_file(parent.dir / "cgroup.subtree_control", "+pids");
     }
     // A name of our own: mkdtemp(3) fills in the X's at random, retrying while the name is
@@ -135,8 +137,8 @@ class Cgroup {
       ::rmdir(dir_.c_str());
       throw;
     }
-    common::log("cgroup ", dir_.native(), " (v", parent.version, ", under the step's own) allows ", pids_max,
-                " processes");
+    common::log("cgroup ", dir_.native(), " (v", parent.version, ", under the step's own) allows ",
+                pids_max, " processes");
   }
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
@@ -168,17 +170,20 @@ class Cgroup {
 
 // SIGKILL of the step skips every destructor, Cgroup's too. So a janitor, a process of
 // ours outside the container, waits in a process group of its own (signals to the step's
-// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to end, on a pidfd (pidfd_open(2)), then kills what is
-// left in the cgroups and removes them. After a normal end it finds them gone, and ends.
+// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
+// end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroups and removes them. After a
+// normal end it finds them gone, and ends.
 void start_janitor(const std::list<Cgroup>& cgroups) {
-  const int step = static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const int step =
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
   pollfd step_ended{step, POLLIN, 0};
   ::poll(&step_ended, 1, -1);
   for (const Cgroup& cgroup : cgroups) {
-    for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY; ++attempt) {
+    for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY;
+         ++attempt) {
       std::ifstream procs(cgroup.dir() / "cgroup.procs");
       for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
       ::usleep(10'000);
@@ -195,25 +200,34 @@ void start_janitor(const std::list<Cgroup>& cgroups) {
 // /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
-  common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"), "mount", dev);
+  common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"),
+                "mount", dev);
   for (const std::string name : {"null", "zero", "full", "random", "urandom", "tty"}) {
     const std::string node = dev + "/" + name;
-    common::check(::close(common::check(::open(node.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666), "open", node)),
+    common::check(::close(common::check(::open(node.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666),
+                                        "open", node)),
                   "close", node);
-    common::check(::mount(("/dev/" + name).c_str(), node.c_str(), nullptr, MS_BIND, nullptr), "mount", node);
+    common::check(::mount(("/dev/" + name).c_str(), node.c_str(), nullptr, MS_BIND, nullptr),
+                  "mount", node);
   }
-  for (const std::string name : {"/pts", "/shm"}) common::check(::mkdir((dev + name).c_str(), 0755), "mkdir", dev + name);
+  for (const std::string name : {"/pts", "/shm"})
+    common::check(::mkdir((dev + name).c_str(), 0755), "mkdir", dev + name);
   common::check(::mount("devpts", (dev + "/pts").c_str(), "devpts", MS_NOSUID | MS_NOEXEC,
-                        "newinstance,ptmxmode=0666,mode=0620"), "mount", dev + "/pts");
-  common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777"),
+                        "newinstance,ptmxmode=0666,mode=0620"),
+                "mount", dev + "/pts");
+  common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "mode=1777"),
                 "mount", dev + "/shm");
-  for (const auto& [link, target] : {std::pair{"/ptmx", "pts/ptmx"}, {"/fd", "/proc/self/fd"},
-                                     {"/stdin", "/proc/self/fd/0"}, {"/stdout", "/proc/self/fd/1"},
+  for (const auto& [link, target] : {std::pair{"/ptmx", "pts/ptmx"},
+                                     {"/fd", "/proc/self/fd"},
+                                     {"/stdin", "/proc/self/fd/0"},
+                                     {"/stdout", "/proc/self/fd/1"},
                                      {"/stderr", "/proc/self/fd/2"}}) {
     common::check(::symlink(target, (dev + link).c_str()), "symlink", dev + link);
   }
   const std::string tmp = rootfs + "/tmp";
-  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount", tmp);
+  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount",
+                tmp);
 }
 
 // Everything the container's first process needs to know, passed to it by clone(2).
@@ -230,17 +244,22 @@ struct Container {
 // SETGID, SETPCAP. Others: KILL, NET_BIND_SERVICE (ports below 1024), NET_RAW (ping),
 // SYS_CHROOT, AUDIT_WRITE. Gone, among others: SYS_ADMIN (mount...), SYS_PTRACE,
 // SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH (open_by_handle_at), SYS_BOOT (capabilities(7)).
-constexpr int kKeptCapabilities[] = {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD,
-                                     CAP_SETFCAP, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL,
-                                     CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_AUDIT_WRITE};
+constexpr int kKeptCapabilities[] = {
+    CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,
+    CAP_MKNOD,      CAP_SETFCAP,      CAP_SETUID,           CAP_SETGID,
+    CAP_SETPCAP,    CAP_KILL,         CAP_NET_BIND_SERVICE, CAP_NET_RAW,
+    CAP_SYS_CHROOT, CAP_AUDIT_WRITE};
 
 // Cuts the bounding set to kKeptCapabilities: after execve(2), root gets the bounding set
 // (capabilities(7), "Transformation of capabilities during execve()"). Clears the
 // inheritable and ambient sets, and sets no_new_privs: no set-user-ID file or file
 // capability can give any back (prctl(2)).
 void drop_capabilities() {
-  for (int capability = 0; ::prctl(PR_CAPBSET_READ, capability) >= 0; ++capability) {  // up to the kernel's last
-    if (std::find(std::begin(kKeptCapabilities), std::end(kKeptCapabilities), capability) != std::end(kKeptCapabilities)) continue;
+  for (int capability = 0; ::prctl(PR_CAPBSET_READ, capability) >= 0;
+       ++capability) {  // up to the kernel's last
+    if (std::find(std::begin(kKeptCapabilities), std::end(kKeptCapabilities), capability) !=
+        std::end(kKeptCapabilities))
+      continue;
     common::check(::prctl(PR_CAPBSET_DROP, capability), "prctl", "PR_CAPBSET_DROP");
   }
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -248,7 +267,8 @@ void drop_capabilities() {
   common::check(::syscall(SYS_capget, &header, sets), "capget");
   sets[0].inheritable = sets[1].inheritable = 0;
   common::check(::syscall(SYS_capset, &header, sets), "capset", "no inheritable");
-  common::check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
+  common::check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl",
+                "PR_CAP_AMBIENT_CLEAR_ALL");
   common::check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
 }
 
@@ -260,12 +280,18 @@ void write_id_maps(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   const bool root = ::geteuid() == 0;
   if (!root) common::write_file(proc + "/setgroups", "deny");
-  common::write_file(proc + "/uid_map", root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
-  common::write_file(proc + "/gid_map", root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
+  common::write_file(proc + "/uid_map",
+                     root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
+  common::write_file(proc + "/gid_map",
+                     root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
 }
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
-const sigset_t kAllSignals = [] { sigset_t set; sigfillset(&set); return set; }();
+const sigset_t kAllSignals = [] {
+  sigset_t set;
+  sigfillset(&set);
+  return set;
+}();
 
 // The system calls numbers below are this architecture's: a call made through another
 // ABI (32-bit x86, x32) has other numbers, so the filter first checks the architecture.
@@ -280,23 +306,53 @@ constexpr std::uint32_t kArchitecture = AUDIT_ARCH_AARCH64;
 // reboot, swap, process accounting; the new mount API; io_uring and userfaultfd (a way
 // around the filter, and a favourite of kernel exploits: Docker refuses them too). Most
 // need a capability the command lacks; the filter closes them even if a bug hands one out.
-constexpr long kRefusedCalls[] = {SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns, SYS_keyctl,
-                                  SYS_add_key, SYS_request_key, SYS_ptrace, SYS_bpf, SYS_perf_event_open,
-                                  SYS_open_by_handle_at, SYS_init_module, SYS_finit_module, SYS_delete_module,
-                                  SYS_kexec_load, SYS_kexec_file_load, SYS_reboot, SYS_swapon, SYS_swapoff,
-                                  SYS_acct, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree,
-                                  SYS_move_mount, SYS_mount_setattr, SYS_io_uring_setup, SYS_io_uring_enter,
-                                  SYS_io_uring_register, SYS_userfaultfd};
-constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
-                                          CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
+constexpr long kRefusedCalls[] = {SYS_mount,
+                                  SYS_umount2,
+                                  SYS_pivot_root,
+                                  SYS_unshare,
+                                  SYS_setns,
+                                  SYS_keyctl,
+                                  SYS_add_key,
+                                  SYS_request_key,
+                                  SYS_ptrace,
+                                  SYS_bpf,
+                                  SYS_perf_event_open,
+                                  SYS_open_by_handle_at,
+                                  SYS_init_module,
+                                  SYS_finit_module,
+                                  SYS_delete_module,
+                                  SYS_kexec_load,
+                                  SYS_kexec_file_load,
+                                  SYS_reboot,
+                                  SYS_swapon,
+                                  SYS_swapoff,
+                                  SYS_acct,
+                                  SYS_fsopen,
+                                  SYS_fsconfig,
+                                  SYS_fsmount,
+                                  SYS_fspick,
+                                  SYS_open_tree,
+                                  SYS_move_mount,
+                                  SYS_mount_setattr,
+                                  SYS_io_uring_setup,
+                                  SYS_io_uring_enter,
+                                  SYS_io_uring_register,
+                                  SYS_userfaultfd};
+constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                                          CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                                          CLONE_NEWCGROUP;
 
 // The filter, a classic BPF program the kernel runs on every system call of the command
 // (seccomp(2)); its accumulator loads fields of struct seccomp_data. Everything not
 // refused is allowed. clone3 gets ENOSYS, since its flags lie in memory a filter cannot
 // read: glibc then falls back to clone, whose flags it can check.
 void install_seccomp_filter() {
-  const auto field = [](std::uint32_t offset) -> sock_filter { return BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset); };
-  const auto refuse = [](std::uint32_t error) -> sock_filter { return BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | error); };
+  const auto field = [](std::uint32_t offset) -> sock_filter {
+    return BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset);
+  };
+  const auto refuse = [](std::uint32_t error) -> sock_filter {
+    return BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | error);
+  };
   const sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   std::vector<sock_filter> program = {
       field(offsetof(seccomp_data, arch)), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kArchitecture, 1, 0),
@@ -305,27 +361,33 @@ void install_seccomp_filter() {
       // number: a refused call made that way would pass the checks below. Refuse them all.
       BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1), refuse(EPERM)};
   for (long call : kRefusedCalls) {
-    program.insert(program.end(), {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(call), 0, 1), refuse(EPERM)});
+    program.insert(program.end(),
+                   {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(call), 0, 1),
+                    refuse(EPERM)});
   }
-  program.insert(program.end(), {
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1), refuse(ENOSYS),
-      // clone with a namespace flag in its first argument (the low 32 bits hold them all)
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4), field(offsetof(seccomp_data, args[0])),
-      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kNamespaceFlags, 0, 1), refuse(EPERM), allow,
-      // ioctl TIOCSTI (typing into the terminal) and TIOCLINUX; the kernel reads the request
-      // as 32 bits, so the low half of the argument is the whole of it
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 5), field(offsetof(seccomp_data, args[1])),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1),
-      refuse(EPERM), allow,
-      // socket(AF_VSOCK): the hypervisor's sockets, which no network namespace separates
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4), field(offsetof(seccomp_data, args[0])),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1), refuse(EPERM), allow,
-      // personality: only Docker's values (PER_LINUX, PER_LINUX32, UNAME26, both, the
-      // query), not ADDR_NO_RANDOMIZE and the like, which help an exploit (personality(2))
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 0, 8), field(offsetof(seccomp_data, args[0])),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0), refuse(EPERM), allow});
+  program.insert(
+      program.end(),
+      {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1), refuse(ENOSYS),
+       // clone with a namespace flag in its first argument (the low 32 bits hold them all)
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4), field(offsetof(seccomp_data, args[0])),
+       BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kNamespaceFlags, 0, 1), refuse(EPERM), allow,
+       // ioctl TIOCSTI (typing into the terminal) and TIOCLINUX; the kernel reads the request
+       // as 32 bits, so the low half of the argument is the whole of it
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 5), field(offsetof(seccomp_data, args[1])),
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1), refuse(EPERM), allow,
+       // socket(AF_VSOCK): the hypervisor's sockets, which no network namespace separates
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4),
+       field(offsetof(seccomp_data, args[0])), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1),
+       refuse(EPERM), allow,
+       // personality: only Docker's values (PER_LINUX, PER_LINUX32, UNAME26, both, the
+       // query), not ADDR_NO_RANDOMIZE and the like, which help an exploit (personality(2))
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 0, 8),
+       field(offsetof(seccomp_data, args[0])), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0),
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0),
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0),
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0),
+       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0), refuse(EPERM), allow});
   program.push_back(allow);
   const sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
   common::check(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter), "prctl", "PR_SET_SECCOMP");
@@ -370,7 +432,8 @@ int container_init(void* arg) try {
   const common::CommandLine& command_line = container.command_line;
   // Join our cgroup first, while /sys is still the host's and before anything can fork, so
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
-  for (const std::filesystem::path& cgroup : container.cgroups) common::write_file(cgroup / "cgroup.procs", "0");
+  for (const std::filesystem::path& cgroup : container.cgroups)
+    common::write_file(cgroup / "cgroup.procs", "0");
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
@@ -379,7 +442,8 @@ int container_init(void* arg) try {
   char ignored;
   common::check(::close(container.maps_written[1]), "close", "maps pipe");
   common::check(::read(container.maps_written[0], &ignored, 1), "read", "maps pipe");
-  if (::setgroups(0, nullptr) == -1 && errno != EPERM) throw common::SyscallError(errno, "setgroups", "none");
+  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
+    throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
   // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
@@ -402,13 +466,15 @@ int container_init(void* arg) try {
   // be a mount point: bind-mount the rootfs on itself. pivot_root(".", ".") stacks the old
   // root on top of the new one; detaching it leaves no way back (pivot_root(2), NOTES).
   const char* rootfs = command_line.rootfs.c_str();
-  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount", "rootfs on itself");
+  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount",
+                "rootfs on itself");
   // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
   // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
   // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
   // the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
   const std::string proc = command_line.rootfs + "/proc";
-  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount", proc);
+  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", proc);
   mount_dev_and_tmp(command_line.rootfs);
   common::check(::chdir(rootfs), "chdir", command_line.rootfs);
   common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", command_line.rootfs);
@@ -428,7 +494,8 @@ int container_init(void* arg) try {
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
-  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+  const pid_t pid =
+      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -462,15 +529,18 @@ int main(int argc, char* argv[]) try {
   // that holds a controller we need: here only pids, so one.
   std::list<Cgroup> cgroups;  // a list never moves what it holds
   try {
-    for (const auto& parent : common::find_cgroup_parents({"pids"})) cgroups.emplace_back(parent, command_line.pids_max);
+    for (const auto& parent : common::find_cgroup_parents({"pids"}))
+      cgroups.emplace_back(parent, command_line.pids_max);
     start_janitor(cgroups);
   } catch (const common::CgroupError& error) {  // no pids controller this step may use
     cgroups.clear();
-    common::log("no pids cgroup of its own (", error.what(), "): the container runs without a process limit");
+    common::log("no pids cgroup of its own (", error.what(),
+                "): the container runs without a process limit");
   } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
     if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
     cgroups.clear();
-    common::log("no pids cgroup without root (", error.what(), "): the container runs without a process limit");
+    common::log("no pids cgroup without root (", error.what(),
+                "): the container runs without a process limit");
   }
   Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
   for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());
@@ -479,17 +549,18 @@ int main(int argc, char* argv[]) try {
   container.host_strings[0] = argv[0];
   container.host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
   for (char** variable = environ; *variable != nullptr; ++variable) {
-    container.host_strings[1] = std::max(container.host_strings[1], *variable + std::strlen(*variable) + 1);
+    container.host_strings[1] =
+        std::max(container.host_strings[1], *variable + std::strlen(*variable) + 1);
   }
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
   // With CLONE_NEWUSER the other namespaces belong to the new user namespace, in which the
   // child holds every capability: no root needed (user_namespaces(7)).
-  const pid_t pid = common::check(::clone(container_init, stack.top(),
-                                          CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
-                                          &container),
-                                  "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
+  const pid_t pid = common::check(
+      ::clone(container_init, stack.top(),
+              CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &container),
+      "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
   write_id_maps(pid);
   common::check(::close(container.maps_written[1]), "close", "maps pipe");  // PID 1 may go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
