@@ -276,6 +276,26 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
 }
 PROPERTY_SINCE(CgroupsAsRoot, 15);
 
+// As root, a limit the kernel refuses is an error, never dropped: here the step runs in a
+// mount and cgroup namespace of its own whose /sys/fs/cgroup is a tmpfs laid out as a
+// cgroup tree, so the step makes its folder but finds no pids.max in it to write.
+using PidsLimitAsRoot = Cgroups;
+TEST_P(PidsLimitAsRoot, APidsMaxThatCannotBeWrittenStopsTheStep) {
+  support::reread("Pitfalls");
+  const std::string fake =
+      "mount -t tmpfs fake /sys/fs/cgroup && cd /sys/fs/cgroup && mkdir pids && "
+      "touch pids/cgroup.procs cgroup.procs && echo pids >cgroup.controllers && "
+      "echo pids >cgroup.subtree_control && exec \"$0\" \"$@\"";
+  const auto result =
+      support::run({"/usr/bin/unshare", "--mount", "--cgroup", "--propagation", "private",
+                    "/bin/sh", "-c", fake, program(), "--rootfs", rootfs().native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("pids.max"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(PidsLimitAsRoot, 10);
+
 // PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
 // the container's root (an unprivileged uid on the host, 15 on) may not enter, so its
 // tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A

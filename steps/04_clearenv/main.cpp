@@ -84,15 +84,17 @@ int exec_command(const std::vector<std::string>& command) {
   return error == ENOENT || error == ENOTDIR ? 127 : 126;
 }
 
+// Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+// empties it for this process only: the parent's copy is untouched. It only resets
+// `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+void clear_environment() { ::clearenv(); }
+
 // clone(2) runs this function in the new process; what it returns is the process's exit
 // status. execvp(3) replaces the whole program with the command, so it returns only if
 // the command could not run.
 int child(void* arg) {
   const auto& command_line = *static_cast<const common::CommandLine*>(arg);
-  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
-  // empties it for this process only: the parent's copy is untouched. It only resets
-  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-  ::clearenv();
+  clear_environment();
   return exec_command(command_line.command);
 }
 

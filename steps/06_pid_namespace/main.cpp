@@ -87,18 +87,24 @@ int exec_command(const std::vector<std::string>& command) {
 
 constexpr std::string_view kHostname = "container";
 
+// We are in a new UTS namespace: this name is seen only by us and our children
+// (uts_namespaces(7)). In the host's namespace it would rename the machine.
+void set_hostname() {
+  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+}
+
+// Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+// empties it for this process only: the parent's copy is untouched. It only resets
+// `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+void clear_environment() { ::clearenv(); }
+
 // clone(2) runs this function in the new process; what it returns is the process's exit
 // status. execvp(3) replaces the whole program with the command, so it returns only if
 // the command could not run.
 int child(void* arg) try {
   const auto& command_line = *static_cast<const common::CommandLine*>(arg);
-  // We are in a new UTS namespace: this name is seen only by us and our children
-  // (uts_namespaces(7)). In the host's namespace it would rename the machine.
-  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
-  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
-  // empties it for this process only: the parent's copy is untouched. It only resets
-  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-  ::clearenv();
+  set_hostname();
+  clear_environment();
   return exec_command(command_line.command);
 } catch (const std::exception& error) {
   return common::report_failure(error);

@@ -94,32 +94,48 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
+// We are in a new UTS namespace: this name is seen only by us and our children
+// (uts_namespaces(7)). In the host's namespace it would rename the machine.
+void set_hostname() {
+  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+}
+
+// Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+// empties it for this process only: the parent's copy is untouched. It only resets
+// `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+void clear_environment() {
+  ::clearenv();
+  // The programs are now the rootfs's: say where they are, and what terminal we have.
+  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
+  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+}
+
+// From here on "/" means the rootfs for us and our children (chroot(2)). chroot does
+// not move the working directory: without chdir("/") we would still stand in the
+// host's tree, and "cd .." would walk out of the jail.
+void change_root(const std::string& rootfs) {
+  common::check(::chroot(rootfs.c_str()), "chroot", rootfs);
+  common::check(::chdir("/"), "chdir", "/");
+}
+
+// A new proc filesystem mounted from inside the new PID namespace lists that namespace's
+// processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
+// nothing in /proc needs them, as in every distribution's fstab. Without a mount
+// namespace this mount lands in the host's mount table and stays after we exit.
+void mount_proc() {
+  common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", "proc on /proc");
+}
+
 // clone(2) runs this function in the new process; what it returns is the process's exit
 // status. execvp(3) replaces the whole program with the command, so it returns only if
 // the command could not run.
 int child(void* arg) try {
   const auto& command_line = *static_cast<const common::CommandLine*>(arg);
-  // We are in a new UTS namespace: this name is seen only by us and our children
-  // (uts_namespaces(7)). In the host's namespace it would rename the machine.
-  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
-  // From here on "/" means the rootfs for us and our children (chroot(2)). chroot does
-  // not move the working directory: without chdir("/") we would still stand in the
-  // host's tree, and "cd .." would walk out of the jail.
-  common::check(::chroot(command_line.rootfs.c_str()), "chroot", command_line.rootfs);
-  common::check(::chdir("/"), "chdir", "/");
-  // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
-  // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-  // nothing in /proc needs them, as in every distribution's fstab. Without a mount
-  // namespace this mount lands in the host's mount table and stays after we exit.
-  common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                "mount", "proc on /proc");
-  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
-  // empties it for this process only: the parent's copy is untouched. It only resets
-  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-  ::clearenv();
-  // The programs are now the rootfs's: say where they are, and what terminal we have.
-  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
-  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+  set_hostname();
+  change_root(command_line.rootfs);
+  mount_proc();
+  clear_environment();
   return exec_command(command_line.command);
 } catch (const std::exception& error) {
   return common::report_failure(error);

@@ -94,9 +94,9 @@ constexpr const char* kTerm = "xterm";
 
 // A pids cgroup of our own. The constructor creates it with its limit, the destructor
 // removes it when main returns: after the container ends, or when the step fails.
-class PidsCgroup {
+class Cgroup {
  public:
-  explicit PidsCgroup(long pids_max) {
+  explicit Cgroup(long pids_max) {
     const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
@@ -121,7 +121,7 @@ class PidsCgroup {
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
   // kernel may count a just-reaped process for a moment longer. Retry briefly, then say so.
-  ~PidsCgroup() {
+  ~Cgroup() {
     // Forks the limit refused are counted in pids.events as "max N": say so, or a
     // program's own error ("can't fork", "Unknown error") is all the user sees.
     std::ifstream events(dir_ / "pids.events");
@@ -138,15 +138,15 @@ class PidsCgroup {
     }
     common::log("could not remove cgroup ", dir_.native(), ": ", std::strerror(errno));
   }
-  PidsCgroup(const PidsCgroup&) = delete;
-  PidsCgroup& operator=(const PidsCgroup&) = delete;
+  Cgroup(const Cgroup&) = delete;
+  Cgroup& operator=(const Cgroup&) = delete;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
   std::filesystem::path dir_;
 };
 
-// SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
+// SIGKILL of the step skips every destructor, Cgroup's too. So a janitor, a process of
 // ours outside the container, waits in a process group of its own (signals to the step's
 // miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
@@ -212,6 +212,53 @@ int reap_until(pid_t child) {
   }
 }
 
+// We are in a new UTS namespace: this name is seen only by us and our children
+// (uts_namespaces(7)). In the host's namespace it would rename the machine.
+void set_hostname() {
+  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+}
+
+// Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+// empties it for this process only: the parent's copy is untouched. It only resets
+// `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+void clear_environment() {
+  ::clearenv();
+  // The programs are now the rootfs's: say where they are, and what terminal we have.
+  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
+  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+}
+
+// From here on "/" means the rootfs for us and our children (chroot(2)). chroot does
+// not move the working directory: without chdir("/") we would still stand in the
+// host's tree, and "cd .." would walk out of the jail.
+void change_root(const std::string& rootfs) {
+  common::check(::chroot(rootfs.c_str()), "chroot", rootfs);
+  common::check(::chdir("/"), "chdir", "/");
+}
+
+// A new proc filesystem mounted from inside the new PID namespace lists that namespace's
+// processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
+// nothing in /proc needs them, as in every distribution's fstab. In our own mount
+// namespace the host never sees it, and it goes with the namespace, however we end.
+void mount_proc() {
+  common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", "proc on /proc");
+}
+
+// Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
+// a mount under a shared one propagates back to the host even from another namespace
+// (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
+void make_mounts_private() {
+  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
+                "/ as private");
+}
+
+// Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
+void die_with_step() {
+  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+  common::check(::setpgid(0, 0), "setpgid", "0");
+}
+
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
@@ -220,35 +267,12 @@ int container_init(void* arg) try {
   // Join our cgroup first, while /sys is still the host's and before anything can fork, so
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
   common::write_file(container.cgroup / "cgroup.procs", "0");
-  // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
-  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
-  common::check(::setpgid(0, 0), "setpgid", "0");
-  // We are in a new UTS namespace: this name is seen only by us and our children
-  // (uts_namespaces(7)). In the host's namespace it would rename the machine.
-  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
-  // Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
-  // a mount under a shared one propagates back to the host even from another namespace
-  // (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
-  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
-                "/ as private");
-  // From here on "/" means the rootfs for us and our children (chroot(2)). chroot does
-  // not move the working directory: without chdir("/") we would still stand in the
-  // host's tree, and "cd .." would walk out of the jail.
-  common::check(::chroot(command_line.rootfs.c_str()), "chroot", command_line.rootfs);
-  common::check(::chdir("/"), "chdir", "/");
-  // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
-  // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-  // nothing in /proc needs them, as in every distribution's fstab. In our own mount
-  // namespace the host never sees it, and it goes with the namespace, however we end.
-  common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                "mount", "proc on /proc");
-  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
-  // empties it for this process only: the parent's copy is untouched. It only resets
-  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-  ::clearenv();
-  // The programs are now the rootfs's: say where they are, and what terminal we have.
-  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
-  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+  die_with_step();
+  set_hostname();
+  make_mounts_private();
+  change_root(command_line.rootfs);
+  mount_proc();
+  clear_environment();
 
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
@@ -279,7 +303,7 @@ int main(int argc, char* argv[]) try {
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
-  const PidsCgroup cgroup(command_line.pids_max);
+  const Cgroup cgroup(command_line.pids_max);
   start_janitor(cgroup.dir());
   Container container{command_line, cgroup.dir(), ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()};
 
@@ -295,7 +319,7 @@ int main(int argc, char* argv[]) try {
   // The tools beside the step (ps, kill) know PID 1 by this number.
   common::log("container started: its PID 1 is PID ", pid, " in the step's PID namespace");
 
-  return reap_until(pid);  // then ~PidsCgroup removes the cgroup
+  return reap_until(pid);  // then ~Cgroup removes the cgroup
 } catch (const std::exception& error) {
   return common::report_failure(error);
 }

@@ -107,9 +107,9 @@ constexpr const char* kTerm = "xterm";
 
 // A pids cgroup of our own. The constructor creates it with its limit, the destructor
 // removes it when main returns: after the container ends, or when the step fails.
-class PidsCgroup {
+class Cgroup {
  public:
-  explicit PidsCgroup(long pids_max) {
+  explicit Cgroup(long pids_max) {
     const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
@@ -134,7 +134,7 @@ class PidsCgroup {
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
   // kernel may count a just-reaped process for a moment longer. Retry briefly, then say so.
-  ~PidsCgroup() {
+  ~Cgroup() {
     // Forks the limit refused are counted in pids.events as "max N": say so, or a
     // program's own error ("can't fork", "Unknown error") is all the user sees.
     std::ifstream events(dir_ / "pids.events");
@@ -151,15 +151,15 @@ class PidsCgroup {
     }
     common::log("could not remove cgroup ", dir_.native(), ": ", std::strerror(errno));
   }
-  PidsCgroup(const PidsCgroup&) = delete;
-  PidsCgroup& operator=(const PidsCgroup&) = delete;
+  Cgroup(const Cgroup&) = delete;
+  Cgroup& operator=(const Cgroup&) = delete;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
   std::filesystem::path dir_;
 };
 
-// SIGKILL of the step skips every destructor, PidsCgroup's too. So a janitor, a process of
+// SIGKILL of the step skips every destructor, Cgroup's too. So a janitor, a process of
 // ours outside the container, waits in a process group of its own (signals to the step's
 // miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
@@ -295,38 +295,17 @@ constexpr std::uint32_t kArchitecture = AUDIT_ARCH_AARCH64;
 // reboot, swap, process accounting; the new mount API; io_uring and userfaultfd (a way
 // around the filter, and a favourite of kernel exploits: Docker refuses them too). Most
 // need a capability the command lacks; the filter closes them even if a bug hands one out.
-constexpr long kRefusedCalls[] = {SYS_mount,
-                                  SYS_umount2,
-                                  SYS_pivot_root,
-                                  SYS_unshare,
-                                  SYS_setns,
-                                  SYS_keyctl,
-                                  SYS_add_key,
-                                  SYS_request_key,
-                                  SYS_ptrace,
-                                  SYS_bpf,
-                                  SYS_perf_event_open,
-                                  SYS_open_by_handle_at,
-                                  SYS_init_module,
-                                  SYS_finit_module,
-                                  SYS_delete_module,
-                                  SYS_kexec_load,
-                                  SYS_kexec_file_load,
-                                  SYS_reboot,
-                                  SYS_swapon,
-                                  SYS_swapoff,
-                                  SYS_acct,
-                                  SYS_fsopen,
-                                  SYS_fsconfig,
-                                  SYS_fsmount,
-                                  SYS_fspick,
-                                  SYS_open_tree,
-                                  SYS_move_mount,
-                                  SYS_mount_setattr,
-                                  SYS_io_uring_setup,
-                                  SYS_io_uring_enter,
-                                  SYS_io_uring_register,
-                                  SYS_userfaultfd};
+constexpr long kRefusedCalls[] = {
+    // mounts and namespaces; kernel keyrings; tracing, BPF and perf; file handles
+    SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns, SYS_keyctl, SYS_add_key,
+    SYS_request_key, SYS_ptrace, SYS_bpf, SYS_perf_event_open, SYS_open_by_handle_at,
+    // kernel modules, kexec, reboot, swap, process accounting
+    SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_kexec_load, SYS_kexec_file_load,
+    SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct,
+    // the new mount API; io_uring and userfaultfd
+    SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree, SYS_move_mount,
+    SYS_mount_setattr, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+    SYS_userfaultfd};
 constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                                           CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                                           CLONE_NEWCGROUP;
@@ -414,6 +393,95 @@ int reap_until(pid_t child) {
   }
 }
 
+// We are in a new UTS namespace: this name is seen only by us and our children
+// (uts_namespaces(7)). In the host's namespace it would rename the machine.
+void set_hostname() {
+  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+}
+
+// Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+// empties it for this process only: the parent's copy is untouched. It only resets
+// `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+void clear_environment(char* const (&host_strings)[2]) {
+  ::clearenv();
+  // clearenv forgets the strings, and our argv is parsed: blank both, or root inside could
+  // read the host's environment and our command line in /proc/1/environ and cmdline.
+  std::memset(host_strings[0], 0, host_strings[1] - host_strings[0]);
+  // The programs are now the rootfs's: say where they are, and what terminal we have.
+  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
+  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+}
+
+// A new proc filesystem mounted from inside the new PID namespace lists that namespace's
+// processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
+// nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
+// the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
+void mount_proc(const std::string& rootfs) {
+  const std::string proc = rootfs + "/proc";
+  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", proc);
+}
+
+// Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
+// a mount under a shared one propagates back to the host even from another namespace
+// (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
+void make_mounts_private() {
+  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
+                "/ as private");
+}
+
+// chroot(2) only changes where "/" resolves, and a root process can walk out again.
+// pivot_root(2) swaps the whole mount namespace's root instead. pivot_root(".", ".")
+// stacks the old root on top of the new one; detaching it leaves no way back
+// (pivot_root(2), NOTES).
+void pivot_into(const std::string& rootfs) {
+  common::check(::chdir(rootfs.c_str()), "chdir", rootfs);
+  common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", rootfs);
+  common::check(::umount2(".", MNT_DETACH), "umount2", "the old root");
+  common::check(::chdir("/"), "chdir", "/");
+}
+
+// pivot_root(2) wants the new root to be a mount point: bind-mount the rootfs on itself
+// (MS_REC: with the mounts under it).
+void bind_rootfs(const std::string& rootfs) {
+  common::check(::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr),
+                "mount", "rootfs on itself");
+}
+
+// Every descriptor the step was started with is ours too, and the command's after us:
+// one of a host directory is a way out (also as /proc/1/fd/N). Keep 0, 1 and 2 only.
+void close_host_descriptors() {
+  common::check(::close_range(3, ~0U, 0), "close_range", "3 and up");
+}
+
+// Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
+// After setresuid: a change of credentials clears the parent-death signal.
+void die_with_step() {
+  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+  common::check(::setpgid(0, 0), "setpgid", "0");
+}
+
+// Wait for our id maps, then become root of the user namespace: root inside, an
+// unprivileged id outside. Drop the step's groups where setgroups is allowed.
+void become_root(const int (&maps_written)[2]) {
+  char ignored;
+  common::check(::close(maps_written[1]), "close", "maps pipe");
+  common::check(::read(maps_written[0], &ignored, 1), "read", "maps pipe");
+  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
+    throw common::SyscallError(errno, "setgroups", "none");
+  common::check(::setresgid(0, 0, 0), "setresgid", "0");
+  common::check(::setresuid(0, 0, 0), "setresuid", "0");
+}
+
+// The kernel lays argv's strings and then the environment's out in one block (execve(2)).
+void find_host_strings(int argc, char* argv[], char* (&host_strings)[2]) {
+  host_strings[0] = argv[0];
+  host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    host_strings[1] = std::max(host_strings[1], *variable + std::strlen(*variable) + 1);
+  }
+}
+
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
@@ -422,59 +490,16 @@ int container_init(void* arg) try {
   // Join our cgroup first, while /sys is still the host's and before anything can fork, so
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
   if (!container.cgroup.empty()) common::write_file(container.cgroup / "cgroup.procs", "0");
-  // Wait for our id maps, then become root of the user namespace: root inside, an
-  // unprivileged id outside. Drop the step's groups where setgroups is allowed.
-  char ignored;
-  common::check(::close(container.maps_written[1]), "close", "maps pipe");
-  common::check(::read(container.maps_written[0], &ignored, 1), "read", "maps pipe");
-  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
-    throw common::SyscallError(errno, "setgroups", "none");
-  common::check(::setresgid(0, 0, 0), "setresgid", "0");
-  common::check(::setresuid(0, 0, 0), "setresuid", "0");
-  // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
-  // After setresuid: a change of credentials clears the parent-death signal.
-  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
-  common::check(::setpgid(0, 0), "setpgid", "0");
-  // Every descriptor the step was started with is ours too, and the command's after us:
-  // one of a host directory is a way out (also as /proc/1/fd/N). Keep 0, 1 and 2 only.
-  common::check(::close_range(3, ~0U, 0), "close_range", "3 and up");
-  // We are in a new UTS namespace: this name is seen only by us and our children
-  // (uts_namespaces(7)). In the host's namespace it would rename the machine.
-  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
-  // Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
-  // a mount under a shared one propagates back to the host even from another namespace
-  // (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
-  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
-                "/ as private");
-  // chroot(2) only changes where "/" resolves, and a root process can walk out again.
-  // pivot_root(2) swaps the whole mount namespace's root instead. It wants the new root to
-  // be a mount point: bind-mount the rootfs on itself. pivot_root(".", ".") stacks the old
-  // root on top of the new one; detaching it leaves no way back (pivot_root(2), NOTES).
-  const char* rootfs = command_line.rootfs.c_str();
-  common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount",
-                "rootfs on itself");
-  // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
-  // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-  // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
-  // the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
-  const std::string proc = command_line.rootfs + "/proc";
-  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                "mount", proc);
+  become_root(container.maps_written);
+  die_with_step();
+  close_host_descriptors();
+  set_hostname();
+  make_mounts_private();
+  bind_rootfs(command_line.rootfs);
+  mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
-  common::check(::chdir(rootfs), "chdir", command_line.rootfs);
-  common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", command_line.rootfs);
-  common::check(::umount2(".", MNT_DETACH), "umount2", "the old root");
-  common::check(::chdir("/"), "chdir", "/");
-  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
-  // empties it for this process only: the parent's copy is untouched. It only resets
-  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-  ::clearenv();
-  // clearenv forgets the strings, and our argv is parsed: blank both, or root inside could
-  // read the host's environment and our command line in /proc/1/environ and cmdline.
-  std::memset(container.host_strings[0], 0, container.host_strings[1] - container.host_strings[0]);
-  // The programs are now the rootfs's: say where they are, and what terminal we have.
-  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
-  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+  pivot_into(command_line.rootfs);
+  clear_environment(container.host_strings);
 
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
@@ -510,7 +535,7 @@ int main(int argc, char* argv[]) try {
   if (::geteuid() == 0) common::require_reachable_by(command_line.rootfs, 2000000000, 2000000000);
   // Without root, a pids cgroup can only be had where one was delegated to the user: say
   // so in one line and run without the limit.
-  std::optional<PidsCgroup> cgroup;
+  std::optional<Cgroup> cgroup;
   try {
     cgroup.emplace(command_line.pids_max);
     start_janitor(cgroup->dir());
@@ -522,13 +547,7 @@ int main(int argc, char* argv[]) try {
   Container container{
       command_line, cgroup ? cgroup->dir() : "", ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
   common::check(::pipe2(container.maps_written, O_CLOEXEC), "pipe2", "maps");
-  // The kernel lays argv's strings and then the environment's out in one block (execve(2)).
-  container.host_strings[0] = argv[0];
-  container.host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
-  for (char** variable = environ; *variable != nullptr; ++variable) {
-    container.host_strings[1] =
-        std::max(container.host_strings[1], *variable + std::strlen(*variable) + 1);
-  }
+  find_host_strings(argc, argv, container.host_strings);
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
@@ -545,7 +564,7 @@ int main(int argc, char* argv[]) try {
   // The tools beside the step (ps, kill) know PID 1 by this number.
   common::log("container started: its PID 1 is PID ", pid, " in the step's PID namespace");
 
-  return reap_until(pid);  // then ~PidsCgroup removes the cgroup
+  return reap_until(pid);  // then ~Cgroup removes the cgroup
 } catch (const std::exception& error) {
   return common::report_failure(error);
 }

@@ -483,38 +483,17 @@ constexpr std::uint32_t kArchitecture = AUDIT_ARCH_AARCH64;
 // reboot, swap, process accounting; the new mount API; io_uring and userfaultfd (a way
 // around the filter, and a favourite of kernel exploits: Docker refuses them too). Most
 // need a capability the command lacks; the filter closes them even if a bug hands one out.
-constexpr long kRefusedCalls[] = {SYS_mount,
-                                  SYS_umount2,
-                                  SYS_pivot_root,
-                                  SYS_unshare,
-                                  SYS_setns,
-                                  SYS_keyctl,
-                                  SYS_add_key,
-                                  SYS_request_key,
-                                  SYS_ptrace,
-                                  SYS_bpf,
-                                  SYS_perf_event_open,
-                                  SYS_open_by_handle_at,
-                                  SYS_init_module,
-                                  SYS_finit_module,
-                                  SYS_delete_module,
-                                  SYS_kexec_load,
-                                  SYS_kexec_file_load,
-                                  SYS_reboot,
-                                  SYS_swapon,
-                                  SYS_swapoff,
-                                  SYS_acct,
-                                  SYS_fsopen,
-                                  SYS_fsconfig,
-                                  SYS_fsmount,
-                                  SYS_fspick,
-                                  SYS_open_tree,
-                                  SYS_move_mount,
-                                  SYS_mount_setattr,
-                                  SYS_io_uring_setup,
-                                  SYS_io_uring_enter,
-                                  SYS_io_uring_register,
-                                  SYS_userfaultfd};
+constexpr long kRefusedCalls[] = {
+    // mounts and namespaces; kernel keyrings; tracing, BPF and perf; file handles
+    SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns, SYS_keyctl, SYS_add_key,
+    SYS_request_key, SYS_ptrace, SYS_bpf, SYS_perf_event_open, SYS_open_by_handle_at,
+    // kernel modules, kexec, reboot, swap, process accounting
+    SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_kexec_load, SYS_kexec_file_load,
+    SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct,
+    // the new mount API; io_uring and userfaultfd
+    SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree, SYS_move_mount,
+    SYS_mount_setattr, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+    SYS_userfaultfd};
 constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                                           CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                                           CLONE_NEWCGROUP;
@@ -602,6 +581,151 @@ int reap_until(pid_t child) {
   }
 }
 
+// We are in a new UTS namespace: this name is seen only by us and our children
+// (uts_namespaces(7)). In the host's namespace it would rename the machine.
+void set_hostname() {
+  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+}
+
+// Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
+// empties it for this process only: the parent's copy is untouched. It only resets
+// `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
+void clear_environment(char* const (&host_strings)[2]) {
+  ::clearenv();
+  // clearenv forgets the strings, and our argv is parsed: blank both, or root inside could
+  // read the host's environment and our command line in /proc/1/environ and cmdline.
+  std::memset(host_strings[0], 0, host_strings[1] - host_strings[0]);
+  // The programs are now the rootfs's: say where they are, and what terminal we have.
+  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
+  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+}
+
+// A new proc filesystem mounted from inside the new PID namespace lists that namespace's
+// processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
+// nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
+// the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
+void mount_proc(const std::string& rootfs) {
+  const std::string proc = rootfs + "/proc";
+  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", proc);
+}
+
+// Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
+// a mount under a shared one propagates back to the host even from another namespace
+// (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
+void make_mounts_private() {
+  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
+                "/ as private");
+}
+
+// chroot(2) only changes where "/" resolves, and a root process can walk out again.
+// pivot_root(2) swaps the whole mount namespace's root instead. pivot_root(".", ".")
+// stacks the old root on top of the new one; detaching it leaves no way back
+// (pivot_root(2), NOTES).
+void pivot_into(const std::string& rootfs) {
+  common::check(::chdir(rootfs.c_str()), "chdir", rootfs);
+  common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", rootfs);
+  common::check(::umount2(".", MNT_DETACH), "umount2", "the old root");
+  common::check(::chdir("/"), "chdir", "/");
+}
+
+// pivot_root(2) wants the new root to be a mount point: bind-mount the rootfs on itself
+// (MS_REC: with the mounts under it). Or, where the step sent the rootfs idmapped
+// (`idmapped`, else -1), attach that mount on it instead (move_mount(2)).
+void bind_rootfs(const std::string& rootfs, int idmapped) {
+  if (idmapped == -1) {
+    common::check(::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr),
+                  "mount", "rootfs on itself");
+  } else {
+    common::check(::move_mount(idmapped, "", AT_FDCWD, rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH),
+                  "move_mount", rootfs);
+  }
+}
+
+// An overlay on top (overlayfs.rst): the rootfs is its read-only lower layer; a file the
+// container changes is first copied up to the upper layer, a deletion is recorded there
+// as a whiteout, and the rootfs never changes. The upper layer and the work folder
+// overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
+// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
+// or in --keep DIR, to use again. userxattr: its notes as user.* attributes, the kind a
+// user namespace may set.
+void mount_overlay(const common::CommandLine& command_line) {
+  std::string layers = command_line.keep;
+  if (layers.empty()) {
+    layers = command_line.rootfs + "/tmp";
+    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755"), "mount",
+                  "layers on " + layers);
+    for (const char* dir : {"/upper", "/work"})
+      common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
+  }
+  const std::string overlay = "lowerdir=" + command_line.rootfs + ",upperdir=" + layers +
+                              "/upper,workdir=" + layers + "/work,userxattr";
+  common::check(::mount("overlay", command_line.rootfs.c_str(), "overlay", 0, overlay.c_str()),
+                "mount", "overlay " + overlay);
+}
+
+// Every descriptor the step was started with is ours too, and the command's after us:
+// one of a host directory is a way out (also as /proc/1/fd/N). Keep 0, 1 and 2 only.
+void close_host_descriptors() {
+  common::check(::close_range(3, ~0U, 0), "close_range", "3 and up");
+}
+
+// Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
+// After setresuid: a change of credentials clears the parent-death signal.
+void die_with_step() {
+  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+  common::check(::setpgid(0, 0), "setpgid", "0");
+}
+
+// Wait for our id maps, then become root of the user namespace: root inside, an
+// unprivileged id outside. Drop the step's groups where setgroups is allowed.
+int become_root(const int (&maps_written)[2]) {
+  common::check(::close(maps_written[1]), "close", "maps socket");
+  const int idmapped_rootfs = take_over(maps_written[0]);
+  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
+    throw common::SyscallError(errno, "setgroups", "none");
+  common::check(::setresgid(0, 0, 0), "setresgid", "0");
+  common::check(::setresuid(0, 0, 0), "setresuid", "0");
+  return idmapped_rootfs;
+}
+
+// Where no cgroup can be had under ours (without root, unless one was delegated to the
+// user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
+// its limits but without one of its own: say so in one line (or fail, if --memory or
+// --cpus asked for a limit). A cgroup in each hierarchy that holds a controller we need.
+std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
+  std::vector<std::string> controllers{"pids"};
+  if (command_line.memory_max > 0) controllers.push_back("memory");
+  if (command_line.cpus > 0) controllers.push_back("cpu");
+  std::list<Cgroup> cgroups;  // a list never moves what it holds
+  try {
+    for (const auto& parent : common::find_cgroup_parents(controllers))
+      cgroups.emplace_back(parent, command_line);
+    start_janitor(cgroups);
+  } catch (const common::CgroupError& error) {  // no pids controller this step may use
+    if (controllers.size() > 1) throw;
+    cgroups.clear();
+    common::log("no pids cgroup of its own (", error.what(),
+                "): the container runs without a process limit");
+  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
+    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
+    if (controllers.size() > 1) throw;
+    cgroups.clear();
+    common::log("no pids cgroup without root (", error.what(),
+                "): the container runs without a process limit");
+  }
+  return cgroups;
+}
+
+// The kernel lays argv's strings and then the environment's out in one block (execve(2)).
+void find_host_strings(int argc, char* argv[], char* (&host_strings)[2]) {
+  host_strings[0] = argv[0];
+  host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    host_strings[1] = std::max(host_strings[1], *variable + std::strlen(*variable) + 1);
+  }
+}
+
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
@@ -614,84 +738,18 @@ int container_init(void* arg) try {
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-  // Wait for our id maps, then become root of the user namespace: root inside, an
-  // unprivileged id outside. Drop the step's groups where setgroups is allowed.
-  common::check(::close(container.maps_written[1]), "close", "maps socket");
-  const int idmapped_rootfs = take_over(container.maps_written[0]);
-  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
-    throw common::SyscallError(errno, "setgroups", "none");
-  common::check(::setresgid(0, 0, 0), "setresgid", "0");
-  common::check(::setresuid(0, 0, 0), "setresuid", "0");
-  // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
-  // After setresuid: a change of credentials clears the parent-death signal.
-  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
-  common::check(::setpgid(0, 0), "setpgid", "0");
-  // We are in a new UTS namespace: this name is seen only by us and our children
-  // (uts_namespaces(7)). In the host's namespace it would rename the machine.
-  common::check(::sethostname(kHostname.data(), kHostname.size()), "sethostname", kHostname);
+  const int idmapped_rootfs = become_root(container.maps_written);
+  die_with_step();
+  set_hostname();
   plug_in(container.cable);  // the host's devices are not in our network namespace
-  // Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
-  // a mount under a shared one propagates back to the host even from another namespace
-  // (mount_namespaces(7), "Shared subtrees"): make all of ours private first.
-  common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
-                "/ as private");
-  // chroot(2) only changes where "/" resolves, and a root process can walk out again.
-  // pivot_root(2) swaps the whole mount namespace's root instead. It wants the new root to
-  // be a mount point: bind-mount the rootfs on itself. pivot_root(".", ".") stacks the old
-  // root on top of the new one; detaching it leaves no way back (pivot_root(2), NOTES).
-  // Or, where the step sent the rootfs idmapped, attach that mount on it instead.
-  const char* rootfs = command_line.rootfs.c_str();
-  if (idmapped_rootfs == -1) {
-    common::check(::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr), "mount",
-                  "rootfs on itself");
-  } else {
-    common::check(::move_mount(idmapped_rootfs, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH),
-                  "move_mount", rootfs);
-  }
-  // An overlay on top (overlayfs.rst): the rootfs is its read-only lower layer; a file the
-  // container changes is first copied up to the upper layer, a deletion is recorded there
-  // as a whiteout, and the rootfs never changes. The upper layer and the work folder
-  // overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
-  // rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
-  // or in --keep DIR, to use again. userxattr: its notes as user.* attributes, the kind a
-  // user namespace may set.
-  std::string layers = command_line.keep;
-  if (layers.empty()) {
-    layers = command_line.rootfs + "/tmp";
-    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755"), "mount",
-                  "layers on " + layers);
-    for (const char* dir : {"/upper", "/work"})
-      common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
-  }
-  const std::string overlay = "lowerdir=" + command_line.rootfs + ",upperdir=" + layers +
-                              "/upper,workdir=" + layers + "/work,userxattr";
-  common::check(::mount("overlay", rootfs, "overlay", 0, overlay.c_str()), "mount",
-                "overlay " + overlay);
-  // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
-  // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-  // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
-  // the namespace: in a user namespace (step 15) the kernel allows a new proc only then.
-  const std::string proc = command_line.rootfs + "/proc";
-  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                "mount", proc);
+  make_mounts_private();
+  bind_rootfs(command_line.rootfs, idmapped_rootfs);
+  mount_overlay(command_line);
+  mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
-  common::check(::chdir(rootfs), "chdir", command_line.rootfs);
-  common::check(::syscall(SYS_pivot_root, ".", "."), "pivot_root", command_line.rootfs);
-  common::check(::umount2(".", MNT_DETACH), "umount2", "the old root");
-  common::check(::chdir("/"), "chdir", "/");
-  // Every descriptor the step was started with is ours too, and the command's after us:
-  // one of a host directory is a way out (also as /proc/1/fd/N). Keep 0, 1 and 2 only.
-  common::check(::close_range(3, ~0U, 0), "close_range", "3 and up");
-  // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
-  // empties it for this process only: the parent's copy is untouched. It only resets
-  // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-  ::clearenv();
-  // clearenv forgets the strings, and our argv is parsed: blank both, or root inside could
-  // read the host's environment and our command line in /proc/1/environ and cmdline.
-  std::memset(container.host_strings[0], 0, container.host_strings[1] - container.host_strings[0]);
-  // The programs are now the rootfs's: say where they are, and what terminal we have.
-  common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
-  common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
+  pivot_into(command_line.rootfs);
+  close_host_descriptors();
+  clear_environment(container.host_strings);
 
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
@@ -708,6 +766,69 @@ int container_init(void* arg) try {
   return status;  // when PID 1 ends, the kernel kills what is left in the namespace
 } catch (const std::exception& error) {
   return common::report_failure(error);
+}
+
+// cgroup v2, one folder for all: clone3(2) with CLONE_INTO_CGROUP starts PID 1 in it.
+// Moving in later (cgroup.procs) write-locks the global cgroup_threadgroup_rwsem.
+// Given no stack, the child goes on from here on a copy of ours, as after fork(2), and
+// ends with container_init's status. ENOSYS: a kernel before 5.3, without clone3; E2BIG:
+// 5.3 to 5.6, whose clone_args ends before the cgroup field (then as before).
+pid_t start_pid1(Container& container, const std::list<Cgroup>& cgroups) {
+  ChildStack stack;
+  pid_t pid = -1;
+  if (cgroups.size() == 1 && cgroups.front().version() == 2) {
+    const int folder =
+        common::check(::open(cgroups.front().dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                      "open", cgroups.front().dir().native());
+    clone_args args{};
+    args.flags = CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+                 CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<std::uint64_t>(folder);
+    pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+    if (pid == 0) ::_exit(container_init(&container));
+    if (pid == -1 && errno != ENOSYS && errno != E2BIG)
+      throw common::SyscallError(errno, "clone3", "CLONE_INTO_CGROUP");
+    common::check(::close(folder), "close", "cgroup folder");
+    if (pid > 0) common::log("PID 1 started in its cgroup (clone3, CLONE_INTO_CGROUP)");
+  }
+  if (pid == -1) {
+    // PID 1 joins its cgroups itself (v1 or hybrid: a folder per hierarchy; no clone3).
+    for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());
+    if (!cgroups.empty()) common::log("PID 1 moves itself into its cgroups (cgroup.procs)");
+    // The child gets a copy of our memory, so it can read container through this pointer.
+    // With CLONE_NEWUSER the other namespaces belong to the new user namespace, in which the
+    // child holds every capability: no root needed (user_namespaces(7)).
+    pid = common::check(
+        ::clone(container_init, stack.top(),
+                CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD,
+                &container),
+        "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET");
+  }
+  return pid;
+}
+
+// Run by root, root inside is host uid 2000000000, and the rootfs's files, the host
+// root's, are not its own. An idmapped mount of the rootfs shows each file's owner
+// through the container's id map (mount_setattr(2), MOUNT_ATTR_IDMAP): on disk 0, seen
+// inside as 0. A copy of the mount (open_tree(2), OPEN_TREE_CLONE) goes to PID 1; the
+// host's view is unchanged. The copy joins the peer group of a shared original (a tmpfs
+// /tmp under systemd): made private, PID 1's mounts on it stay its own, and pivot_root
+// accepts it (mount_setattr(2), "propagation"). Rootless, the rootfs is the user's own.
+int idmap_rootfs(const std::string& rootfs, pid_t pid) {
+  int tree = -1;
+  if (::geteuid() == 0) {
+    tree = common::check(::open_tree(AT_FDCWD, rootfs.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
+                         "open_tree", rootfs);
+    const std::string user_namespace = "/proc/" + std::to_string(pid) + "/ns/user";
+    const int ids =
+        common::check(::open(user_namespace.c_str(), O_RDONLY | O_CLOEXEC), "open", user_namespace);
+    mount_attr idmap{MOUNT_ATTR_IDMAP, 0, MS_PRIVATE, static_cast<std::uint64_t>(ids)};
+    common::check(::mount_setattr(tree, "", AT_EMPTY_PATH, &idmap, sizeof idmap), "mount_setattr",
+                  "MOUNT_ATTR_IDMAP");
+    common::check(::close(ids), "close", user_namespace);
+  }
+  return tree;
 }
 
 }  // namespace
@@ -768,30 +889,7 @@ int main(int argc, char* argv[]) try {
       throw std::runtime_error("overlay: a path with ',' or ':': " + path);
   }
   if (!command_line.keep.empty()) make_kept_layers(command_line.keep);
-  // Where no cgroup can be had under ours (without root, unless one was delegated to the
-  // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
-  // its limits but without one of its own: say so in one line (or fail, if --memory or
-  // --cpus asked for a limit). A cgroup in each hierarchy that holds a controller we need.
-  std::vector<std::string> controllers{"pids"};
-  if (command_line.memory_max > 0) controllers.push_back("memory");
-  if (command_line.cpus > 0) controllers.push_back("cpu");
-  std::list<Cgroup> cgroups;  // a list never moves what it holds
-  try {
-    for (const auto& parent : common::find_cgroup_parents(controllers))
-      cgroups.emplace_back(parent, command_line);
-    start_janitor(cgroups);
-  } catch (const common::CgroupError& error) {  // no pids controller this step may use
-    if (controllers.size() > 1) throw;
-    cgroups.clear();
-    common::log("no pids cgroup of its own (", error.what(),
-                "): the container runs without a process limit");
-  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
-    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
-    if (controllers.size() > 1) throw;
-    cgroups.clear();
-    common::log("no pids cgroup without root (", error.what(),
-                "): the container runs without a process limit");
-  }
+  std::list<Cgroup> cgroups = make_cgroups(command_line);
   Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}, {}};
   // The host's end is made in the host's network namespace: that needs root.
   if (command_line.net && ::geteuid() != 0)
@@ -800,72 +898,12 @@ int main(int argc, char* argv[]) try {
   if (command_line.net) container.cable = plan_cable();
   common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.maps_written),
                 "socketpair", "maps");
-  // The kernel lays argv's strings and then the environment's out in one block (execve(2)).
-  container.host_strings[0] = argv[0];
-  container.host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
-  for (char** variable = environ; *variable != nullptr; ++variable) {
-    container.host_strings[1] =
-        std::max(container.host_strings[1], *variable + std::strlen(*variable) + 1);
-  }
+  find_host_strings(argc, argv, container.host_strings);
 
-  ChildStack stack;
-  pid_t pid = -1;
-  // cgroup v2, one folder for all: clone3(2) with CLONE_INTO_CGROUP starts PID 1 in it.
-  // Moving in later (cgroup.procs) write-locks the global cgroup_threadgroup_rwsem.
-  // Given no stack, the child goes on from here on a copy of ours, as after fork(2), and
-  // ends with container_init's status. ENOSYS: a kernel before 5.3, without clone3; E2BIG:
-  // 5.3 to 5.6, whose clone_args ends before the cgroup field (then as before).
-  if (cgroups.size() == 1 && cgroups.front().version() == 2) {
-    const int folder =
-        common::check(::open(cgroups.front().dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-                      "open", cgroups.front().dir().native());
-    clone_args args{};
-    args.flags = CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
-                 CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<std::uint64_t>(folder);
-    pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
-    if (pid == 0) ::_exit(container_init(&container));
-    if (pid == -1 && errno != ENOSYS && errno != E2BIG)
-      throw common::SyscallError(errno, "clone3", "CLONE_INTO_CGROUP");
-    common::check(::close(folder), "close", "cgroup folder");
-    if (pid > 0) common::log("PID 1 started in its cgroup (clone3, CLONE_INTO_CGROUP)");
-  }
-  if (pid == -1) {
-    // PID 1 joins its cgroups itself (v1 or hybrid: a folder per hierarchy; no clone3).
-    for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());
-    if (!cgroups.empty()) common::log("PID 1 moves itself into its cgroups (cgroup.procs)");
-    // The child gets a copy of our memory, so it can read container through this pointer.
-    // With CLONE_NEWUSER the other namespaces belong to the new user namespace, in which the
-    // child holds every capability: no root needed (user_namespaces(7)).
-    pid = common::check(
-        ::clone(container_init, stack.top(),
-                CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD,
-                &container),
-        "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET");
-  }
+  const pid_t pid = start_pid1(container, cgroups);
   write_id_maps(pid);
   if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 goes on to plug in
-  // Run by root, root inside is host uid 2000000000, and the rootfs's files, the host
-  // root's, are not its own. An idmapped mount of the rootfs shows each file's owner
-  // through the container's id map (mount_setattr(2), MOUNT_ATTR_IDMAP): on disk 0, seen
-  // inside as 0. A copy of the mount (open_tree(2), OPEN_TREE_CLONE) goes to PID 1; the
-  // host's view is unchanged. The copy joins the peer group of a shared original (a tmpfs
-  // /tmp under systemd): made private, PID 1's mounts on it stay its own, and pivot_root
-  // accepts it (mount_setattr(2), "propagation"). Rootless, the rootfs is the user's own.
-  int tree = -1;
-  if (::geteuid() == 0) {
-    tree = common::check(
-        ::open_tree(AT_FDCWD, command_line.rootfs.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
-        "open_tree", command_line.rootfs);
-    const std::string user_namespace = "/proc/" + std::to_string(pid) + "/ns/user";
-    const int ids =
-        common::check(::open(user_namespace.c_str(), O_RDONLY | O_CLOEXEC), "open", user_namespace);
-    mount_attr idmap{MOUNT_ATTR_IDMAP, 0, MS_PRIVATE, static_cast<std::uint64_t>(ids)};
-    common::check(::mount_setattr(tree, "", AT_EMPTY_PATH, &idmap, sizeof idmap), "mount_setattr",
-                  "MOUNT_ATTR_IDMAP");
-    common::check(::close(ids), "close", user_namespace);
-  }
+  const int tree = idmap_rootfs(command_line.rootfs, pid);
   hand_over(container.maps_written[1], tree);  // PID 1 may go on
   if (tree != -1) common::check(::close(tree), "close", "the idmapped rootfs");
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
