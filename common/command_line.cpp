@@ -111,10 +111,13 @@ CommandLine parse_arguments(const std::vector<std::string>& words, const Command
       if (result.rootfs.empty()) throw UsageError("--rootfs needs a folder");
     } else if (spec.pids_max > 0 && is_option(word, "--pids-max")) {
       result.pids_max = parse_pids_max(value_of(word, "--pids-max"));
+      result.limit_given = true;
     } else if (spec.limits && is_option(word, "--memory")) {
       result.memory_max = parse_memory(value_of(word, "--memory"));
+      result.limit_given = true;
     } else if (spec.limits && is_option(word, "--cpus")) {
       result.cpus = parse_cpus(value_of(word, "--cpus"));
+      result.limit_given = true;
     } else if (spec.net && word == "--net") {
       result.net = true;
     } else if (spec.keep && is_option(word, "--keep")) {

@@ -18,6 +18,9 @@ struct CommandLine {
   /// Most processes the container may have at once (step 10's `--pids-max`); unless
   /// given, the step's default (CommandLineSpec::pids_max).
   long pids_max = 0;
+  /// `--pids-max`, `--memory` or `--cpus` was given: a limit asked for, which a step never
+  /// drops (a step run without root may run without its default pids limit, and says so).
+  bool limit_given = false;
   /// Most bytes of memory the container may use (step 19's `--memory`); 0: no limit.
   long long memory_max = 0;
   /// CPUs' worth of time the container may use, such as 0.5 (step 19's `--cpus`); 0: no limit.

@@ -10,22 +10,17 @@
 #include "common/error.hpp"
 
 namespace common {
-namespace {
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ != -1) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
 
-// Closes the descriptor whatever happens between open and close.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { ::close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
+Fd::~Fd() {
+  if (fd_ != -1) ::close(fd_);
+}
 
 void write_file(const std::filesystem::path& path, std::string_view content) {
   Fd fd(check(::open(path.c_str(), O_WRONLY | O_CLOEXEC), "open", path.native()));

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace common {
 
@@ -35,5 +36,29 @@ bool contains_word(std::string_view list, std::string_view word) noexcept;
 /// not search; this tells the two apart, so a name that is nowhere gives 127 as in a shell.
 /// \param name the command's first word.
 bool found_in_path(const std::string& name);
+
+/// \brief An open file descriptor, closed when it goes out of scope: no descriptor a step
+/// opens leaks when a later call throws, as a raw `int` would.
+///
+/// The destructor's close(2) is not checked: every descriptor a step holds is a socket, a
+/// folder or a mount it only reads from or passes on, where a failed close loses nothing,
+/// and close must not be retried on Linux (close(2), "Dealing with error returns").
+class Fd {
+ public:
+  /// \brief Takes ownership of \p fd (-1: none).
+  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
+  /// \brief Takes over \p other's descriptor.
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  /// \brief Closes ours, then takes over \p other's.
+  Fd& operator=(Fd&& other) noexcept;
+  ~Fd();
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  /// \brief The descriptor, still ours (-1: none).
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
 
 }  // namespace common

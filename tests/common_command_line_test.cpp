@@ -62,6 +62,8 @@ TEST(ParseArguments, PidsMaxOnlyWhereTheStepTakesIt) {
   EXPECT_EQ(parse_arguments({"--pids-max", "4194304"}, spec).pids_max, 4194304);
   // Unless given, the step's own default: the article's 5 (steps 10-18), 64 (19 on).
   EXPECT_EQ(parse_arguments({"ls"}, spec).pids_max, 5);
+  EXPECT_FALSE(parse_arguments({"ls"}, spec).limit_given);
+  EXPECT_TRUE(parse_arguments({"--pids-max", "5", "ls"}, spec).limit_given);
   EXPECT_EQ(parse_arguments({"ls"}, {.pids_max = 64}).pids_max, 64);
   EXPECT_NE(common::usage("step19", {.pids_max = 64}).find("(default: 64)"), std::string::npos);
   for (const char* bad : {"0", "1", "4194305", "-3", "x", "", "12345678901"}) {
@@ -75,6 +77,9 @@ TEST(ParseArguments, MemoryAndCpusOnlyWhereTheStepTakesThem) {
   EXPECT_EQ(parse_arguments({}, spec).memory_max, 0);
   EXPECT_EQ(parse_arguments({}, spec).cpus, 0);
   EXPECT_EQ(parse_arguments({"--memory", "64M"}, spec).memory_max, 64LL << 20);
+  EXPECT_TRUE(parse_arguments({"--memory", "64M"}, spec).limit_given);
+  EXPECT_TRUE(parse_arguments({"--cpus", "1"}, spec).limit_given);
+  EXPECT_FALSE(parse_arguments({}, spec).limit_given);
   EXPECT_EQ(parse_arguments({"--memory=2g"}, spec).memory_max, 2LL << 30);
   EXPECT_EQ(parse_arguments({"--memory", "1048576"}, spec).memory_max, 1LL << 20);
   EXPECT_EQ(parse_arguments({"--memory", "4096K"}, spec).memory_max, 4LL << 20);

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,6 +157,30 @@ TEST(RequireReachableBy, EachFolderMustLetThatUserPass) {
   ::chmod((dir.path() / "rootfs").c_str(), 0700);  // the rootfs itself too
   EXPECT_THROW(common::require_reachable_by(dir.path() / "rootfs", stranger, stranger),
                common::RootfsError);
+}
+
+// Whether \p fd is an open descriptor of this process (fcntl(2) F_GETFD: EBADF if not).
+bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+TEST(Fd, ClosesWhenItGoesOutOfScope) {
+  int raw = -1;
+  {
+    const common::Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    raw = fd.get();
+    ASSERT_TRUE(is_open(raw));
+  }
+  EXPECT_FALSE(is_open(raw));
+}
+
+TEST(Fd, AMoveHandsTheDescriptorOverAndClosesTheOldOne) {
+  common::Fd first(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  common::Fd second(::open("/dev/zero", O_RDONLY | O_CLOEXEC));
+  const int kept = first.get(), replaced = second.get();
+  second = std::move(first);
+  EXPECT_EQ(second.get(), kept);
+  EXPECT_EQ(first.get(), -1);  // NOLINT(bugprone-use-after-move): moved-from is empty
+  EXPECT_FALSE(is_open(replaced));
+  EXPECT_TRUE(is_open(kept));
 }
 
 }  // namespace

@@ -276,6 +276,22 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
 }
 PROPERTY_SINCE(CgroupsAsRoot, 15);
 
+// Without root, where no cgroup was delegated to the user, the step may run without its
+// default pids limit (it says so); never without one asked for with --pids-max.
+using LimitAskedForRootless = Cgroups;
+TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
+  support::reread("Pitfalls");
+  support::ProcessOptions options;
+  options.as_user = 65534;
+  const auto result = support::run(
+      {program(), "--rootfs", support::built_rootfs().native(), "--pids-max", "9", "/bin/true"},
+      20s, options);
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(LimitAskedForRootless, 15);
+
 // As root, a limit the kernel refuses is an error, never dropped: here the step runs in a
 // mount and cgroup namespace of its own whose /sys/fs/cgroup is a tmpfs laid out as a
 // cgroup tree, so the step makes its folder but finds no pids.max in it to write.
@@ -336,8 +352,8 @@ PROPERTY_SINCE(Cgroups, 10);
 // --- 19: threaded controllers beside other processes --------------------------------------
 
 // On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
-// test-hosts' desktop layout), step 18 had no pids cgroup; from 19 on the container's is
-// threaded, and its limit holds.
+// test-hosts' desktop layout), step 18 refuses to run as root; from 19 on the container's
+// cgroup is threaded, and its limit holds.
 using ThreadedCgroups = Cgroups;
 TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   support::reread("What changed");

@@ -152,12 +152,12 @@ class Cgroup {
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
 // normal end it finds the cgroup gone, and ends.
 void start_janitor(const std::filesystem::path& cgroup) {
-  const int step =
-      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const common::Fd step(
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
-  pollfd step_ended{step, POLLIN, 0};
+  pollfd step_ended{step.get(), POLLIN, 0};
   ::poll(&step_ended, 1, -1);
   for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
        ++attempt) {

@@ -156,12 +156,12 @@ class Cgroup {
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
 // normal end it finds the cgroup gone, and ends.
 void start_janitor(const std::filesystem::path& cgroup) {
-  const int step =
-      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const common::Fd step(
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
-  pollfd step_ended{step, POLLIN, 0};
+  pollfd step_ended{step.get(), POLLIN, 0};
   ::poll(&step_ended, 1, -1);
   for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
        ++attempt) {
@@ -218,6 +218,9 @@ struct Container {
   int maps_written[2];  // a pipe: end-of-file once the step has written our id maps
 };
 
+// Root inside, for a step run by root: this uid and gid on the host (write_id_maps).
+constexpr unsigned kRootOutside = 2000000000;
+
 // Who is who in the container (user_namespaces(7)). Run by root, root inside is host uid
 // and gid 2000000000, 65536 ids from there, a range no distribution hands out to users.
 // Run by a user (rootless), root inside is that user, the one id it may map; and then
@@ -225,11 +228,10 @@ struct Container {
 void write_id_maps(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   const bool root = ::geteuid() == 0;
+  const std::string range = std::to_string(kRootOutside) + " 65536";
   if (!root) common::write_file(proc + "/setgroups", "deny");
-  common::write_file(proc + "/uid_map",
-                     root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
-  common::write_file(proc + "/gid_map",
-                     root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
+  common::write_file(proc + "/uid_map", "0 " + (root ? range : std::to_string(::geteuid()) + " 1"));
+  common::write_file(proc + "/gid_map", "0 " + (root ? range : std::to_string(::getegid()) + " 1"));
 }
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
@@ -396,15 +398,18 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
   // Run as root, root inside is uid and gid 2000000000 on the host (write_id_maps), and PID 1
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
-  if (::geteuid() == 0) common::require_reachable_by(command_line.rootfs, 2000000000, 2000000000);
+  if (::geteuid() == 0)
+    common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   // Without root, a pids cgroup can only be had where one was delegated to the user: say
-  // so in one line and run without the limit.
+  // so in one line and run without the default limit (never without one --pids-max asked).
   std::optional<Cgroup> cgroup;
   try {
     cgroup.emplace(command_line.pids_max);
     start_janitor(cgroup->dir());
   } catch (const common::SyscallError& error) {
-    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
+    if (::geteuid() == 0 || command_line.limit_given ||
+        (error.error() != EACCES && error.error() != EPERM))
+      throw;
     common::log("no pids cgroup without root (", error.what(),
                 "): the container runs without a process limit");
   }

@@ -113,13 +113,12 @@ class Cgroup {
   Cgroup(const common::CgroupParent& parent, long pids_max) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
-    // With processes in it (ours holds this step) it may enable the threaded ones, pids and
-    // cpu, but not memory ("Threads"); this step makes cgroups under the root only (even
-    // where step 19 enabled pids: only a threaded cgroup could hold processes there).
+    // A parent with processes in it (ours holds this step) can only have threaded children
+    // hold processes ("Threads"): this step makes cgroups under the root only (19: threaded).
     if (parent.version == 2 && !parent.is_root) {
-      throw common::CgroupError(
-          "cgroup v2: " + parent.dir.native() +
-          " holds processes (this step's), and this step makes cgroups under the root cgroup only");
+      throw common::CgroupError("cgroup v2: " + parent.dir.native() +
+                                " holds processes (this step's): run the step from the root "
+                                "cgroup, or take step 19, which makes a threaded cgroup here");
     }
     if (parent.version == 2 &&
         !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {
@@ -174,12 +173,12 @@ class Cgroup {
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroups and removes them. After a
 // normal end it finds them gone, and ends.
 void start_janitor(const std::list<Cgroup>& cgroups) {
-  const int step =
-      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const common::Fd step(
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
-  pollfd step_ended{step, POLLIN, 0};
+  pollfd step_ended{step.get(), POLLIN, 0};
   ::poll(&step_ended, 1, -1);
   for (const Cgroup& cgroup : cgroups) {
     for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY;
@@ -272,6 +271,9 @@ void drop_capabilities() {
   common::check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
 }
 
+// Root inside, for a step run by root: this uid and gid on the host (write_id_maps).
+constexpr unsigned kRootOutside = 2000000000;
+
 // Who is who in the container (user_namespaces(7)). Run by root, root inside is host uid
 // and gid 2000000000, 65536 ids from there, a range no distribution hands out to users.
 // Run by a user (rootless), root inside is that user, the one id it may map; and then
@@ -279,11 +281,10 @@ void drop_capabilities() {
 void write_id_maps(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   const bool root = ::geteuid() == 0;
+  const std::string range = std::to_string(kRootOutside) + " 65536";
   if (!root) common::write_file(proc + "/setgroups", "deny");
-  common::write_file(proc + "/uid_map",
-                     root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
-  common::write_file(proc + "/gid_map",
-                     root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
+  common::write_file(proc + "/uid_map", "0 " + (root ? range : std::to_string(::geteuid()) + " 1"));
+  common::write_file(proc + "/gid_map", "0 " + (root ? range : std::to_string(::getegid()) + " 1"));
 }
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
@@ -484,10 +485,10 @@ void become_root(const int (&maps_written)[2]) {
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
 }
 
-// Where no cgroup can be had under ours (without root, unless one was delegated to the
+// Where no cgroup can be had under ours without root (unless one was delegated to the
 // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
-// its limits but without one of its own: say so in one line. A cgroup in each hierarchy
-// that holds a controller we need: here only pids, so one.
+// its limits but without one of its own: say so in one line. As root, or for a limit
+// asked for, that is an error: a limit is never dropped.
 std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
   std::list<Cgroup> cgroups;  // a list never moves what it holds
   try {
@@ -495,11 +496,14 @@ std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
       cgroups.emplace_back(parent, command_line.pids_max);
     start_janitor(cgroups);
   } catch (const common::CgroupError& error) {  // no pids controller this step may use
+    if (::geteuid() == 0 || command_line.limit_given) throw;
     cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(),
                 "): the container runs without a process limit");
   } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
-    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
+    if (::geteuid() == 0 || command_line.limit_given ||
+        (error.error() != EACCES && error.error() != EPERM))
+      throw;
     cgroups.clear();
     common::log("no pids cgroup without root (", error.what(),
                 "): the container runs without a process limit");
@@ -570,7 +574,8 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
   // Run as root, root inside is uid and gid 2000000000 on the host (write_id_maps), and PID 1
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
-  if (::geteuid() == 0) common::require_reachable_by(command_line.rootfs, 2000000000, 2000000000);
+  if (::geteuid() == 0)
+    common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
   Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
   for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());

@@ -226,12 +226,12 @@ class Cgroup {
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroups and removes them. After a
 // normal end it finds them gone, and ends.
 void start_janitor(const std::list<Cgroup>& cgroups) {
-  const int step =
-      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open"));
+  const common::Fd step(
+      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
   ::setpgid(janitor, janitor);  // 0 in the janitor: itself
   if (janitor > 0) return;
-  pollfd step_ended{step, POLLIN, 0};
+  pollfd step_ended{step.get(), POLLIN, 0};
   ::poll(&step_ended, 1, -1);
   for (const Cgroup& cgroup : cgroups) {
     for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY;
@@ -335,8 +335,8 @@ void add_address(int sock, int index, in_addr_t address) {
 // the peer's own ifinfomsg, name and namespace (the PID of a process in it); then the
 // host end's address, and up.
 void lay_cable(const Cable& cable, pid_t pid) {
-  const int sock = common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
-                                 "socket", "NETLINK_ROUTE");
+  const common::Fd sock(common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
+                                      "socket", "NETLINK_ROUTE"));
   const ifinfomsg any{};
   const std::uint32_t namespace_of = static_cast<std::uint32_t>(pid);
   common::NetlinkMessage veth(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -347,10 +347,9 @@ void lay_cable(const Cable& cable, pid_t pid) {
   veth.add(any)
       .attribute(IFLA_IFNAME, "eth0")
       .attribute(IFLA_NET_NS_PID, &namespace_of, sizeof namespace_of);
-  common::netlink_request(sock, veth.end_nested(peer).end_nested(data).end_nested(info),
+  common::netlink_request(sock.get(), veth.end_nested(peer).end_nested(data).end_nested(info),
                           "RTM_NEWLINK veth");
-  add_address(sock, set_up(sock, cable.host_end), cable.host_address);
-  common::check(::close(sock), "close", "netlink socket");
+  add_address(sock.get(), set_up(sock.get(), cable.host_end), cable.host_address);
   common::log("cable ", cable.host_end, " ", std::string(::inet_ntoa(in_addr{cable.host_address})),
               " <-> eth0 ", std::string(::inet_ntoa(in_addr{cable.container_address})), " inside");
 }
@@ -358,18 +357,17 @@ void lay_cable(const Cable& cable, pid_t pid) {
 // PID 1's network: lo up; with a cable, eth0's address, up, and a default route through
 // the host's end (RTM_NEWROUTE with a gateway, as `ip route add default via`).
 void plug_in(const std::optional<Cable>& cable) {
-  const int sock = common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
-                                 "socket", "NETLINK_ROUTE");
-  set_up(sock, "lo");
+  const common::Fd sock(common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
+                                      "socket", "NETLINK_ROUTE"));
+  set_up(sock.get(), "lo");
   if (cable) {
-    add_address(sock, set_up(sock, "eth0"), cable->container_address);
+    add_address(sock.get(), set_up(sock.get(), "eth0"), cable->container_address);
     const rtmsg route{AF_INET,           0,           0, 0, RT_TABLE_MAIN, RTPROT_BOOT,
                       RT_SCOPE_UNIVERSE, RTN_UNICAST, 0};
     common::NetlinkMessage message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
     message.add(route).attribute(RTA_GATEWAY, &cable->host_address, sizeof cable->host_address);
-    common::netlink_request(sock, message, "RTM_NEWROUTE default");
+    common::netlink_request(sock.get(), message, "RTM_NEWROUTE default");
   }
-  common::check(::close(sock), "close", "netlink socket");
 }
 
 // Everything the container's first process needs to know, passed to it by clone(2).
@@ -415,6 +413,9 @@ void drop_capabilities() {
   common::check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
 }
 
+// Root inside, for a step run by root: this uid and gid on the host (write_id_maps).
+constexpr unsigned kRootOutside = 2000000000;
+
 // Who is who in the container (user_namespaces(7)). Run by root, root inside is host uid
 // and gid 2000000000, 65536 ids from there, a range no distribution hands out to users.
 // Run by a user (rootless), root inside is that user, the one id it may map; and then
@@ -422,11 +423,10 @@ void drop_capabilities() {
 void write_id_maps(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   const bool root = ::geteuid() == 0;
+  const std::string range = std::to_string(kRootOutside) + " 65536";
   if (!root) common::write_file(proc + "/setgroups", "deny");
-  common::write_file(proc + "/uid_map",
-                     root ? "0 2000000000 65536" : "0 " + std::to_string(::geteuid()) + " 1");
-  common::write_file(proc + "/gid_map",
-                     root ? "0 2000000000 65536" : "0 " + std::to_string(::getegid()) + " 1");
+  common::write_file(proc + "/uid_map", "0 " + (root ? range : std::to_string(::geteuid()) + " 1"));
+  common::write_file(proc + "/gid_map", "0 " + (root ? range : std::to_string(::getegid()) + " 1"));
 }
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
@@ -627,10 +627,10 @@ void become_root(const int (&maps_written)[2]) {
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
 }
 
-// Where no cgroup can be had under ours (without root, unless one was delegated to the
+// Where no cgroup can be had under ours without root (unless one was delegated to the
 // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
-// its limits but without one of its own: say so in one line (or fail, if --memory or
-// --cpus asked for a limit). A cgroup in each hierarchy that holds a controller we need.
+// its limits but without one of its own: say so in one line. As root, or for a limit
+// asked for, that is an error: a limit is never dropped.
 std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
   std::vector<std::string> controllers{"pids"};
   if (command_line.memory_max > 0) controllers.push_back("memory");
@@ -641,13 +641,14 @@ std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
       cgroups.emplace_back(parent, command_line);
     start_janitor(cgroups);
   } catch (const common::CgroupError& error) {  // no pids controller this step may use
-    if (controllers.size() > 1) throw;
+    if (::geteuid() == 0 || command_line.limit_given) throw;
     cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(),
                 "): the container runs without a process limit");
   } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
-    if (::geteuid() == 0 || (error.error() != EACCES && error.error() != EPERM)) throw;
-    if (controllers.size() > 1) throw;
+    if (::geteuid() == 0 || command_line.limit_given ||
+        (error.error() != EACCES && error.error() != EPERM))
+      throw;
     cgroups.clear();
     common::log("no pids cgroup without root (", error.what(),
                 "): the container runs without a process limit");
@@ -714,19 +715,18 @@ pid_t start_pid1(Container& container, const std::list<Cgroup>& cgroups) {
   ChildStack stack;
   pid_t pid = -1;
   if (cgroups.size() == 1 && cgroups.front().version() == 2) {
-    const int folder =
+    const common::Fd folder(
         common::check(::open(cgroups.front().dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-                      "open", cgroups.front().dir().native());
+                      "open", cgroups.front().dir().native()));
     clone_args args{};
     args.flags = CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
                  CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<std::uint64_t>(folder);
+    args.cgroup = static_cast<std::uint64_t>(folder.get());
     pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
     if (pid == 0) ::_exit(container_init(&container));
     if (pid == -1 && errno != ENOSYS && errno != E2BIG)
       throw common::SyscallError(errno, "clone3", "CLONE_INTO_CGROUP");
-    common::check(::close(folder), "close", "cgroup folder");
     if (pid > 0) common::log("PID 1 started in its cgroup (clone3, CLONE_INTO_CGROUP)");
   }
   if (pid == -1) {
@@ -760,7 +760,8 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
   // Run as root, root inside is uid and gid 2000000000 on the host (write_id_maps), and PID 1
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
-  if (::geteuid() == 0) common::require_reachable_by(command_line.rootfs, 2000000000, 2000000000);
+  if (::geteuid() == 0)
+    common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
   Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}, {}};
   // The host's end is made in the host's network namespace: that needs root.

@@ -221,6 +221,12 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
   }
 }
 
+std::string cannot_run_here(const std::string& program) {
+  if (!fs::path(program).filename().native().starts_with("step18")) return "";
+  const std::string why = no_cgroup_for("pids", "18");
+  return why.empty() ? "" : "step 18 refuses to run here, as it should (" + why + ")";
+}
+
 fs::path cgroup_of(pid_t pid, const std::string& controller) {
   return common::find_cgroup_parents({controller}, "/sys/fs/cgroup",
                                      "/proc/" + std::to_string(pid) + "/cgroup")

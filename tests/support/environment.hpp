@@ -55,6 +55,12 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// (pids, cpu) but never memory (chapter 19).
 std::string no_cgroup_for(const std::string& controller, const std::string& step);
 
+/// \brief Why the step \p program cannot run at all from where this test runs, as root,
+/// or "" if it can: step 18 from a cgroup v2 cgroup with processes in it (a desktop's
+/// session scope; make test-hosts' desktop layout) refuses to run without its pids cgroup
+/// (chapter 18), where step 19 on make a threaded one.
+std::string cannot_run_here(const std::string& program);
+
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
 /// this test (in the host's cgroup namespace) sees it: its v1 hierarchy's line, else the
 /// v2 line. Throws common::CgroupError if the host has no such controller.

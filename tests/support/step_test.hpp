@@ -66,6 +66,7 @@ class ContainerTest : public StepTest {
  protected:
   void SetUp() override {
     SKIP_UNLESS_ROOT();
+    if (const std::string why = cannot_run_here(program()); !why.empty()) GTEST_SKIP() << why;
     isolate_test_process();
     // A container that outlives its step is re-parented to us, so TearDown finds it.
     become_subreaper();
