@@ -34,12 +34,7 @@ TEST_F(Step19ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy)
 
 TEST_F(Step19ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory", "19"); !why.empty())
-    GTEST_SKIP() << why;
-  const auto result = run_container(
-      {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
-  EXPECT_EQ(result.exit_code, 137) << result.describe();
-  EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
+  expect_killed_by_memory_limit("19");
 }
 
 TEST_F(Step19ResourceLimits, WorkUnderTheLimitRuns) {

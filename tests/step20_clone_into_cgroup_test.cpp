@@ -65,12 +65,7 @@ TEST_F(Step20CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
 
 TEST_F(Step20CloneIntoCgroup, MemoryLimitStillHolds) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory", "20"); !why.empty())
-    GTEST_SKIP() << why;
-  const auto result = run_container(
-      {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
-  EXPECT_EQ(result.exit_code, 137) << result.describe();
-  EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
+  expect_killed_by_memory_limit("20");
 }
 
 }  // namespace

@@ -115,6 +115,17 @@ class ContainerTest : public StepTest {
     EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
     return result;
   }
+  /// \brief Runs `dd` with a 64 MiB buffer under `--memory 16M`: the step must end with
+  /// dd's own status, 137 (SIGKILL: 128 + 9), and say that the memory limit killed it.
+  /// Skips the test, with the reason, where \p step (such as "19") can have no memory
+  /// cgroup here (no_cgroup_for()): call it last in the test.
+  void expect_killed_by_memory_limit(const std::string& step) const {
+    if (const std::string why = no_cgroup_for("memory", step); !why.empty()) GTEST_SKIP() << why;
+    const auto result = run_container(
+        {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+    EXPECT_EQ(result.exit_code, 137) << result.describe();
+    EXPECT_NE(result.err.find("killed: memory limit of"), std::string::npos) << result.describe();
+  }
   /// \brief This test's rootfs copy.
   const std::filesystem::path& rootfs() const { return rootfs_->path(); }
   /// \brief Fails the test if anything is still mounted in this test's rootfs.
