@@ -67,9 +67,7 @@ TEST_F(Step19ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
   const fs::path container = support::cgroup_of(init, "memory");
   EXPECT_EQ(container.parent_path(), own) << "the container's memory cgroup " << container
                                           << " should be a child of the step's own, " << own;
-  const bool v2 = fs::exists(container / "memory.max");
-  EXPECT_EQ(common::read_file(container / (v2 ? "memory.max" : "memory.limit_in_bytes")),
-            "33554432\n");
+  EXPECT_EQ(support::memory_limit_of(container), "33554432\n");
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   expect_nothing_left_running(result);

@@ -234,6 +234,11 @@ fs::path cgroup_of(pid_t pid, const std::string& controller) {
       .dir;
 }
 
+std::string memory_limit_of(const fs::path& cgroup) {
+  const bool v2 = fs::exists(cgroup / "memory.max");
+  return common::read_file(cgroup / (v2 ? "memory.max" : "memory.limit_in_bytes"));
+}
+
 bool reaped_within(pid_t pid, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (::waitpid(pid, nullptr, WNOHANG) != pid) {

@@ -66,6 +66,10 @@ std::string cannot_run_here(const std::string& program);
 /// v2 line. Throws common::CgroupError if the host has no such controller.
 std::filesystem::path cgroup_of(pid_t pid, const std::string& controller);
 
+/// \brief The memory limit written in \p cgroup, a memory cgroup's host folder, as its file
+/// reads: `memory.max` on cgroup v2, `memory.limit_in_bytes` on v1 (bytes and a newline).
+std::string memory_limit_of(const std::filesystem::path& cgroup);
+
 /// \brief Reaps \p pid, a child of this process (or of its subreaper), waiting at most
 /// \p limit for it to end. True if it ended.
 bool reaped_within(pid_t pid, std::chrono::milliseconds limit);
