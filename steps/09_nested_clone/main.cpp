@@ -100,7 +100,7 @@ struct Container {
 };
 
 // The container's second process: it becomes the command.
-int command(void* arg) {
+int become_command(void* arg) {
   const auto& command_line = *static_cast<const common::CommandLine*>(arg);
   return exec_command(command_line.command);
 }
@@ -162,8 +162,8 @@ int container_init(void* arg) try {
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
-  const pid_t pid = common::check(::clone(command, stack.top(), SIGCHLD, &container.command_line),
-                                  "clone", "command");
+  const pid_t pid = common::check(
+      ::clone(become_command, stack.top(), SIGCHLD, &container.command_line), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)); MNT_DETACH, because a leftover background
@@ -185,7 +185,7 @@ int main(int argc, char* argv[]) try {
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
-  Container container{command_line};
+  Container container{.command_line = command_line};
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.

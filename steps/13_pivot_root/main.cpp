@@ -172,7 +172,7 @@ void start_janitor(const std::filesystem::path& cgroup) {
 struct Container {
   common::CommandLine command_line;
   std::filesystem::path cgroup;  // the folder of its pids cgroup
-  bool foreground;  // the step had the terminal: the command takes it over
+  bool foreground = false;  // the step had the terminal: the command takes it over
 };
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
@@ -184,7 +184,7 @@ const sigset_t kAllSignals = [] {
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
-int command(void* arg) try {
+int become_command(void* arg) try {
   const auto& container = *static_cast<const Container*>(arg);
   common::check(::setpgid(0, 0), "setpgid", "0");
   if (container.foreground) common::check(::tcsetpgrp(0, ::getpgrp()), "tcsetpgrp", "stdin");
@@ -297,7 +297,7 @@ int container_init(void* arg) try {
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
   const pid_t pid =
-      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+      common::check(::clone(become_command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -324,7 +324,8 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
   const Cgroup cgroup(command_line.pids_max);
   start_janitor(cgroup.dir());
-  Container container{command_line, cgroup.dir(), ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()};
+  Container container{.command_line = command_line, .cgroup = cgroup.dir()};
+  container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.

@@ -278,10 +278,10 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
-  std::vector<std::filesystem::path> cgroups;  // the folders of its cgroups (none: none of its own)
-  bool foreground;  // the step had the terminal: the command takes it over
-  int maps_written[2];  // a pipe: end-of-file once the step has written our id maps
-  char* host_strings[2];  // the step's argv and environment: where they begin and end
+  std::vector<std::filesystem::path> cgroups = {};  // the folders of its cgroups, if it has any
+  bool foreground = false;  // the step had the terminal: the command takes it over
+  int go_ahead[2] = {-1, -1};  // a pipe: end-of-file once the step has written our id maps
+  char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
 };
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
@@ -421,7 +421,7 @@ void install_seccomp_filter() {
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
-int command(void* arg) try {
+int become_command(void* arg) try {
   const auto& container = *static_cast<const Container*>(arg);
   common::check(::setpgid(0, 0), "setpgid", "0");
   if (container.foreground) common::check(::tcsetpgrp(0, ::getpgrp()), "tcsetpgrp", "stdin");
@@ -521,10 +521,10 @@ void die_with_step() {
 
 // Wait for our id maps, then become root of the user namespace: root inside, an
 // unprivileged id outside. Drop the step's groups where setgroups is allowed.
-void become_root(const int (&maps_written)[2]) {
+void become_root(const int (&go_ahead)[2]) {
   char ignored;
-  common::check(::close(maps_written[1]), "close", "maps pipe");
-  common::check(::read(maps_written[0], &ignored, 1), "read", "maps pipe");
+  common::check(::close(go_ahead[1]), "close", "maps pipe");
+  common::check(::read(go_ahead[0], &ignored, 1), "read", "maps pipe");
   if (::setgroups(0, nullptr) == -1 && errno != EPERM)
     throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
@@ -581,7 +581,7 @@ int container_init(void* arg) try {
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-  become_root(container.maps_written);
+  become_root(container.go_ahead);
   die_with_step();
   close_host_descriptors();
   set_hostname();
@@ -596,7 +596,7 @@ int container_init(void* arg) try {
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
   const pid_t pid =
-      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+      common::check(::clone(become_command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -627,9 +627,10 @@ int main(int argc, char* argv[]) try {
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
-  Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
+  Container container{.command_line = command_line};
+  container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   for (const Cgroup& cgroup : cgroups) container.cgroups.push_back(cgroup.dir());
-  common::check(::pipe2(container.maps_written, O_CLOEXEC), "pipe2", "maps");
+  common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
   find_host_strings(argc, argv, container.host_strings);
 
   ChildStack stack;
@@ -641,7 +642,7 @@ int main(int argc, char* argv[]) try {
               CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &container),
       "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
   write_id_maps(pid);
-  common::check(::close(container.maps_written[1]), "close", "maps pipe");  // PID 1 may go on
+  common::check(::close(container.go_ahead[1]), "close", "maps pipe");  // PID 1 may go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
   // The tools beside the step (ps, kill) know PID 1 by this number.

@@ -286,7 +286,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 // is down (`ip link` in one made by `unshare -n` shows it). Bring a device up as `ip link set NAME
 // up` does: an RTM_NEWLINK message on a netlink socket, whose ifinfomsg names the device and sets
 // IFF_UP in its flags, only that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
-int set_up(int sock, const std::string& name) {
+int bring_up(int sock, const std::string& name) {
   ifinfomsg link{};
   link.ifi_family = AF_UNSPEC;
   const unsigned index = ::if_nametoindex(name.c_str());  // 0 and errno on failure
@@ -299,19 +299,19 @@ int set_up(int sock, const std::string& name) {
 }
 
 // PID 1's network: lo up.
-void plug_in() {
+void configure_network() {
   const common::Fd sock(common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
                                       "socket", "NETLINK_ROUTE"));
-  set_up(sock.get(), "lo");
+  bring_up(sock.get(), "lo");
 }
 
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
-  std::vector<std::filesystem::path> cgroups;  // the folders of its cgroups (none: none of its own)
-  bool foreground;  // the step had the terminal: the command takes it over
-  int maps_written[2];  // a pipe: end-of-file once the step has written our id maps
-  char* host_strings[2];  // the step's argv and environment: where they begin and end
+  std::vector<std::filesystem::path> cgroups = {};  // the folders of its cgroups, if it has any
+  bool foreground = false;  // the step had the terminal: the command takes it over
+  int go_ahead[2] = {-1, -1};  // a pipe: end-of-file once the step has written our id maps
+  char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
 };
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
@@ -451,7 +451,7 @@ void install_seccomp_filter() {
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
-int command(void* arg) try {
+int become_command(void* arg) try {
   const auto& container = *static_cast<const Container*>(arg);
   common::check(::setpgid(0, 0), "setpgid", "0");
   if (container.foreground) common::check(::tcsetpgrp(0, ::getpgrp()), "tcsetpgrp", "stdin");
@@ -551,10 +551,10 @@ void die_with_step() {
 
 // Wait for our id maps, then become root of the user namespace: root inside, an
 // unprivileged id outside. Drop the step's groups where setgroups is allowed.
-void become_root(const int (&maps_written)[2]) {
+void become_root(const int (&go_ahead)[2]) {
   char ignored;
-  common::check(::close(maps_written[1]), "close", "maps pipe");
-  common::check(::read(maps_written[0], &ignored, 1), "read", "maps pipe");
+  common::check(::close(go_ahead[1]), "close", "maps pipe");
+  common::check(::read(go_ahead[0], &ignored, 1), "read", "maps pipe");
   if (::setgroups(0, nullptr) == -1 && errno != EPERM)
     throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
@@ -611,11 +611,11 @@ int container_init(void* arg) try {
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-  become_root(container.maps_written);
+  become_root(container.go_ahead);
   die_with_step();
   close_host_descriptors();
   set_hostname();
-  plug_in();  // the host's devices are not in our network namespace
+  configure_network();  // the host's devices are not in our network namespace
   make_mounts_private();
   bind_rootfs(command_line.rootfs);
   mount_proc(command_line.rootfs);
@@ -627,7 +627,7 @@ int container_init(void* arg) try {
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
   const pid_t pid =
-      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+      common::check(::clone(become_command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -697,13 +697,14 @@ int main(int argc, char* argv[]) try {
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
-  Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}};
-  common::check(::pipe2(container.maps_written, O_CLOEXEC), "pipe2", "maps");
+  Container container{.command_line = command_line};
+  container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
+  common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
   find_host_strings(argc, argv, container.host_strings);
 
   const pid_t pid = start_pid1(container, cgroups);
   write_id_maps(pid);
-  common::check(::close(container.maps_written[1]), "close", "maps pipe");  // PID 1 may go on
+  common::check(::close(container.go_ahead[1]), "close", "maps pipe");  // PID 1 may go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
   // The tools beside the step (ps, kill) know PID 1 by this number.

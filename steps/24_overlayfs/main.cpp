@@ -289,7 +289,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 // is down (`ip link` in one made by `unshare -n` shows it). Bring a device up as `ip link set NAME
 // up` does: an RTM_NEWLINK message on a netlink socket, whose ifinfomsg names the device and sets
 // IFF_UP in its flags, only that bit changing (rtnetlink(7)). The kernel answers 0, or an errno.
-int set_up(int sock, const std::string& name) {
+int bring_up(int sock, const std::string& name) {
   ifinfomsg link{};
   link.ifi_family = AF_UNSPEC;
   const unsigned index = ::if_nametoindex(name.c_str());  // 0 and errno on failure
@@ -349,19 +349,19 @@ void lay_cable(const Cable& cable, pid_t pid) {
       .attribute(IFLA_NET_NS_PID, &namespace_of, sizeof namespace_of);
   common::netlink_request(sock.get(), veth.end_nested(peer).end_nested(data).end_nested(info),
                           "RTM_NEWLINK veth");
-  add_address(sock.get(), set_up(sock.get(), cable.host_end), cable.host_address);
+  add_address(sock.get(), bring_up(sock.get(), cable.host_end), cable.host_address);
   common::log("cable ", cable.host_end, " ", std::string(::inet_ntoa(in_addr{cable.host_address})),
               " <-> eth0 ", std::string(::inet_ntoa(in_addr{cable.container_address})), " inside");
 }
 
 // PID 1's network: lo up; with a cable, eth0's address, up, and a default route through
 // the host's end (RTM_NEWROUTE with a gateway, as `ip route add default via`).
-void plug_in(const std::optional<Cable>& cable) {
+void configure_network(const std::optional<Cable>& cable) {
   const common::Fd sock(common::check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
                                       "socket", "NETLINK_ROUTE"));
-  set_up(sock.get(), "lo");
+  bring_up(sock.get(), "lo");
   if (cable) {
-    add_address(sock.get(), set_up(sock.get(), "eth0"), cable->container_address);
+    add_address(sock.get(), bring_up(sock.get(), "eth0"), cable->container_address);
     const rtmsg route{AF_INET,           0,           0, 0, RT_TABLE_MAIN, RTPROT_BOOT,
                       RT_SCOPE_UNIVERSE, RTN_UNICAST, 0};
     common::NetlinkMessage message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
@@ -373,7 +373,7 @@ void plug_in(const std::optional<Cable>& cable) {
 // The step hands PID 1 a byte (our id maps are written: go on) and maybe a descriptor,
 // which only a Unix socket can carry: an SCM_RIGHTS message gives the receiver its own
 // descriptor of the same open file, or here mount (unix(7), cmsg(3)).
-void hand_over(int sock, int fd) {
+void send_go_ahead(int sock, int fd) {
   char go = 1;
   iovec byte{&go, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof fd)]{};
@@ -388,7 +388,7 @@ void hand_over(int sock, int fd) {
 }
 
 // PID 1's side: waits for the byte, returns the descriptor that came with it, or -1.
-int take_over(int sock) {
+int wait_for_go_ahead(int sock) {
   char go = 0;
   iovec byte{&go, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
@@ -407,11 +407,11 @@ int take_over(int sock) {
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
-  std::vector<std::filesystem::path> cgroups;  // the folders of its cgroups (none: none of its own)
-  bool foreground;  // the step had the terminal: the command takes it over
-  int maps_written[2];  // a socket pair: a byte once the step has written our id maps
-  char* host_strings[2];  // the step's argv and environment: where they begin and end
-  std::optional<Cable> cable;  // --net
+  std::vector<std::filesystem::path> cgroups = {};  // the folders of its cgroups, if it has any
+  bool foreground = false;  // the step had the terminal: the command takes it over
+  int go_ahead[2] = {-1, -1};  // a socket pair: a byte once the step has written our id maps
+  char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
+  std::optional<Cable> cable = {};  // --net
 };
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
@@ -551,7 +551,7 @@ void install_seccomp_filter() {
 
 // The container's second process: it becomes the command, in a process group of its own
 // that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
-int command(void* arg) try {
+int become_command(void* arg) try {
   const auto& container = *static_cast<const Container*>(arg);
   common::check(::setpgid(0, 0), "setpgid", "0");
   if (container.foreground) common::check(::tcsetpgrp(0, ::getpgrp()), "tcsetpgrp", "stdin");
@@ -679,9 +679,9 @@ void die_with_step() {
 
 // Wait for our id maps, then become root of the user namespace: root inside, an
 // unprivileged id outside. Drop the step's groups where setgroups is allowed.
-int become_root(const int (&maps_written)[2]) {
-  common::check(::close(maps_written[1]), "close", "maps socket");
-  const int idmapped_rootfs = take_over(maps_written[0]);
+int become_root(const int (&go_ahead)[2]) {
+  common::check(::close(go_ahead[1]), "close", "maps socket");
+  const int idmapped_rootfs = wait_for_go_ahead(go_ahead[0]);
   if (::setgroups(0, nullptr) == -1 && errno != EPERM)
     throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
@@ -739,10 +739,10 @@ int container_init(void* arg) try {
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-  const int idmapped_rootfs = become_root(container.maps_written);
+  const int idmapped_rootfs = become_root(container.go_ahead);
   die_with_step();
   set_hostname();
-  plug_in(container.cable);  // the host's devices are not in our network namespace
+  configure_network(container.cable);  // the host's devices are not in our network namespace
   make_mounts_private();
   bind_rootfs(command_line.rootfs, idmapped_rootfs);
   mount_overlay(command_line);
@@ -756,7 +756,7 @@ int container_init(void* arg) try {
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
   const pid_t pid =
-      common::check(::clone(command, stack.top(), SIGCHLD, &container), "clone", "command");
+      common::check(::clone(become_command, stack.top(), SIGCHLD, &container), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)), though the namespace would take it anyway;
@@ -885,13 +885,14 @@ int main(int argc, char* argv[]) try {
   }
   if (!command_line.keep.empty()) make_kept_layers(command_line.keep);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
-  Container container{command_line, {}, ::tcgetpgrp(STDIN_FILENO) == ::getpgrp(), {}, {}, {}};
+  Container container{.command_line = command_line};
+  container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   // The host's end is made in the host's network namespace: that needs root.
   if (command_line.net && ::geteuid() != 0)
     throw std::runtime_error(
         "--net needs root: the host's end of its cable is a device of the host");
   if (command_line.net) container.cable = plan_cable();
-  common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.maps_written),
+  common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.go_ahead),
                 "socketpair", "maps");
   find_host_strings(argc, argv, container.host_strings);
 
@@ -899,7 +900,7 @@ int main(int argc, char* argv[]) try {
   write_id_maps(pid);
   if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 goes on to plug in
   // PID 1 may go on, given the idmapped rootfs if there is one (closed here once sent).
-  hand_over(container.maps_written[1], idmap_rootfs(command_line.rootfs, pid).get());
+  send_go_ahead(container.go_ahead[1], idmap_rootfs(command_line.rootfs, pid).get());
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
   // The tools beside the step (ps, kill) know PID 1 by this number.
