@@ -1,13 +1,18 @@
 #include "common/rootfs.hpp"
 
+#include <linux/magic.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <utility>
+
+#include "common/error.hpp"
 
 namespace common {
 namespace {
@@ -85,6 +90,51 @@ void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid) {
                       "), or copy the rootfs out (sudo cp -a " + dir +
                       " /var/tmp/rootfs) and pass --rootfs /var/tmp/rootfs");
   }
+}
+
+std::string filesystem_type(const std::string& dir) {
+  struct statfs info = {};
+  if (::statfs(dir.c_str(), &info) == -1) throw SyscallError(errno, "statfs", dir);
+  switch (static_cast<unsigned long>(info.f_type)) {
+    case TMPFS_MAGIC:
+      return "tmpfs";
+    case EXT4_SUPER_MAGIC:
+      return "ext4";
+    case XFS_SUPER_MAGIC:
+      return "xfs";
+    case BTRFS_SUPER_MAGIC:
+      return "btrfs";
+    case OVERLAYFS_SUPER_MAGIC:
+      return "overlay";
+    case NFS_SUPER_MAGIC:
+      return "nfs";
+    case HOSTFS_SUPER_MAGIC:
+      return "hostfs";
+    case V9FS_MAGIC:
+      return "9p";
+    case FUSE_SUPER_MAGIC:
+      return "fuse";
+    case PROC_SUPER_MAGIC:
+      return "proc";
+  }
+  char number[32];
+  std::snprintf(number, sizeof number, "0x%lx", static_cast<unsigned long>(info.f_type));
+  return number;
+}
+
+std::string idmap_support(const std::string& dir) {
+  const std::string type = filesystem_type(dir);
+  for (const auto& [name, since] : {std::pair{"ext4", "5.12"},
+                                    {"xfs", "5.12"},
+                                    {"btrfs", "5.15"},
+                                    {"overlay", "5.19"},
+                                    {"tmpfs", "6.3"},
+                                    {"fuse", "6.12"}}) {
+    if (type == name) return "on " + type + " (idmapped mounts from Linux " + since + ")";
+  }
+  if (type == "nfs" || type == "hostfs" || type == "9p")
+    return "on " + type + " (no idmapped mounts)";
+  return "on " + type;
 }
 
 }  // namespace common

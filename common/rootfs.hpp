@@ -41,4 +41,18 @@ void require_rootfs(const std::string& dir, const std::string& command,
 /// and both fixes; does nothing when \p dir cannot be resolved (require_rootfs says why).
 void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid);
 
+/// \brief The type of the file system \p dir is on, by its statfs(2) magic number: "tmpfs",
+/// "ext4" (also ext2 and ext3), "xfs", "btrfs", "overlay", "nfs", "hostfs" and a few more;
+/// any other as its number ("0x…"). For error messages: an idmapped mount (step 23)
+/// works on some types only. Throws SyscallError when statfs fails.
+/// \param dir a path on the file system.
+std::string filesystem_type(const std::string& dir);
+
+/// \brief For the error of an idmapped mount of \p dir (step 23): "on TYPE", and the first
+/// kernel whose TYPE allows idmapped mounts, or that it has none (ext4 and xfs 5.12, btrfs
+/// 5.15, overlay 5.19, tmpfs 6.3, fuse 6.12 where its daemon allows; nfs, hostfs and 9p
+/// none), as "on tmpfs (idmapped mounts from Linux 6.3)".
+/// \param dir a path on the file system.
+std::string idmap_support(const std::string& dir);
+
 }  // namespace common

@@ -183,4 +183,15 @@ TEST(Fd, AMoveHandsTheDescriptorOverAndClosesTheOldOne) {
   EXPECT_TRUE(is_open(kept));
 }
 
+// The type of the file system under a path, and what an idmapped mount there needs.
+TEST(FilesystemType, NamesProcAndSaysWhatAnIdmappedMountNeeds) {
+  EXPECT_EQ(common::filesystem_type("/proc"), "proc");
+  EXPECT_EQ(common::idmap_support("/proc"), "on proc");
+  EXPECT_THROW(common::filesystem_type("/no/such/folder"), common::SyscallError);
+  const std::string type = common::filesystem_type("/dev/shm");
+  if (type == "tmpfs") {
+    EXPECT_EQ(common::idmap_support("/dev/shm"), "on tmpfs (idmapped mounts from Linux 6.3)");
+  }
+}
+
 }  // namespace

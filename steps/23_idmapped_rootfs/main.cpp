@@ -802,7 +802,7 @@ common::Fd idmap_rootfs(const std::string& rootfs, pid_t pid) {
       common::check(::open(user_namespace.c_str(), O_RDONLY | O_CLOEXEC), "open", user_namespace));
   mount_attr idmap{MOUNT_ATTR_IDMAP, 0, MS_PRIVATE, static_cast<std::uint64_t>(ids.get())};
   common::check(::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &idmap, sizeof idmap),
-                "mount_setattr", "MOUNT_ATTR_IDMAP");
+                "mount_setattr", "MOUNT_ATTR_IDMAP " + common::idmap_support(rootfs));
   return tree;
 }
 
