@@ -283,6 +283,10 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   support::reread("Pitfalls");
   support::ProcessOptions options;
   options.as_user = 65534;
+  const auto fallback = support::run(
+      {program(), "--rootfs", support::built_rootfs().native(), "/bin/true"}, 20s, options);
+  EXPECT_EQ(fallback.exit_code, 0) << fallback.describe();
+  EXPECT_NE(fallback.err.find("without a process limit"), std::string::npos) << fallback.describe();
   const auto result = support::run(
       {program(), "--rootfs", support::built_rootfs().native(), "--pids-max", "9", "/bin/true"},
       20s, options);
