@@ -80,6 +80,8 @@ class Escape : public support::ContainerTest,
   void SetUp() override {
     support::ContainerTest::SetUp();
     if (IsSkipped()) return;
+    const std::string step = support::binary_of(std::get<0>(GetParam()));
+    if (const std::string why = support::cannot_run_here(step); !why.empty()) GTEST_SKIP() << why;
     // The host's secret: a file outside the rootfs, readable by anyone who reaches it.
     secret_dir_.open_to_everyone();
     std::ofstream(secret_dir_.path() / "secret") << "the host's secret\n";
