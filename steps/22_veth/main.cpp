@@ -775,7 +775,7 @@ int main(int argc, char* argv[]) try {
 
   const pid_t pid = start_pid1(container, cgroups);
   write_id_maps(pid);
-  if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 goes on to plug in
+  if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 sets up its end
   common::check(::close(container.go_ahead[1]), "close", "maps pipe");  // PID 1 may go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.

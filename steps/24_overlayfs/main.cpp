@@ -898,7 +898,7 @@ int main(int argc, char* argv[]) try {
 
   const pid_t pid = start_pid1(container, cgroups);
   write_id_maps(pid);
-  if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 goes on to plug in
+  if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 sets up its end
   // PID 1 may go on, given the idmapped rootfs if there is one (closed here once sent).
   send_go_ahead(container.go_ahead[1], idmap_rootfs(command_line.rootfs, pid).get());
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
