@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 13 to 21 are these tests.
+// that step on: the door tables of chapters 14 to 23 are these tests.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,15 +33,15 @@ struct Door {
   std::string closed_by;  // the first step in which it is shut
 };
 
-const std::vector<Door> kDoors = {{"fd", "13_pivot_root"},
-                                  {"chroot", "13_pivot_root"},
-                                  {"environ", "15_user_namespace"},
-                                  {"map_files", "15_user_namespace"},
-                                  {"cgroup", "15_user_namespace"},
-                                  {"sysfs", "15_user_namespace"},
-                                  {"cmdline", "16_capabilities"},
-                                  {"cgroup_path", "18_cgroup_namespace"},
-                                  {"loopback", "21_network_namespace"}};
+const std::vector<Door> kDoors = {{"fd", "14_pivot_root"},
+                                  {"chroot", "14_pivot_root"},
+                                  {"environ", "16_user_namespace"},
+                                  {"map_files", "16_user_namespace"},
+                                  {"cgroup", "16_user_namespace"},
+                                  {"sysfs", "16_user_namespace"},
+                                  {"cmdline", "17_capabilities"},
+                                  {"cgroup_path", "19_cgroup_namespace"},
+                                  {"loopback", "23_network_namespace"}};
 
 // A service only the host should reach: a TCP socket listening on 127.0.0.1 (a database,
 // an admin port). The kernel completes a connection into the backlog without accept.
@@ -134,7 +134,7 @@ TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
         << "step " << step << " lets the attacker out through '" << door.name << "'\n"
         << result.describe();
   }
-  // Before step 12, what the attacker mounts lands in the host's (this test's) mount table.
+  // Before step 13, what the attacker mounts lands in the host's (this test's) mount table.
   support::unmount_all_under(rootfs());
 }
 

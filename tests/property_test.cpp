@@ -2,7 +2,7 @@
 // parameterised by step, instantiated for the steps from the one whose chapter introduces
 // it to the last one CMakeLists.txt lists: a new last step gets all of them, and a later
 // step that drops one (a refactor, a student's lab) fails it. Each test's name says the
-// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step17_*'` runs one
+// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step18_*'` runs one
 // step's rows; make check and make mutants do so).
 
 #include <sys/mount.h>
@@ -31,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Root inside the container of a root-run step is this host uid from step 15 on.
+// Root inside the container of a root-run step is this host uid from step 16 on.
 constexpr const char* kContainerRootOnTheHost = "2000000000";
 
 class StepProperty : public support::ContainerTest,
@@ -66,7 +66,7 @@ class StepProperty : public support::ContainerTest,
   }
 };
 
-// gtest names each row after its step: "step17_seccomp".
+// gtest names each row after its step: "step18_seccomp".
 std::string step_row(const ::testing::TestParamInfo<std::string>& info) {
   return "step" + info.param;
 }
@@ -226,16 +226,16 @@ class Cgroups : public StepProperty {
   void SetUp() override {
     StepProperty::SetUp();
     if (IsSkipped()) return;
-    // From step 18 on, the cgroup goes under the step's own; on cgroup v2 that needs a
-    // step started from the root cgroup (chapter 18).
+    // From step 19 on, the cgroup goes under the step's own; on cgroup v2 that needs a
+    // step started from the root cgroup (chapter 19).
     if (const std::string why = support::no_cgroup_for("pids", step_name());
-        from("18") && !why.empty())
+        from("19") && !why.empty())
       GTEST_SKIP() << why;
   }
-  // The limits --memory and --cpus ask for, where the host can give them (19 on).
+  // The limits --memory and --cpus ask for, where the host can give them (20 on).
   std::vector<std::string> limits() const {
     std::vector<std::string> args;
-    if (!from("19")) return args;
+    if (!from("20")) return args;
     if (support::no_cgroup_for("memory", step_name()).empty())
       args.insert(args.end(), {"--memory", "64M"});
     if (support::no_cgroup_for("cpu", step_name()).empty())
@@ -274,7 +274,7 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(CgroupsAsRoot, 15);
+PROPERTY_SINCE(CgroupsAsRoot, 16);
 
 // Without root, where no cgroup was delegated to the user, the step may run without its
 // default pids limit (it says so); never without one asked for with --pids-max.
@@ -294,7 +294,7 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(LimitAskedForRootless, 15);
+PROPERTY_SINCE(LimitAskedForRootless, 16);
 
 // As root, a limit the kernel refuses is an error, never dropped: here the step runs in a
 // mount and cgroup namespace of its own whose /sys/fs/cgroup is a tmpfs laid out as a
@@ -319,7 +319,7 @@ PROPERTY_SINCE(PidsLimitAsRoot, 10);
 // PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
 // the container's root (an unprivileged uid on the host, 15 on) may not enter, so its
 // tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A
-// child of clone3 with no stack of its own (20 on) goes on in main, as after fork(2): it
+// child of clone3 with no stack of its own (22 on) goes on in main, as after fork(2): it
 // must _exit(2), or it runs the step's destructors too (~Cgroup waits 2 s for the cgroup
 // PID 1 itself is in, then says it could not remove it).
 using Pid1Failure = Cgroups;
@@ -349,14 +349,14 @@ TEST_P(Pid1Failure, APid1ThatFailsEarlySaysWhyOnceAndLeavesNothing) {
   }
   EXPECT_GT(made, 0) << result.describe();
 }
-PROPERTY_SINCE(Pid1Failure, 15);
+PROPERTY_SINCE(Pid1Failure, 16);
 
 PROPERTY_SINCE(Cgroups, 10);
 
-// --- 19: threaded controllers beside other processes --------------------------------------
+// --- 20: threaded controllers beside other processes --------------------------------------
 
 // On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
-// test-hosts' desktop layout), step 18 refuses to run as root; from 19 on the container's
+// test-hosts' desktop layout), step 19 refuses to run as root; from 20 on the container's
 // cgroup is threaded, and its limit holds.
 using ThreadedCgroups = Cgroups;
 TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
@@ -368,9 +368,9 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(ThreadedCgroups, 19);
+PROPERTY_SINCE(ThreadedCgroups, 20);
 
-// From 19 on the default pids limit fits an interactive shell and its jobs (the article's
+// From 20 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.
 using DefaultPidsLimit = Cgroups;
 TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
@@ -386,7 +386,7 @@ TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
   EXPECT_EQ(result.err.find("refused"), std::string::npos) << result.describe();
   expect_nothing_left_running(result);
 }
-PROPERTY_SINCE(DefaultPidsLimit, 19);
+PROPERTY_SINCE(DefaultPidsLimit, 20);
 
 // --- 11: the janitor ---------------------------------------------------------------------
 
@@ -460,7 +460,7 @@ TEST_P(Terminal, TheCommandStillReadsTheTerminal) {
 }
 PROPERTY_SINCE(Terminal, 11);
 
-// --- 12: mount namespace, private -------------------------------------------------------
+// --- 13: mount namespace, private -------------------------------------------------------
 
 // A rootfs on a mount of its own that is shared, as a tmpfs /tmp under systemd is: a
 // mount namespace whose mounts are private only at / still propagates the container's
@@ -491,9 +491,9 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
   support::unmount_all_under(shared.path());
   expect_no_mounts_left();
 }
-PROPERTY_SINCE(Mounts, 12);
+PROPERTY_SINCE(Mounts, 13);
 
-// --- 14: /dev and /tmp -------------------------------------------------------------------
+// --- 15: /dev and /tmp -------------------------------------------------------------------
 
 using DevAndTmp = StepProperty;
 TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
@@ -519,9 +519,9 @@ TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
             "fd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
       << result.describe();
 }
-PROPERTY_SINCE(DevAndTmp, 14);
+PROPERTY_SINCE(DevAndTmp, 15);
 
-// --- 15: user namespace ------------------------------------------------------------------
+// --- 16: user namespace ------------------------------------------------------------------
 
 using UserNamespace = StepProperty;
 TEST_P(UserNamespace, RootInsideIsAnUnprivilegedUserOutside) {
@@ -561,7 +561,7 @@ TEST_P(UserNamespace, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
       << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(UserNamespace, 15);
+PROPERTY_SINCE(UserNamespace, 16);
 
 // Run as root, the container's root is uid 2000000000 on the host, and PID 1 mounts the
 // rootfs as that user: a rootfs in a home folder of mode 0750 (Ubuntu's) is out of its
@@ -584,9 +584,9 @@ TEST_P(RootfsReach, ARootfsTheContainersRootCannotReachIsRefusedFirst) {
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find(": cgroup /"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(RootfsReach, 15);
+PROPERTY_SINCE(RootfsReach, 16);
 
-// --- 16: capabilities --------------------------------------------------------------------
+// --- 17: capabilities --------------------------------------------------------------------
 
 // Docker's default set, as the kernel's bit mask: CHOWN 0, DAC_OVERRIDE 1, FOWNER 3,
 // FSETID 4, KILL 5, SETGID 6, SETUID 7, SETPCAP 8, NET_BIND_SERVICE 10, NET_RAW 13,
@@ -608,9 +608,9 @@ TEST_P(Capabilities, NoNewPrivileges) {
   const auto result = run_in_container({"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"});
   EXPECT_EQ(result.out, "NoNewPrivs:\t1\n") << result.describe();
 }
-PROPERTY_SINCE(Capabilities, 16);
+PROPERTY_SINCE(Capabilities, 17);
 
-// --- 17: seccomp -------------------------------------------------------------------------
+// --- 18: seccomp -------------------------------------------------------------------------
 
 // Each refused call, made by the attacker's helper with arguments that fail otherwise
 // where it is allowed (EscapeHelper below shows that on the host).
@@ -693,7 +693,7 @@ TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
                                           << i386.describe();
   EXPECT_EQ(i386.out, "") << i386.describe();
 }
-PROPERTY_SINCE(Seccomp, 17);
+PROPERTY_SINCE(Seccomp, 18);
 
 // On the host, every call of the tables above fails with another errno than EPERM: so an
 // EPERM inside is the filter's (or the missing capability's), not the arguments'.
@@ -709,7 +709,7 @@ TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
   }
 }
 
-// --- 19: memory and CPU limits -----------------------------------------------------------
+// --- 20: memory and CPU limits -----------------------------------------------------------
 
 using Limits = StepProperty;
 // From a v2 cgroup with processes in it (a desktop's session scope) no memory limit can be
@@ -744,12 +744,12 @@ TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
       << cpu;
   expect_nothing_left_running(process.wait(10s));
 }
-PROPERTY_SINCE(Limits, 19);
+PROPERTY_SINCE(Limits, 20);
 
-// --- 21: network namespace; 22: --net ---------------------------------------------------
+// --- 23: network namespace; 22: --net ---------------------------------------------------
 
 // A network namespace of its own: no device of the host's, only a loopback of its own,
-// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (22 on),
+// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (24 on),
 // eth0 too.
 using Network = StepProperty;
 TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
@@ -764,16 +764,16 @@ TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
   EXPECT_TRUE(devices.starts_with("lo: <LOOPBACK,UP")) << result.describe();
   EXPECT_EQ(std::count(devices.begin(), devices.end(), '\n'), 1) << "devices of the host's\n"
                                                                  << result.describe();
-  if (from("22")) {
+  if (from("24")) {
     const auto with_net =
         run_in_container({"--net", "/bin/sh", "-c", "ip link show lo; ip link show eth0"});
     EXPECT_NE(with_net.out.find("lo: <LOOPBACK,UP"), std::string::npos) << with_net.describe();
     EXPECT_NE(with_net.out.find("eth0@"), std::string::npos) << with_net.describe();
   }
 }
-PROPERTY_SINCE(Network, 21);
+PROPERTY_SINCE(Network, 23);
 
-// --- 23: the rootfs through the id map ---------------------------------------------------
+// --- 25: the rootfs through the id map ---------------------------------------------------
 
 using IdmappedRootfs = StepProperty;
 TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
@@ -782,9 +782,9 @@ TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
       run_in_container({"/bin/sh", "-c", "ls -lnd /bin/busybox /etc | awk '{print $3 \":\" $4}'"});
   EXPECT_EQ(result.out, "0:0\n0:0\n") << result.describe();
 }
-PROPERTY_SINCE(IdmappedRootfs, 23);
+PROPERTY_SINCE(IdmappedRootfs, 25);
 
-// --- 24: overlay -------------------------------------------------------------------------
+// --- 26: overlay -------------------------------------------------------------------------
 
 using Overlay = StepProperty;
 TEST_P(Overlay, TheRootfsNeverChanges) {
@@ -834,6 +834,6 @@ TEST_P(Overlay, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   const auto exposed = run_in_container({"--keep", (open / "layer").native(), "/bin/true"});
   EXPECT_EQ(exposed.exit_code, 125) << exposed.describe();
 }
-PROPERTY_SINCE(Overlay, 24);
+PROPERTY_SINCE(Overlay, 26);
 
 }  // namespace

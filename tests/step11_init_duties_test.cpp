@@ -99,7 +99,7 @@ TEST_F(Step11InitDuties, ContainerDiesWithTheStepAndItsCgroupGoes) {
   EXPECT_TRUE(support::reaped_within(init, 5s))
       << "the container's PID 1 still runs 5 s after the step was killed";
   EXPECT_TRUE(support::gone_within(cgroup, 5s)) << "kill -9 of the step left its cgroup " << cgroup;
-  // Without a mount namespace (step 12), nobody can unmount /proc after a SIGKILL: the
+  // Without a mount namespace (step 13), nobody can unmount /proc after a SIGKILL: the
   // chapter says so, and the test takes it down itself.
   support::unmount_all_under(rootfs());
 }

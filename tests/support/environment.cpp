@@ -137,7 +137,7 @@ void remove_cgroup(const fs::path& cgroup) {
                              "): not removing it");
   }
   for (int attempt = 0; attempt < 100 && fs::exists(cgroup); ++attempt) {
-    // A threaded cgroup (19 on, under a cgroup with processes) lists threads only: the
+    // A threaded cgroup (20 on, under a cgroup with processes) lists threads only: the
     // whole process of each dies (signal(7)).
     const bool v2 = fs::exists(cgroup / "cgroup.threads");
     std::istringstream procs(common::read_file(cgroup / (v2 ? "cgroup.threads" : "cgroup.procs")));
@@ -163,7 +163,7 @@ std::vector<fs::path> cgroups_of(const std::vector<pid_t>& pids) {
     if (entry.is_symlink(error) || !fs::exists(entry.path() / "cgroup.procs", error)) continue;
     hierarchies.push_back(entry.path());
   }
-  // Steps name their cgroups `<program>-<pid>-<random>`, at any depth (from step 18 on,
+  // Steps name their cgroups `<program>-<pid>-<random>`, at any depth (from step 19 on,
   // under the step's own cgroup).
   std::vector<fs::path> found;
   for (const fs::path& hierarchy : hierarchies) {
@@ -211,7 +211,7 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
   try {
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
     const bool threaded = controller == "pids" || controller == "cpu";
-    if (own.version == 2 && !own.is_root && !(threaded && step >= "19")) {
+    if (own.version == 2 && !own.is_root && !(threaded && step >= "20")) {
       return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller +
              " cgroup under it";
     }
@@ -222,9 +222,9 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
 }
 
 std::string cannot_run_here(const std::string& program) {
-  if (!fs::path(program).filename().native().starts_with("step18")) return "";
-  const std::string why = no_cgroup_for("pids", "18");
-  return why.empty() ? "" : "step 18 refuses to run here, as it should (" + why + ")";
+  if (!fs::path(program).filename().native().starts_with("step19")) return "";
+  const std::string why = no_cgroup_for("pids", "19");
+  return why.empty() ? "" : "step 19 refuses to run here, as it should (" + why + ")";
 }
 
 fs::path cgroup_of(pid_t pid, const std::string& controller) {
@@ -279,7 +279,7 @@ void TempDir::open_to_everyone() const {
 }
 
 TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
-  // From step 15 on, root inside the container is an unprivileged user outside: it must
+  // From step 16 on, root inside the container is an unprivileged user outside: it must
   // be able to reach the copy.
   dir_.open_to_everyone();
   if (!fs::exists(source / "bin" / "sh")) {

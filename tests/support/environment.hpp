@@ -51,14 +51,14 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// \brief Why \p step, run by this test, cannot have a cgroup of its own for \p controller
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
 /// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root, which
-/// holds processes: step 18 enables no controller there, steps 19 on the threaded ones
-/// (pids, cpu) but never memory (chapter 19).
+/// holds processes: step 19 enables no controller there, steps 20 on the threaded ones
+/// (pids, cpu) but never memory (chapter 20).
 std::string no_cgroup_for(const std::string& controller, const std::string& step);
 
 /// \brief Why the step \p program cannot run at all from where this test runs, as root,
-/// or "" if it can: step 18 from a cgroup v2 cgroup with processes in it (a desktop's
+/// or "" if it can: step 19 from a cgroup v2 cgroup with processes in it (a desktop's
 /// session scope; make test-hosts' desktop layout) refuses to run without its pids cgroup
-/// (chapter 18), where step 19 on make a threaded one.
+/// (chapter 19), where step 20 on make a threaded one.
 std::string cannot_run_here(const std::string& program);
 
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
