@@ -219,7 +219,7 @@ TEST_P(Init, Pid1ReapsOrphans) {
 }
 PROPERTY_SINCE(Init, 09);
 
-// --- 10: pids cgroup (11 on: kill -9 of the step takes it away) -----------------------------
+// --- 10: pids cgroup (12 on: kill -9 of the step takes it away) -----------------------------
 
 class Cgroups : public StepProperty {
  protected:
@@ -353,11 +353,11 @@ PROPERTY_SINCE(Pid1Failure, 16);
 
 PROPERTY_SINCE(Cgroups, 10);
 
-// --- 20: threaded controllers beside other processes --------------------------------------
+// --- 21: threaded controllers beside other processes --------------------------------------
 
 // On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
-// test-hosts' desktop layout), step 19 refuses to run as root; from 20 on the container's
-// cgroup is threaded, and its limit holds.
+// test-hosts' desktop layout), steps 19 and 20 refuse to run as root; from 21 on the
+// container's cgroup is threaded, and its limit holds.
 using ThreadedCgroups = Cgroups;
 TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   support::reread("What changed");
@@ -368,7 +368,7 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(ThreadedCgroups, 20);
+PROPERTY_SINCE(ThreadedCgroups, 21);
 
 // From 20 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.
@@ -388,7 +388,7 @@ TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
 }
 PROPERTY_SINCE(DefaultPidsLimit, 20);
 
-// --- 11: the janitor ---------------------------------------------------------------------
+// --- 12: the janitor ---------------------------------------------------------------------
 
 using Janitor = Cgroups;
 TEST_P(Janitor, KillNineOfTheStepRemovesEveryCgroupItMade) {
@@ -438,7 +438,7 @@ TEST_P(Janitor, Pid1DiesWithTheStepOnItsOwn) {
   support::remove_cgroups_of({process.pid()});  // the janitor's work, done here
   support::unmount_all_under(rootfs());
 }
-PROPERTY_SINCE(Janitor, 11);
+PROPERTY_SINCE(Janitor, 12);
 
 // --- 11: the terminal --------------------------------------------------------------------
 
@@ -746,7 +746,7 @@ TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
 }
 PROPERTY_SINCE(Limits, 20);
 
-// --- 23: network namespace; 22: --net ---------------------------------------------------
+// --- 23: network namespace; 24: --net ---------------------------------------------------
 
 // A network namespace of its own: no device of the host's, only a loopback of its own,
 // up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (24 on),

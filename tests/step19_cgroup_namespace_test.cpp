@@ -29,7 +29,7 @@ class CallerCgroup {
             .native();
     if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
     dir_ = name;
-    // Under a thread root (on a desktop, a step from 20 on makes the test's own cgroup
+    // Under a thread root (on a desktop, a step from 21 on makes the test's own cgroup
     // one) only a threaded cgroup may hold processes (cgroup-v2.rst, "Threads").
     const fs::path type = support::own_pids_cgroup() / "cgroup.type";
     if (fs::exists(type) && common::read_file(type) != "domain\n")
@@ -73,7 +73,7 @@ TEST_F(Step19CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
   const CallerCgroup caller;
   if (pids_on_v2()) {
     // cgroup v2: the caller's cgroup holds the step, and a cgroup with processes cannot
-    // have children that hold ours (but threaded ones, step 20): as root, the step refuses
+    // have children that hold ours (but threaded ones, step 21): as root, the step refuses
     // and says what to do, rather than run the container without a limit.
     const auto result = support::run(caller.wrap(container({"/bin/true"})), 20s);
     EXPECT_EQ(result.exit_code, 125) << result.describe();

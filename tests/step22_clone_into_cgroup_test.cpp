@@ -17,7 +17,7 @@ constexpr const char* kStartedInside = "PID 1 started in its cgroup (clone3, CLO
 constexpr const char* kMovedItself = "PID 1 moves itself into its cgroups (cgroup.procs)";
 
 // True where the container's cgroups are one v2 folder: a pure v2 host, run from the
-// root cgroup or (a threaded cgroup, step 20) from one with processes.
+// root cgroup or (a threaded cgroup, step 21) from one with processes.
 bool one_v2_folder(const std::vector<std::string>& controllers) {
   const auto parents = common::find_cgroup_parents(controllers);
   return parents.size() == 1 && parents.front().version == 2;

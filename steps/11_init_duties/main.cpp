@@ -1,12 +1,9 @@
-// Step 11: PID 1's duties, as tini does them: signals reach the command once, the container
-// dies with the step, no cgroup is left. Needs root. Chapter: steps/11_init_duties/README.md.
+// Step 11: PID 1's duties, as tini does them: every signal reaches the command once, the
+// terminal's too, and orphans are reaped. Needs root. Chapter: steps/11_init_duties/README.md.
 
-#include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
 #include <sys/mman.h>  // mmap, mprotect, munmap
 #include <sys/mount.h>  // mount, umount2
-#include <sys/prctl.h>  // prctl
-#include <sys/syscall.h>  // SYS_pidfd_open
 #include <sys/wait.h>  // waitpid
 #include <unistd.h>  // execvp, sethostname, chroot, chdir, rmdir
 
@@ -146,28 +143,6 @@ class Cgroup {
   std::filesystem::path dir_;
 };
 
-// SIGKILL of the step skips every destructor, Cgroup's too. So a janitor, a process of
-// ours outside the container, waits in a process group of its own (signals to the step's
-// miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
-// end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroup and removes it. After a
-// normal end it finds the cgroup gone, and ends.
-void start_janitor(const std::filesystem::path& cgroup) {
-  const common::Fd step(
-      static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")));
-  const pid_t janitor = common::check(::fork(), "fork", "janitor");
-  ::setpgid(janitor, janitor);  // 0 in the janitor: itself
-  if (janitor > 0) return;
-  pollfd step_ended{step.get(), POLLIN, 0};
-  ::poll(&step_ended, 1, -1);
-  for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
-       ++attempt) {
-    std::ifstream procs(cgroup / "cgroup.procs");
-    for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
-    ::usleep(10'000);
-  }
-  ::_exit(0);
-}
-
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
@@ -245,12 +220,6 @@ void mount_proc() {
                 "mount", "proc on /proc");
 }
 
-// Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
-void die_with_step() {
-  common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
-  common::check(::setpgid(0, 0), "setpgid", "0");
-}
-
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
@@ -259,7 +228,9 @@ int container_init(void* arg) try {
   // Join our cgroup first, while /sys is still the host's and before anything can fork, so
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
   common::write_file(container.cgroup / "cgroup.procs", "0");
-  die_with_step();
+  // Our own process group: a signal sent to the step's (a shell's kill %1) reaches the
+  // command once, through the step and us, not also directly.
+  common::check(::setpgid(0, 0), "setpgid", "0");
   set_hostname();
   change_root(command_line.rootfs);
   mount_proc();
@@ -295,7 +266,6 @@ int main(int argc, char* argv[]) try {
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
   const Cgroup cgroup(command_line.pids_max);
-  start_janitor(cgroup.dir());
   Container container{.command_line = command_line, .cgroup = cgroup.dir()};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
 

@@ -114,11 +114,11 @@ class Cgroup {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // A parent with processes in it (ours holds this step) can only have threaded children
-    // hold processes ("Threads"): this step makes cgroups under the root only (20: threaded).
+    // hold processes ("Threads"): this step makes cgroups under the root only (21: threaded).
     if (parent.version == 2 && !parent.is_root) {
       throw common::CgroupError("cgroup v2: " + parent.dir.native() +
                                 " holds processes (this step's): run the step from the root "
-                                "cgroup, or take step 20, which makes a threaded cgroup here");
+                                "cgroup, or take step 21, which makes a threaded cgroup here");
     }
     if (parent.version == 2 &&
         !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {

@@ -115,14 +115,12 @@ class Cgroup {
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
-    // With processes in it (ours holds this step) it may enable the threaded ones, pids and
-    // cpu, but not memory ("Threads"); it becomes a thread root (a desktop's session scope),
-    // where only a threaded cgroup may hold processes (cgroup.type, below).
-    const bool thread_root = parent.version == 2 && !parent.is_root;
-    if (thread_root && std::ranges::count(parent.controllers, "memory") > 0) {
-      throw common::CgroupError(
-          "cgroup v2: " + parent.dir.native() +
-          " holds processes (this step's), and so cannot hand memory down: leave out --memory");
+    // A parent with processes in it (ours holds this step) can only have threaded children
+    // hold processes ("Threads"): this step makes cgroups under the root only (21: threaded).
+    if (parent.version == 2 && !parent.is_root) {
+      throw common::CgroupError("cgroup v2: " + parent.dir.native() +
+                                " holds processes (this step's): run the step from the root "
+                                "cgroup, or take step 21, which makes a threaded cgroup here");
     }
     for (const std::string& controller : parent.controllers) {
       if (parent.version == 2 &&
@@ -138,14 +136,13 @@ class Cgroup {
     if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
     dir_ = name;
     try {
-      if (thread_root) common::write_file(dir_ / "cgroup.type", "threaded");
       for (const std::string& controller : parent.controllers)
         set_limit(controller, parent.version, limits);
     } catch (...) {
       ::rmdir(dir_.c_str());
       throw;
     }
-    common::log("cgroup ", dir_.native(), " (v", parent.version, thread_root ? ", threaded" : "",
+    common::log("cgroup ", dir_.native(), " (v", parent.version,
                 ", under the step's own):", limits_);
   }
 
@@ -226,10 +223,7 @@ void start_janitor(const std::list<Cgroup>& cgroups) {
   for (const Cgroup& cgroup : cgroups) {
     for (int attempt = 0; attempt < 500 && ::rmdir(cgroup.dir().c_str()) == -1 && errno == EBUSY;
          ++attempt) {
-      // v2: cgroup.threads (a threaded one's cgroup.procs cannot be read); SIGKILL ends all
-      // threads.
-      const bool v2 = ::access((cgroup.dir() / "cgroup.threads").c_str(), F_OK) == 0;
-      std::ifstream procs(cgroup.dir() / (v2 ? "cgroup.threads" : "cgroup.procs"));
+      std::ifstream procs(cgroup.dir() / "cgroup.procs");
       for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
       ::usleep(10'000);
     }

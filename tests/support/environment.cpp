@@ -137,7 +137,7 @@ void remove_cgroup(const fs::path& cgroup) {
                              "): not removing it");
   }
   for (int attempt = 0; attempt < 100 && fs::exists(cgroup); ++attempt) {
-    // A threaded cgroup (20 on, under a cgroup with processes) lists threads only: the
+    // A threaded cgroup (21 on, under a cgroup with processes) lists threads only: the
     // whole process of each dies (signal(7)).
     const bool v2 = fs::exists(cgroup / "cgroup.threads");
     std::istringstream procs(common::read_file(cgroup / (v2 ? "cgroup.threads" : "cgroup.procs")));
@@ -211,7 +211,7 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
   try {
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
     const bool threaded = controller == "pids" || controller == "cpu";
-    if (own.version == 2 && !own.is_root && !(threaded && step >= "20")) {
+    if (own.version == 2 && !own.is_root && !(threaded && step >= "21")) {
       return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller +
              " cgroup under it";
     }
@@ -222,9 +222,11 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
 }
 
 std::string cannot_run_here(const std::string& program) {
-  if (!fs::path(program).filename().native().starts_with("step19")) return "";
-  const std::string why = no_cgroup_for("pids", "19");
-  return why.empty() ? "" : "step 19 refuses to run here, as it should (" + why + ")";
+  const std::string name = fs::path(program).filename();  // stepNN_topic
+  const std::string step = name.substr(4, 2);
+  if (!name.starts_with("step") || step < "19" || step >= "21") return "";
+  const std::string why = no_cgroup_for("pids", step);
+  return why.empty() ? "" : "step " + step + " refuses to run here, as it should (" + why + ")";
 }
 
 fs::path cgroup_of(pid_t pid, const std::string& controller) {
