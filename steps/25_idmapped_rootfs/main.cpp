@@ -416,9 +416,10 @@ struct Container {
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
 // root. Files: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, MKNOD, SETFCAP. Users: SETUID,
-// SETGID, SETPCAP. Others: KILL, NET_BIND_SERVICE (ports below 1024), NET_RAW (ping),
-// SYS_CHROOT, AUDIT_WRITE. Gone, among others: SYS_ADMIN (mount...), SYS_PTRACE,
-// SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH (open_by_handle_at), SYS_BOOT (capabilities(7)).
+// SETGID. SETPCAP: the bounding and inheritable sets, securebits. Others: KILL,
+// NET_BIND_SERVICE (ports below 1024), NET_RAW (ping), SYS_CHROOT, AUDIT_WRITE. Gone,
+// among others: SYS_ADMIN (mount...), SYS_PTRACE, SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH
+// (open_by_handle_at), SYS_BOOT (capabilities(7)).
 constexpr int kKeptCapabilities[] = {
     CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,
     CAP_MKNOD,      CAP_SETFCAP,      CAP_SETUID,           CAP_SETGID,
