@@ -1,5 +1,5 @@
-// Step 11: PID 1's duties, as tini does them: signals reach the command once, the container
-// dies with the step, no cgroup is left. Needs root. Chapter: steps/11_init_duties/README.md.
+// Step 12: the container dies with the step, and a janitor removes its cgroup even after a
+// kill -9 of the step. Needs root. Chapter: steps/12_die_with_step/README.md.
 
 #include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
