@@ -11,12 +11,15 @@ For every chapter (steps/NN_topic/README.md) and its page (HTML_DIR/stepNN.html)
   and it sits next to the same characters as in the Markdown (no space added);
 - each <details> opens with the chapter's own <summary> and holds the answers (text and
   code spans of the Markdown's folded part), and there are as many as in the Markdown;
-- every <pre> scrolls instead of wrapping: docs/course.css gives its class
+- no code of the Markdown with "--" or "---" shown with an en or em dash in its place;
+- the page shows the real diff from the previous step (diff -u of the two main.cpp);
+- every <pre> (pictures, transcripts, the diff) scrolls instead of wrapping: the page's
+  stylesheets (Doxygen's, then docs/course.css), cascaded as a browser does, give it
   overflow-x: auto and white-space: pre.
 For every page: no "&#", "&amp;#", "<code>" or unrendered Markdown (a backtick, "**",
 "](") in the visible text; each chapter's transcript marks the typed commands. A number in
-the subtitle is the number of steps; the main page is in the navigation once, and
-each page's sections under that page.
+the subtitle is the number of steps; the main page is in the navigation once, at the
+top, and each page's sections under that page.
 Python 3 standard library only (Debian 12's python3).
 """
 import html
@@ -24,6 +27,7 @@ import json
 import html.parser
 import pathlib
 import re
+import subprocess
 import sys
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
@@ -145,22 +149,101 @@ def code_spans(text):
 
 
 def css_rules(css):
+    """(selector, declarations) in the order of the stylesheet; a browser drops what it cannot read."""
     rules = []
     for m in re.finditer(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
-        decls = {k.strip(): v.strip() for k, _, v in (d.partition(":") for d in m.group(2).split(";")) if k.strip()}
+        decls = {}
+        for k, _, v in (d.partition(":") for d in m.group(2).split(";")):
+            k, v = k.strip().lower(), v.replace("!important", "").strip()
+            if k == "white-space" and v not in WHITE_SPACE:
+                continue  # -moz-pre-wrap and the like
+            if k == "overflow":
+                decls["overflow-x"] = v.split()[0]
+            elif k:
+                decls[k] = v
         for sel in m.group(1).split(","):
             rules.append((sel.strip(), decls))
     return rules
 
 
+WHITE_SPACE = {"normal", "pre", "nowrap", "pre-wrap", "pre-line", "break-spaces", "inherit", "initial", "unset"}
+
+
+def page_rules(page):
+    """The rules of every stylesheet the page links, in the order it links them."""
+    rules = []
+    for href in re.findall(r'<link href="([^"]+\.css)" rel="stylesheet"', page.read_text(encoding="utf-8")):
+        sheet = page.parent / href
+        if sheet.exists():
+            rules.extend(css_rules(sheet.read_text(encoding="utf-8")))
+    return rules
+
+
+def matches(node, selector):
+    """Specificity (ids, classes, tags) if the selector matches the node, else None.
+    Plain compound selectors and descendant combinators only; a pseudo-class or an
+    attribute selector never matches (none of them is about a <pre>'s wrapping)."""
+    parts = selector.replace(">", " ").split()
+    if not parts or any(re.search(r"[:\[+~]", p) for p in parts):
+        return None
+    spec = [0, 0, 0]
+    at = node
+    for i, part in enumerate(reversed(parts)):
+        m = re.fullmatch(r"(\*|[\w-]+)?((?:[.#][\w-]+)*)", part)
+        if not m:
+            return None
+        tag, rest = m.group(1), re.findall(r"([.#])([\w-]+)", m.group(2))
+
+        def fits(n):
+            return isinstance(n, Node) and (tag in (None, "*") or n.tag == tag) and all(
+                v in n.classes() if k == "." else n.attrs.get("id") == v for k, v in rest)
+
+        if i == 0:
+            if not fits(at):
+                return None
+        else:
+            at = at.parent
+            while at is not None and not fits(at):
+                at = at.parent
+            if at is None:
+                return None
+        spec[0] += sum(k == "#" for k, _ in rest)
+        spec[1] += sum(k == "." for k, _ in rest)
+        spec[2] += tag not in (None, "*")
+    return tuple(spec)
+
+
+def computed(node, rules, prop):
+    """The property's value for the node: the most specific rule, the later one on a tie."""
+    best, value = None, None
+    for sel, decls in rules:
+        if prop in decls:
+            spec = matches(node, sel)
+            if spec is not None and (best is None or spec >= best):
+                best, value = spec, decls[prop]
+    return value
+
+
 def scrolls(node, rules):
-    """Does a rule of course.css make this <pre> scroll sideways rather than wrap?"""
-    found = {}
-    for cls in node.classes():
-        for sel, decls in rules:
-            if sel in (f"{node.tag}.{cls}", f".{cls}"):
-                found.update(decls)
-    return found.get("overflow-x") == "auto" and found.get("white-space") == "pre"
+    """Do the page's stylesheets make this <pre> scroll sideways rather than wrap?"""
+    return computed(node, rules, "overflow-x") == "auto" and computed(node, rules, "white-space") == "pre"
+
+
+def dashed(code):
+    """A pattern for the code with each run of hyphens shown with an en or em dash in it."""
+    parts = re.split(r"(-{2,})", code)
+    return "".join(re.escape(p) if i % 2 == 0 else r"[-\u2013\u2014]*[\u2013\u2014][-\u2013\u2014]*"
+                   for i, p in enumerate(parts))
+
+
+def real_diff(steps, prev, cur):
+    """What make diff prints: diff -u of the two programs, labelled as the site labels them."""
+    run = subprocess.run(["diff", "-u", "--label", f"steps/{prev}/main.cpp", "--label", f"steps/{cur}/main.cpp",
+                          str(steps / prev / "main.cpp"), str(steps / cur / "main.cpp")],
+                         capture_output=True, text=True)
+    if run.returncode not in (0, 1):
+        sys.exit(f"docs_site: diff failed: {run.stderr.strip()}")
+    return run.stdout
 
 
 def why_missing(expected, texts):
@@ -196,8 +279,9 @@ def check_page(page, root, problems):
         break
 
 
-def check_chapter(readme, page, root, rules, problems):
+def check_chapter(readme, prev, page, root, problems):
     name = page.name
+    rules = page_rules(page)
     fenced, spans, details = chapter(readme.read_text(encoding="utf-8"))
     nodes = list(root.walk())
     code_texts = {squash(n.text()) for n in nodes if n.tag == "code"}
@@ -214,9 +298,19 @@ def check_chapter(readme, page, root, rules, problems):
         if block.strip("\n") not in pre_texts:
             first = block.strip("\n").splitlines()[0] if block.strip() else ""
             problems.append(f"{name}: fenced block starting {first!r} is not the text of any <pre> ({why_missing(block, pre_texts)})")
+    # Doxygen's Markdown makes "--" an en dash and "---" an em dash, even in code.
+    for code in {squash(span) for span, _, _ in spans} | {squash(block) for block in fenced}:
+        if "--" in code:
+            m = re.search(dashed(code), shown)
+            if m:
+                problems.append(f"{name}: the code {code[:60]!r} is shown with a dash for its hyphens: {m.group(0)[:60]!r}")
+    if prev is not None:
+        diff = real_diff(readme.parent.parent, prev.parent.name, readme.parent.name).strip("\n")
+        if not any("step-diff" in n.classes() and n.text().strip("\n") == diff for n in pres):
+            problems.append(f"{name}: no <pre class=\"step-diff\"> shows the real diff from {prev.parent.name} as written")
     for pre in pres:
         if not scrolls(pre, rules):
-            problems.append(f"{name}: <pre class=\"{pre.attrs.get('class', '')}\"> wraps: course.css gives it no overflow-x: auto and white-space: pre")
+            problems.append(f"{name}: <pre class=\"{pre.attrs.get('class', '')}\"> wraps: its stylesheets give it no overflow-x: auto and white-space: pre")
     folds = [n for n in nodes if n.tag == "details"]
     if len(folds) != len(details):
         problems.append(f"{name}: {len(folds)} <details> on the page, {len(details)} in the chapter")
@@ -261,6 +355,8 @@ def check_navigation(path, problems):
         go(node, None)
     if seen.count("index.html") != 1:
         problems.append(f"{path.name}: the main page is in the navigation {seen.count('index.html')} times")
+    elif seen[0] != "index.html":
+        problems.append(f"{path.name}: the main page is not at the top of the navigation ({seen[0]} is)")
 
 
 def main():
@@ -270,16 +366,15 @@ def main():
     chapters = sorted(p for p in steps.glob("[0-9][0-9]_*/README.md"))
     if not (out / "index.html").exists() or not list(out.glob("step*.html")):
         sys.exit(f"docs_site: no course site in {out} (build the docs target first)")
-    rules = css_rules((out / "course.css").read_text(encoding="utf-8"))
     problems = []
-    for readme in chapters:
+    for prev, readme in zip([None, *chapters], chapters):
         page = out / f"step{readme.parent.name[:2]}.html"
         if not page.exists():
             problems.append(f"{page.name}: missing, for {readme}")
             continue
         root = parse(page)
         check_page(page, root, problems)
-        check_chapter(readme, page, root, rules, problems)
+        check_chapter(readme, prev, page, root, problems)
     for page in [out / "index.html", *sorted(out.glob("performance*.html"))]:
         if page.exists():
             check_page(page, parse(page), problems)
