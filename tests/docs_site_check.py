@@ -310,7 +310,9 @@ def check_chapter(readme, prev, page, root, problems):
             problems.append(f"{name}: no <pre class=\"step-diff\"> shows the real diff from {prev.parent.name} as written")
     for pre in pres:
         if not scrolls(pre, rules):
-            problems.append(f"{name}: <pre class=\"{pre.attrs.get('class', '')}\"> wraps: its stylesheets give it no overflow-x: auto and white-space: pre")
+            overflow, space = computed(pre, rules, "overflow-x"), computed(pre, rules, "white-space")
+            problems.append(f"{name}: <pre class=\"{pre.attrs.get('class', '')}\"> wraps or runs off the page: its stylesheets give it"
+                            f" overflow-x: {overflow or 'visible'} and white-space: {space or 'pre'}, not auto and pre")
     folds = [n for n in nodes if n.tag == "details"]
     if len(folds) != len(details):
         problems.append(f"{name}: {len(folds)} <details> on the page, {len(details)} in the chapter")
