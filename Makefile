@@ -10,6 +10,8 @@
 #                                 v2 from a leaf, v1, hybrid), each in a guest kernel
 #   sudo make mutants [STEP=NN]   mutate each step's code (tests/mutants/mutants.txt) and
 #                                 check that its tests notice; prints every survivor
+#   make docs-mutants             plant each site defect back (tests/mutants/docs_mutants.txt)
+#                                 and check that the site check notices
 #   make diff STEP=NN             what step NN changes in the previous step's main.cpp
 #   make docs                     the course site (Doxygen) in build/default/docs/html/
 #   sudo make bench [RUNS=N]      time each step against unshare, bwrap and runc (release build)
@@ -50,7 +52,7 @@ RUNS   ?= 30
 NEEDED := cmake:cmake g++:g++ make:make diff:diffutils dpkg-deb:dpkg doxygen:doxygen
 GTEST_HEADER := /usr/include/gtest/gtest.h
 
-.PHONY: apparmor all help build leftover-mounts need-root deps rootfs run test test-hosts mutants diff docs bench lab check hint clean check-step need-step
+.PHONY: apparmor all help build leftover-mounts need-root deps rootfs run test test-hosts mutants docs-mutants diff docs bench lab check hint clean check-step need-step
 
 all: build
 
@@ -122,6 +124,11 @@ mutants: need-root deps rootfs $(BUILD)/CMakeCache.txt
 	@cmake --build --preset $(PRESET) -j $$(nproc) --target $(MUTANT_TARGETS) >$(BUILD)/build.log 2>&1 \
 	  || { cat $(BUILD)/build.log; exit 1; }
 	@bash tests/mutants/run.sh $(PRESET) $(if $(STEP_GIVEN),$(STEP))
+
+# Each site defect planted back in a copy of the project (tests/mutants/docs_run.py): only
+# the site is built, no step is compiled, and no root is needed.
+docs-mutants: deps
+	@python3 tests/mutants/docs_run.py $(PRESET)
 
 diff: check-step
 	@[ -n "$(PREV_DIR)" ] || { echo "step $(STEP) is the first step: nothing to diff against"; exit 1; }
