@@ -25,6 +25,7 @@
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid, access
 
 #include <algorithm>  // find, max
+#include <array>
 #include <cerrno>
 #include <cmath>  // lround
 #include <csignal>  // SIGCHLD
@@ -412,6 +413,7 @@ struct Container {
   int go_ahead[2] = {-1, -1};  // a socket pair: a byte once the step has written our id maps
   char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
   std::optional<Cable> cable = {};  // --net
+  int kept[2] = {-1, -1};  // --keep: DIR/upper and DIR/work, opened by the step
 };
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
@@ -643,14 +645,31 @@ void bind_rootfs(const std::string& rootfs, int idmapped) {
   }
 }
 
+// The folder at `path`, opened by PID 1, if it is the folder `checked` (make_kept_layers's
+// descriptor): same device, same inode. PID 1 cannot use the step's own descriptor, which
+// is of a mount in the host's mount namespace: overlayfs takes a private copy of each
+// layer's mount, and copies only those of the mounter's namespace (dmesg: "failed to clone
+// upperpath"). O_PATH: only to name the folder (open(2)).
+common::Fd open_as_checked(const std::string& path, int checked) {
+  common::Fd opened(common::check(
+      ::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", path));
+  struct stat now = {}, then = {};
+  common::check(::fstat(opened.get(), &now), "fstat", path);
+  common::check(::fstat(checked, &then), "fstat", path + " as checked");
+  if (now.st_dev != then.st_dev || now.st_ino != then.st_ino)
+    throw std::runtime_error("--keep: " + path + " is no longer the folder the step checked");
+  return opened;
+}
+
 // An overlay on top (overlayfs.rst): the rootfs is its read-only lower layer; a file the
 // container changes is first copied up to the upper layer, a deletion is recorded there
 // as a whiteout, and the rootfs never changes. The upper layer and the work folder
 // overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
 // rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
-// or in --keep DIR, to use again. userxattr: its notes as user.* attributes, the kind a
-// user namespace may set.
-void mount_overlay(const common::CommandLine& command_line) {
+// or in --keep DIR, to use again: then overlayfs gets the folders opened as checked, by
+// /proc/self/fd/N, which leads to the folder opened, whatever its path leads to by now
+// (proc(5)). userxattr: its notes as user.* attributes, the kind a user namespace may set.
+void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]) {
   std::string layers = command_line.keep;
   if (layers.empty()) {
     layers = command_line.rootfs + "/tmp";
@@ -659,8 +678,16 @@ void mount_overlay(const common::CommandLine& command_line) {
     for (const char* dir : {"/upper", "/work"})
       common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
   }
-  const std::string overlay = "lowerdir=" + command_line.rootfs + ",upperdir=" + layers +
-                              "/upper,workdir=" + layers + "/work,userxattr";
+  std::string upper = layers + "/upper", work = layers + "/work";
+  common::Fd opened[2];  // --keep: DIR/upper and DIR/work, as checked
+  if (!command_line.keep.empty()) {
+    opened[0] = open_as_checked(upper, kept[0]);
+    opened[1] = open_as_checked(work, kept[1]);
+    upper = "/proc/self/fd/" + std::to_string(opened[0].get());
+    work = "/proc/self/fd/" + std::to_string(opened[1].get());
+  }
+  const std::string overlay =
+      "lowerdir=" + command_line.rootfs + ",upperdir=" + upper + ",workdir=" + work + ",userxattr";
   common::check(::mount("overlay", command_line.rootfs.c_str(), "overlay", 0, overlay.c_str()),
                 "mount", "overlay " + overlay);
 }
@@ -746,7 +773,7 @@ int container_init(void* arg) try {
   configure_network(container.cable);  // the host's devices are not in our network namespace
   make_mounts_private();
   bind_rootfs(command_line.rootfs, idmapped_rootfs);
-  mount_overlay(command_line);
+  mount_overlay(command_line, container.kept);
   mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
   pivot_into(command_line.rootfs);
@@ -832,36 +859,48 @@ common::Fd idmap_rootfs(const std::string& rootfs, pid_t pid) {
 
 }  // namespace
 
-// --keep DIR: the upper layer and work folder, made now and given to root inside. Run by
-// root, DIR must be root's own, writable by nobody else, in a folder others cannot write
-// (unless it has the sticky bit, as /tmp: then they cannot rename ours), and no link may
-// be followed on the way: chown(2) follows one, and DIR/upper -> /etc, planted by another
-// user, would hand the host's /etc to the container. So DIR is opened with O_NOFOLLOW,
-// and the layers are made and handed over through it (mkdirat(2), openat(2), fchown(2)).
-// 0711: others (root inside is one, on the host) may pass through DIR, not list it.
-void make_kept_layers(const std::string& dir) {
-  const std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
-  const std::string above = (path.has_filename() ? path : path.parent_path()).parent_path();
-  if (::mkdir(dir.c_str(), 0711) == -1 && errno != EEXIST)
-    throw common::SyscallError(errno, "mkdir", dir);
+// --keep DIR: the upper layer and work folder, made now and given to root inside.
+// Run by root, DIR must be root's own, writable by nobody else, in a folder of root's
+// that others cannot write (unless it has the sticky bit, as /tmp: then they cannot
+// rename ours), and no link may be followed: chown(2) follows one, and DIR/upper -> /etc,
+// planted by another user, would hand the host's /etc to the container. So DIR is opened
+// with O_NOFOLLOW, checked through its descriptor, and the layers are made and handed
+// over through it (mkdirat(2), openat(2), fchown(2)), kept open: PID 1 mounts them only
+// if they are still these folders (open_as_checked). 0711: root inside, another uid on
+// the host, passes through DIR, nobody may list it; the layers, 0700, are root inside's.
+std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
+  const bool made = ::mkdir(dir.c_str(), 0711) == 0;  // by us, now: removed if refused
+  if (!made && errno != EEXIST) throw common::SyscallError(errno, "mkdir", dir);
   const common::Fd kept(
       common::check(::open(dir.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", dir));
   struct stat own = {}, parent = {};
-  if (::fstat(kept.get(), &own) == -1 || ::stat(above.c_str(), &parent) == -1 ||
-      own.st_uid != ::geteuid() || (own.st_mode & 022) != 0 ||
-      (parent.st_mode & (S_IWOTH | S_ISVTX)) == S_IWOTH) {
-    throw std::runtime_error("--keep " + dir +
-                             ": it must be yours alone, in a folder others cannot write");
-  }
-  for (const char* layer : {"upper", "work"}) {
-    if (::mkdirat(kept.get(), layer, 0755) == -1 && errno != EEXIST)
-      throw common::SyscallError(errno, "mkdirat", layer);
-    const common::Fd made(common::check(
-        ::openat(kept.get(), layer, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "openat", layer));
-    if (::geteuid() == 0)
-      common::check(::fchown(made.get(), kRootOutside, kRootOutside), "fchown", dir + "/" + layer);
-  }
+  common::check(::fstat(kept.get(), &own), "fstat", dir);
+  common::check(::fstatat(kept.get(), "..", &parent, 0), "fstatat", dir + "/..");
+  const uid_t me = ::geteuid();
+  std::string why;
+  if (own.st_uid != me)
+    why = "it is uid " + std::to_string(own.st_uid) + "'s, not yours";
+  else if ((own.st_mode & 022) != 0)
+    why = "others may write in it";
+  else if (parent.st_uid != 0 && parent.st_uid != me)
+    why = "the folder it is in is uid " + std::to_string(parent.st_uid) + "'s, who may rename it";
+  else if ((parent.st_mode & 022) != 0 && (parent.st_mode & S_ISVTX) == 0)
+    why = "others may write in the folder it is in, and rename it";
+  if (!why.empty() && made) ::rmdir(dir.c_str());
+  if (!why.empty()) throw std::runtime_error("--keep " + dir + ": refused, " + why);
   common::check(::fchmod(kept.get(), 0711), "fchmod", dir);
+  auto open_layer = [&](const std::string& layer) {
+    if (::mkdirat(kept.get(), layer.c_str(), 0700) == -1 && errno != EEXIST)
+      throw common::SyscallError(errno, "mkdirat", dir + "/" + layer);
+    common::Fd made(
+        common::check(::openat(kept.get(), layer.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+                      "openat", dir + "/" + layer));
+    if (me == 0)
+      common::check(::fchown(made.get(), kRootOutside, kRootOutside), "fchown", dir + "/" + layer);
+    common::check(::fchmod(made.get(), 0700), "fchmod", dir + "/" + layer);
+    return made;
+  };
+  return {open_layer("upper"), open_layer("work")};
 }
 
 // Every step's main has this shape: when a step fails, report_failure prints why as
@@ -884,9 +923,10 @@ int main(int argc, char* argv[]) try {
     if (path.find_first_of(",:") != std::string::npos)
       throw std::runtime_error("overlay: a path with ',' or ':': " + path);
   }
-  if (!command_line.keep.empty()) make_kept_layers(command_line.keep);
+  std::array<common::Fd, 2> kept;  // closed when main returns; PID 1 holds its copies
+  if (!command_line.keep.empty()) kept = make_kept_layers(command_line.keep);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
-  Container container{.command_line = command_line};
+  Container container{.command_line = command_line, .kept = {kept[0].get(), kept[1].get()}};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   // The host's end is made in the host's network namespace: that needs root.
   if (command_line.net && ::geteuid() != 0)
