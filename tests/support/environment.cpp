@@ -59,7 +59,8 @@ void make_reachable_by_everyone(const fs::path& target) {
 }  // namespace
 
 void isolate_test_process() {
-  common::check(::unshare(CLONE_NEWUTS | CLONE_NEWNS), "unshare", "CLONE_NEWUTS | CLONE_NEWNS");
+  common::check(::unshare(CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWIPC), "unshare",
+                "CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWIPC");
   // Private, or mounts made here would still propagate to the machine (mount_namespaces(7)).
   common::check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount",
                 "/ as private");

@@ -19,9 +19,10 @@ std::filesystem::path built_rootfs();
 /// \brief Whether this process runs as root.
 bool is_root() noexcept;
 
-/// \brief Moves this process into new UTS and mount namespaces (unshare(2)), its mounts
-/// made private, so nothing it or its children do to hostname and mounts reaches the
-/// machine. Needs root. Throws SyscallError.
+/// \brief Moves this process into new UTS, mount and IPC namespaces (unshare(2)), its
+/// mounts made private, so nothing it or its children do to hostname, mounts and System V
+/// or POSIX IPC objects reaches the machine (a step before 25 leaves its container's IPC
+/// objects in the test's namespace, gone with it). Needs root. Throws SyscallError.
 void isolate_test_process();
 
 /// \brief The host's hostname, as gethostname(2) reports it.
