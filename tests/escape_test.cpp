@@ -1,10 +1,12 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 14 to 23 are these tests.
+// that step on: the door tables of chapters 14 to 23 and 27 are these tests.
 
 #include <arpa/inet.h>
+#include <mqueue.h>
 #include <netinet/in.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,7 +44,9 @@ const std::vector<Door> kDoors = {{"fd", "14_pivot_root"},
                                   {"sysfs", "16_user_namespace"},
                                   {"cmdline", "17_capabilities"},
                                   {"cgroup_path", "19_cgroup_namespace"},
-                                  {"loopback", "23_network_namespace"}};
+                                  {"loopback", "23_network_namespace"},
+                                  {"sysv_shm", "27_ipc_namespace"},
+                                  {"mqueue", "27_ipc_namespace"}};
 
 // A service only the host should reach: a TCP socket listening on 127.0.0.1 (a database,
 // an admin port). The kernel completes a connection into the backlog without accept.
@@ -69,6 +74,40 @@ class LoopbackService {
   int port_ = 0;
 };
 
+// What a host program shares with everyone (0666 before the umask), each holding the
+// host's secret: a System V shared memory segment and a POSIX message queue. Made in the
+// test's own IPC namespace (isolate_test_process()), which the step takes for the host's.
+class HostIpc {
+ public:
+  HostIpc()
+      : key_(0x25000000 + (::getpid() & 0xffff)),
+        name_("/escape-test-" + std::to_string(::getpid())),
+        segment_(::shmget(key_, 4096, IPC_CREAT | IPC_EXCL | 0666)) {
+    void* memory = segment_ == -1 ? reinterpret_cast<void*>(-1) : ::shmat(segment_, nullptr, 0);
+    if (memory == reinterpret_cast<void*>(-1))
+      throw std::runtime_error(std::string("host segment: ") + std::strerror(errno));
+    std::strcpy(static_cast<char*>(memory), "the host's secret");
+    ::shmdt(memory);
+    const mqd_t queue = ::mq_open(name_.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0666, nullptr);
+    if (queue == static_cast<mqd_t>(-1) || ::mq_send(queue, "the host's secret", 17, 0) == -1)
+      throw std::runtime_error(std::string("host queue: ") + std::strerror(errno));
+    ::mq_close(queue);
+  }
+  ~HostIpc() {
+    ::shmctl(segment_, IPC_RMID, nullptr);
+    ::mq_unlink(name_.c_str());
+  }
+  HostIpc(const HostIpc&) = delete;
+  HostIpc& operator=(const HostIpc&) = delete;
+  std::string key() const { return std::to_string(key_); }
+  const std::string& name() const { return name_; }
+
+ private:
+  key_t key_;
+  std::string name_;
+  int segment_;
+};
+
 // gtest prints a parameter with this, instead of its bytes.
 void PrintTo(const Door& door, std::ostream* out) {
   *out << door.name << " (shut by " << door.closed_by << ")";
@@ -85,6 +124,7 @@ class Escape : public support::ContainerTest,
     // The host's secret: a file outside the rootfs, readable by anyone who reaches it.
     secret_dir_.open_to_everyone();
     std::ofstream(secret_dir_.path() / "secret") << "the host's secret\n";
+    host_ipc_.emplace();  // in the IPC namespace ContainerTest::SetUp made for this test
     fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
     fs::permissions(rootfs() / "escape", fs::perms::owner_all | fs::perms::group_exec |
                                              fs::perms::others_exec | fs::perms::group_read |
@@ -112,11 +152,14 @@ class Escape : public support::ContainerTest,
     if (door == "environ") return {"environ", "SECRET_TOKEN"};
     if (door == "cmdline") return {"cmdline", "--rootfs"};
     if (door == "loopback") return {"loopback", std::to_string(service_.port())};
+    if (door == "sysv_shm") return {"sysv_shm", host_ipc_->key()};
+    if (door == "mqueue") return {"mqueue", host_ipc_->name()};
     return {door};
   }
 
   support::TempDir secret_dir_;
   LoopbackService service_;
+  std::optional<HostIpc> host_ipc_;
 };
 
 TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {

@@ -5,7 +5,11 @@
 // property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step18_*'` runs one
 // step's rows; make check and make mutants do so).
 
+#include <mqueue.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -515,8 +519,10 @@ TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
 TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
   support::reread("Goal");
   const auto result = run_in_container({"/bin/ls", "/dev"});
+  const std::string mqueue = from("27") ? "mqueue\n" : "";  // the IPC namespace's queues
   EXPECT_EQ(result.out,
-            "fd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
+            "fd\nfull\n" + mqueue +
+                "null\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
       << result.describe();
 }
 PROPERTY_SINCE(DevAndTmp, 15);
@@ -835,5 +841,61 @@ TEST_P(Overlay, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   EXPECT_EQ(exposed.exit_code, 125) << exposed.describe();
 }
 PROPERTY_SINCE(Overlay, 26);
+
+// --- 27: IPC namespace -------------------------------------------------------------------
+
+// This test's IPC namespace (isolate_test_process()) is the host's for the step: the
+// System V objects in it, as /proc/sysvipc lists them (proc(5)).
+std::string sysv_ipc_objects() {
+  std::string all;
+  for (const char* kind : {"shm", "msg", "sem"})
+    all += common::read_file(fs::path("/proc/sysvipc") / kind);
+  return all;
+}
+
+// The objects `/escape make_ipc KEY NAME` makes, found in the host's IPC namespace (and
+// removed there, so that a failing step leaves nothing).
+std::vector<std::string> remove_ipc_objects(key_t key, const std::string& name) {
+  std::vector<std::string> found;
+  if (const int id = ::shmget(key, 0, 0); id != -1 && ::shmctl(id, IPC_RMID, nullptr) == 0)
+    found.push_back("System V shared memory");
+  if (const int id = ::msgget(key, 0); id != -1 && ::msgctl(id, IPC_RMID, nullptr) == 0)
+    found.push_back("System V message queue");
+  if (const int id = ::semget(key, 0, 0); id != -1 && ::semctl(id, 0, IPC_RMID) == 0)
+    found.push_back("System V semaphores");
+  if (::mq_unlink(name.c_str()) == 0) found.push_back("POSIX message queue " + name);
+  return found;
+}
+
+// What the container makes stays in its IPC namespace, which ends with its last process:
+// after a normal end, and after kill -9 of the step while the maker still runs.
+using Ipc = StepProperty;
+TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
+  support::reread("Goal");
+  add_escape_helper();
+  const std::string before = sysv_ipc_objects();
+  const key_t key = 0x25000000 + (::getpid() & 0xffff);
+  const std::string name = "/property-test-" + std::to_string(::getpid());
+  const auto made = run_in_container({"/escape", "make_ipc", std::to_string(key), name});
+  EXPECT_EQ(made.exit_code, 0) << made.describe();
+  EXPECT_EQ(sysv_ipc_objects(), before) << made.describe();
+  EXPECT_EQ(remove_ipc_objects(key, name), std::vector<std::string>{})
+      << "left on the host after the container ended";
+
+  support::Subprocess process(
+      in_container({"/escape", "make_ipc", std::to_string(key), name, "wait"}));
+  ASSERT_TRUE(process.wait_for_output("made shm", 10s)) << process.so_far().describe();
+  process.signal(SIGKILL);
+  process.wait(10s);
+  support::reap_orphans(5s);
+  EXPECT_EQ(sysv_ipc_objects(), before);
+  EXPECT_EQ(remove_ipc_objects(key, name), std::vector<std::string>{})
+      << "left on the host after kill -9 of the step";
+  // The janitor removes the cgroups (step 11); give it the time it takes.
+  for (int i = 0; i < 250 && !support::cgroups_of({process.pid()}).empty(); ++i)
+    std::this_thread::sleep_for(20ms);
+  support::unmount_all_under(rootfs());
+}
+PROPERTY_SINCE(Ipc, 27);
 
 }  // namespace

@@ -14,17 +14,27 @@
 //                             in /proc/self/cgroup
 //   escape sysfs              mount sysfs and list the host's network devices
 //   escape loopback PORT      connect to a service listening on the host's 127.0.0.1:PORT
+//   escape sysv_shm KEY       attach the host's System V shared memory segment KEY, read it
+//   escape mqueue NAME        open the host's POSIX message queue NAME, read a message
+//   escape make_ipc KEY NAME [wait]
+//                             make a System V segment, message queue and semaphore set with
+//                             KEY and a POSIX message queue NAME, print "made ...", then
+//                             exit, or with `wait` sleep until killed
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
 //   escape orphans            leave an orphan, print zombies=N once it has ended
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -157,6 +167,47 @@ int door_sysfs() {
   if (::mount("sysfs", dir, "sysfs", 0, nullptr) == -1)
     return blocked("sysfs", std::string("mount: ") + std::strerror(errno));
   return escaped("sysfs", std::string("mounted; ") + dir + "/devices lists the host's devices");
+}
+
+// Without an IPC namespace, System V keys and POSIX queue names are the host's
+// (ipc_namespaces(7)): a segment or queue a host program opened to everyone is ours too.
+int door_sysv_shm(key_t key) {
+  const int id = ::shmget(key, 0, 0);
+  if (id == -1) return blocked("sysv_shm", std::string("shmget: ") + std::strerror(errno));
+  const void* memory = ::shmat(id, nullptr, SHM_RDONLY);
+  if (memory == reinterpret_cast<void*>(-1))
+    return blocked("sysv_shm", std::string("shmat: ") + std::strerror(errno));
+  return escaped("sysv_shm",
+                 "the host's segment holds: " + std::string(static_cast<const char*>(memory)));
+}
+
+int door_mqueue(const char* name) {
+  const mqd_t queue = ::mq_open(name, O_RDONLY | O_NONBLOCK);
+  if (queue == static_cast<mqd_t>(-1))
+    return blocked("mqueue", std::string("mq_open: ") + std::strerror(errno));
+  mq_attr attributes{};
+  ::mq_getattr(queue, &attributes);
+  std::string message(static_cast<std::size_t>(attributes.mq_msgsize), '\0');
+  const ssize_t got = ::mq_receive(queue, message.data(), message.size(), nullptr);
+  message.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return escaped("mqueue", std::string("opened the host's queue ") + name + ": " + message);
+}
+
+// IPC objects that outlive their maker unless removed: a System V shared memory segment
+// (1 MiB), message queue and semaphore set, and a POSIX message queue.
+int make_ipc(key_t key, const char* name, bool wait) {
+  const int shm = ::shmget(key, 1 << 20, IPC_CREAT | IPC_EXCL | 0600);
+  const int msg = ::msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+  const int sem = ::semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  const mqd_t queue = ::mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, nullptr);
+  if (shm == -1 || msg == -1 || sem == -1 || queue == static_cast<mqd_t>(-1)) {
+    std::printf("make_ipc: %s\n", std::strerror(errno));
+    return 1;
+  }
+  std::printf("made shm %d, msg %d, sem %d, mqueue %s\n", shm, msg, sem, name);
+  std::fflush(stdout);
+  while (wait) ::pause();
+  return 0;
 }
 
 // Leaves an orphan that ends at once (a child forks it and exits), waits without reaping
@@ -323,6 +374,12 @@ int main(int argc, char* argv[]) {
   if (door == "cgroup_path") return door_cgroup_path();
   if (door == "loopback" && argc == 3) return door_loopback(std::atoi(argv[2]));
   if (door == "orphans") return count_unreaped_orphans();
+  if (door == "sysv_shm" && argc == 3)
+    return door_sysv_shm(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)));
+  if (door == "mqueue" && argc == 3) return door_mqueue(argv[2]);
+  if (door == "make_ipc" && (argc == 4 || argc == 5))
+    return make_ipc(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)), argv[3],
+                    argc == 5 && std::string(argv[4]) == "wait");
   if (door == "syscall" && argc == 3) {
     if (try_call(argv[2]) == -1) {
       std::printf("errno=%s\n", strerrorname_np(errno));
@@ -333,6 +390,7 @@ int main(int argc, char* argv[]) {
   }
   std::fprintf(stderr,
                "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | "
-               "cgroup | cgroup_path | sysfs | loopback PORT | syscall NAME\n");
+               "cgroup | cgroup_path | sysfs | loopback PORT | sysv_shm KEY | mqueue NAME | "
+               "make_ipc KEY NAME [wait] | syscall NAME\n");
   return 2;
 }
