@@ -26,6 +26,8 @@ TEST_F(Step06PidNamespace, ParentReportsTheHostPid) {
   support::Subprocess process(
       container({"/bin/sh", "-c", "echo ready; while [ ! -e \"$0\" ]; do sleep 0.05; done", go}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  // The step logs after clone returns, on stderr: it may come after the command's "ready".
+  process.wait_for_output("in the step's PID namespace", 10s);
   std::smatch match;
   const std::string err = process.so_far().err;
   const bool logged =
