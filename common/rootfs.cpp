@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -90,6 +91,20 @@ void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid) {
                       "), or copy the rootfs out (sudo cp -a " + dir +
                       " /var/tmp/rootfs) and pass --rootfs /var/tmp/rootfs");
   }
+}
+
+std::string why_not_private(int fd) {
+  struct stat own = {}, parent = {};
+  if (::fstat(fd, &own) == -1) throw SyscallError(errno, "fstat", "the folder");
+  if (::fstatat(fd, "..", &parent, 0) == -1) throw SyscallError(errno, "fstatat", "..");
+  const uid_t me = ::geteuid();
+  if (own.st_uid != me) return "it is uid " + std::to_string(own.st_uid) + "'s, not yours";
+  if ((own.st_mode & 022) != 0) return "others may write in it";
+  if (parent.st_uid != 0 && parent.st_uid != me)
+    return "the folder it is in is uid " + std::to_string(parent.st_uid) + "'s, who may rename it";
+  if ((parent.st_mode & 022) != 0 && (parent.st_mode & S_ISVTX) == 0)
+    return "others may write in the folder it is in, and rename it";
+  return "";
 }
 
 std::string filesystem_type(const std::string& dir) {

@@ -41,6 +41,14 @@ void require_rootfs(const std::string& dir, const std::string& command,
 /// and both fixes; does nothing when \p dir cannot be resolved (require_rootfs says why).
 void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid);
 
+/// \brief Why the open folder \p fd is no safe place for layers a container writes (step
+/// 26's `--keep DIR`), or "" if it is: the caller's own (its effective uid), writable by
+/// nobody else, in a folder of root's or the caller's that others cannot write unless it
+/// has the sticky bit (else they could rename it away and put another in its place,
+/// unlink(2)). Read through the descriptor (fstat(2), fstatat(2) of ".."), never the path,
+/// which a link could redirect. Throws SyscallError when either call fails.
+std::string why_not_private(int fd);
+
 /// \brief The type of the file system \p dir is on, by its statfs(2) magic number: "tmpfs",
 /// "ext4" (also ext2 and ext3), "xfs", "btrfs", "overlay", "nfs", "hostfs" and a few more;
 /// any other as its number ("0x…"). For error messages: an idmapped mount (step 25)

@@ -120,6 +120,49 @@ TEST(RequireRootfs, TheHostRootIsRefused) {
   EXPECT_THROW(common::require_rootfs("/usr/..", "/bin/sh", {"proc"}), common::RootfsError);
 }
 
+// --keep DIR (step 26): checked through a descriptor of the folder.
+std::string why_not_private(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_DIRECTORY | O_CLOEXEC);
+  if (fd == -1) return "open failed";
+  const std::string why = common::why_not_private(fd);
+  ::close(fd);
+  return why;
+}
+
+TEST(WhyNotPrivate, AFolderOfOurOwnInOneOfOursIsPrivate) {
+  const support::TempDir dir;  // mkdtemp(3): 0700, ours, in /tmp (root's, sticky)
+  EXPECT_EQ(why_not_private(dir.path()), "");
+  fs::create_directory(dir.path() / "layers");
+  EXPECT_EQ(why_not_private(dir.path() / "layers"), "");
+}
+
+TEST(WhyNotPrivate, AFolderOthersMayWriteInIsNot) {
+  const support::TempDir dir;
+  fs::create_directory(dir.path() / "layers");
+  fs::permissions(dir.path() / "layers", fs::perms::others_write, fs::perm_options::add);
+  EXPECT_EQ(why_not_private(dir.path() / "layers"), "others may write in it");
+  // Nor one in a folder others may write in, without the sticky bit: they could rename it.
+  fs::permissions(dir.path() / "layers", fs::perms::others_write, fs::perm_options::remove);
+  fs::permissions(dir.path(), fs::perms::others_all, fs::perm_options::add);
+  EXPECT_EQ(why_not_private(dir.path() / "layers"),
+            "others may write in the folder it is in, and rename it");
+  fs::permissions(dir.path(), fs::perms::sticky_bit, fs::perm_options::add);
+  EXPECT_EQ(why_not_private(dir.path() / "layers"), "");
+}
+
+TEST(WhyNotPrivate, AnotherUsersFolderIsNot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to give a folder away";
+  const support::TempDir dir;
+  fs::create_directory(dir.path() / "layers");
+  ASSERT_EQ(::chown((dir.path() / "layers").c_str(), 65534, 65534), 0);
+  EXPECT_EQ(why_not_private(dir.path() / "layers"), "it is uid 65534's, not yours");
+  ASSERT_EQ(::chown(dir.path().c_str(), 65534, 65534), 0);
+  fs::create_directory(dir.path() / "mine");
+  EXPECT_EQ(why_not_private(dir.path() / "mine"),
+            "the folder it is in is uid 65534's, who may rename it");
+  ASSERT_EQ(::chown(dir.path().c_str(), 0, 0), 0);
+}
+
 TEST(RequireRootfs, AbsoluteShellLinkIsAccepted) {
   // Alpine's /bin/sh -> /bin/busybox only resolves inside the chroot.
   const support::TempDir dir;

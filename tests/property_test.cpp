@@ -891,7 +891,7 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
   EXPECT_EQ(sysv_ipc_objects(), before);
   EXPECT_EQ(remove_ipc_objects(key, name), std::vector<std::string>{})
       << "left on the host after kill -9 of the step";
-  // The janitor removes the cgroups (step 11); give it the time it takes.
+  // The janitor removes the cgroups (step 12); give it the time it takes.
   for (int i = 0; i < 250 && !support::cgroups_of({process.pid()}).empty(); ++i)
     std::this_thread::sleep_for(20ms);
   support::unmount_all_under(rootfs());

@@ -873,19 +873,7 @@ std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
   if (!made && errno != EEXIST) throw common::SyscallError(errno, "mkdir", dir);
   const common::Fd kept(
       common::check(::open(dir.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", dir));
-  struct stat own = {}, parent = {};
-  common::check(::fstat(kept.get(), &own), "fstat", dir);
-  common::check(::fstatat(kept.get(), "..", &parent, 0), "fstatat", dir + "/..");
-  const uid_t me = ::geteuid();
-  std::string why;
-  if (own.st_uid != me)
-    why = "it is uid " + std::to_string(own.st_uid) + "'s, not yours";
-  else if ((own.st_mode & 022) != 0)
-    why = "others may write in it";
-  else if (parent.st_uid != 0 && parent.st_uid != me)
-    why = "the folder it is in is uid " + std::to_string(parent.st_uid) + "'s, who may rename it";
-  else if ((parent.st_mode & 022) != 0 && (parent.st_mode & S_ISVTX) == 0)
-    why = "others may write in the folder it is in, and rename it";
+  const std::string why = common::why_not_private(kept.get());
   if (!why.empty() && made) ::rmdir(dir.c_str());
   if (!why.empty()) throw std::runtime_error("--keep " + dir + ": refused, " + why);
   common::check(::fchmod(kept.get(), 0711), "fchmod", dir);
@@ -895,7 +883,7 @@ std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
     common::Fd made(
         common::check(::openat(kept.get(), layer.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
                       "openat", dir + "/" + layer));
-    if (me == 0)
+    if (::geteuid() == 0)
       common::check(::fchown(made.get(), kRootOutside, kRootOutside), "fchown", dir + "/" + layer);
     common::check(::fchmod(made.get(), 0700), "fchmod", dir + "/" + layer);
     return made;
