@@ -21,13 +21,13 @@ struct CommandLine {
   /// `--pids-max`, `--memory` or `--cpus` was given: a limit asked for, which a step never
   /// drops (a step run without root may run without its default pids limit, and says so).
   bool limit_given = false;
-  /// Most bytes of memory the container may use (step 20's `--memory`); 0: no limit.
+  /// Most bytes of memory the container may use (step 21's `--memory`); 0: no limit.
   long long memory_max = 0;
-  /// CPUs' worth of time the container may use, such as 0.5 (step 20's `--cpus`); 0: no limit.
+  /// CPUs' worth of time the container may use, such as 0.5 (step 21's `--cpus`); 0: no limit.
   double cpus = 0;
-  /// A network cable to the host (step 24's `--net`).
+  /// A network cable to the host (step 25's `--net`).
   bool net = false;
-  /// Where to keep the container's writes, its overlay's upper layer (step 26's
+  /// Where to keep the container's writes, its overlay's upper layer (step 28's
   /// `--keep DIR`); empty: a tmpfs, gone with the container.
   std::string keep;
   /// `--help` or `-h` was given.
@@ -37,13 +37,13 @@ struct CommandLine {
 /// \brief Which options a step takes beyond `--rootfs`, `--help` and the command.
 struct CommandLineSpec {
   /// Accept `--pids-max N` (step 10), and the limit when it is not given: the article's 5
-  /// in steps 10 to 19, a shell's fill from step 20 on. 0: no such option.
+  /// in steps 10 to 20, a shell's fill from step 21 on. 0: no such option.
   long pids_max = 0;
-  /// Accept `--memory BYTES` and `--cpus N` (step 20).
+  /// Accept `--memory BYTES` and `--cpus N` (step 21).
   bool limits = false;
-  /// Accept `--net` (step 24).
+  /// Accept `--net` (step 25).
   bool net = false;
-  /// Accept `--keep DIR` (step 26).
+  /// Accept `--keep DIR` (step 28).
   bool keep = false;
 };
 

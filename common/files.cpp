@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "common/error.hpp"
 
@@ -54,6 +56,17 @@ bool contains_word(std::string_view list, std::string_view word) noexcept {
     start = end + 1;
   }
   return false;
+}
+
+Fd open_as_checked(const std::string& path, int checked) {
+  Fd opened(::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (opened.get() == -1) throw SyscallError(errno, "open", path);
+  struct stat now = {}, then = {};
+  if (::fstat(opened.get(), &now) == -1) throw SyscallError(errno, "fstat", path);
+  if (::fstat(checked, &then) == -1) throw SyscallError(errno, "fstat", path + " as checked");
+  if (now.st_dev != then.st_dev || now.st_ino != then.st_ino)
+    throw std::runtime_error(path + " is no longer the folder that was checked");
+  return opened;
 }
 
 bool found_in_path(const std::string& name) {

@@ -42,7 +42,7 @@ void require_rootfs(const std::string& dir, const std::string& command,
 void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid);
 
 /// \brief Why the open folder \p fd is no safe place for layers a container writes (step
-/// 26's `--keep DIR`), or "" if it is: the caller's own (its effective uid), writable by
+/// 28's `--keep DIR`), or "" if it is: the caller's own (its effective uid), writable by
 /// nobody else, in a folder of root's or the caller's that others cannot write unless it
 /// has the sticky bit (else they could rename it away and put another in its place,
 /// unlink(2)). Read through the descriptor (fstat(2), fstatat(2) of ".."), never the path,
@@ -51,12 +51,12 @@ std::string why_not_private(int fd);
 
 /// \brief The type of the file system \p dir is on, by its statfs(2) magic number: "tmpfs",
 /// "ext4" (also ext2 and ext3), "xfs", "btrfs", "overlay", "nfs", "hostfs" and a few more;
-/// any other as its number ("0x…"). For error messages: an idmapped mount (step 25)
+/// any other as its number ("0x…"). For error messages: an idmapped mount (step 26)
 /// works on some types only. Throws SyscallError when statfs fails.
 /// \param dir a path on the file system.
 std::string filesystem_type(const std::string& dir);
 
-/// \brief For the error of an idmapped mount of \p dir (step 25): "on TYPE", and the first
+/// \brief For the error of an idmapped mount of \p dir (step 26): "on TYPE", and the first
 /// kernel whose TYPE allows idmapped mounts, or that it has none (ext4 and xfs 5.12, btrfs
 /// 5.15, overlay 5.19, tmpfs 6.3, fuse 6.12 where its daemon allows; nfs, hostfs and 9p
 /// none), as "on tmpfs (idmapped mounts from Linux 6.3)".

@@ -42,7 +42,7 @@ tmp=$(mktemp)
   echo "  kernel's migration path takes a per-CPU lock for writing, which waits for an RCU"
   echo "  grace period. runc pays it too. The rows \"fork, join a v2 cgroup\" and \"clone3 into"
   echo "  a v2 cgroup\" measure that write against its alternative, \`clone3\` with"
-  echo "  \`CLONE_INTO_CGROUP\` (step 22), on the same v2 hierarchy; \"unshare in a pids cgroup\""
+  echo "  \`CLONE_INTO_CGROUP\` (step 23), on the same v2 hierarchy; \"unshare in a pids cgroup\""
   echo "  pays what step 10 pays for its cgroup, beside it."
   echo "- runc also parses an OCI bundle, pivots root and runs as two processes (the runtime"
   echo "  and its init), which shows in its time and memory."

@@ -60,12 +60,12 @@ TEST(ParseArguments, PidsMaxOnlyWhereTheStepTakesIt) {
   EXPECT_EQ(parse_arguments({"--pids-max=12", "ls"}, spec).pids_max, 12);
   EXPECT_EQ(parse_arguments({"--pids-max", "2"}, spec).pids_max, 2);
   EXPECT_EQ(parse_arguments({"--pids-max", "4194304"}, spec).pids_max, 4194304);
-  // Unless given, the step's own default: the article's 5 (steps 10-19), 64 (20 on).
+  // Unless given, the step's own default: the article's 5 (steps 10-20), 64 (21 on).
   EXPECT_EQ(parse_arguments({"ls"}, spec).pids_max, 5);
   EXPECT_FALSE(parse_arguments({"ls"}, spec).limit_given);
   EXPECT_TRUE(parse_arguments({"--pids-max", "5", "ls"}, spec).limit_given);
   EXPECT_EQ(parse_arguments({"ls"}, {.pids_max = 64}).pids_max, 64);
-  EXPECT_NE(common::usage("step20", {.pids_max = 64}).find("(default: 64)"), std::string::npos);
+  EXPECT_NE(common::usage("step21", {.pids_max = 64}).find("(default: 64)"), std::string::npos);
   for (const char* bad : {"0", "1", "4194305", "-3", "x", "", "12345678901"}) {
     EXPECT_THROW(parse_arguments({"--pids-max", bad}, spec), UsageError) << bad;
   }

@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 14 to 23 and 27 are these tests.
+// that step on: the door tables of chapters 17, 24 and 29 are these tests.
 
 #include <arpa/inet.h>
 #include <mqueue.h>
@@ -43,10 +43,10 @@ const std::vector<Door> kDoors = {{"fd", "14_pivot_root"},
                                   {"cgroup", "16_user_namespace"},
                                   {"sysfs", "16_user_namespace"},
                                   {"cmdline", "17_capabilities"},
-                                  {"cgroup_path", "19_cgroup_namespace"},
-                                  {"loopback", "23_network_namespace"},
-                                  {"sysv_shm", "27_ipc_namespace"},
-                                  {"mqueue", "27_ipc_namespace"}};
+                                  {"cgroup_path", "20_cgroup_namespace"},
+                                  {"loopback", "24_network_namespace"},
+                                  {"sysv_shm", "29_ipc_namespace"},
+                                  {"mqueue", "29_ipc_namespace"}};
 
 // A service only the host should reach: a TCP socket listening on 127.0.0.1 (a database,
 // an admin port). The kernel completes a connection into the backlog without accept.

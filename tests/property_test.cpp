@@ -230,16 +230,16 @@ class Cgroups : public StepProperty {
   void SetUp() override {
     StepProperty::SetUp();
     if (IsSkipped()) return;
-    // From step 19 on, the cgroup goes under the step's own; on cgroup v2 that needs a
-    // step started from the root cgroup (chapter 19).
+    // From step 20 on, the cgroup goes under the step's own; on cgroup v2 that needs a
+    // step started from the root cgroup (chapter 20).
     if (const std::string why = support::no_cgroup_for("pids", step_name());
-        from("19") && !why.empty())
+        from("20") && !why.empty())
       GTEST_SKIP() << why;
   }
-  // The limits --memory and --cpus ask for, where the host can give them (20 on).
+  // The limits --memory and --cpus ask for, where the host can give them (21 on).
   std::vector<std::string> limits() const {
     std::vector<std::string> args;
-    if (!from("20")) return args;
+    if (!from("21")) return args;
     if (support::no_cgroup_for("memory", step_name()).empty())
       args.insert(args.end(), {"--memory", "64M"});
     if (support::no_cgroup_for("cpu", step_name()).empty())
@@ -323,7 +323,7 @@ PROPERTY_SINCE(PidsLimitAsRoot, 10);
 // PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
 // the container's root (an unprivileged uid on the host, 15 on) may not enter, so its
 // tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A
-// child of clone3 with no stack of its own (22 on) goes on in main, as after fork(2): it
+// child of clone3 with no stack of its own (23 on) goes on in main, as after fork(2): it
 // must _exit(2), or it runs the step's destructors too (~Cgroup waits 2 s for the cgroup
 // PID 1 itself is in, then says it could not remove it).
 using Pid1Failure = Cgroups;
@@ -357,10 +357,10 @@ PROPERTY_SINCE(Pid1Failure, 16);
 
 PROPERTY_SINCE(Cgroups, 10);
 
-// --- 21: threaded controllers beside other processes --------------------------------------
+// --- 22: threaded controllers beside other processes --------------------------------------
 
 // On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
-// test-hosts' desktop layout), steps 19 and 20 refuse to run as root; from 21 on the
+// test-hosts' desktop layout), steps 20 and 21 refuse to run as root; from 22 on the
 // container's cgroup is threaded, and its limit holds.
 using ThreadedCgroups = Cgroups;
 TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
@@ -372,9 +372,9 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(ThreadedCgroups, 21);
+PROPERTY_SINCE(ThreadedCgroups, 22);
 
-// From 20 on the default pids limit fits an interactive shell and its jobs (the article's
+// From 21 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.
 using DefaultPidsLimit = Cgroups;
 TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
@@ -390,7 +390,7 @@ TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
   EXPECT_EQ(result.err.find("refused"), std::string::npos) << result.describe();
   expect_nothing_left_running(result);
 }
-PROPERTY_SINCE(DefaultPidsLimit, 20);
+PROPERTY_SINCE(DefaultPidsLimit, 21);
 
 // --- 12: the janitor ---------------------------------------------------------------------
 
@@ -519,7 +519,7 @@ TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
 TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
   support::reread("Goal");
   const auto result = run_in_container({"/bin/ls", "/dev"});
-  const std::string mqueue = from("27") ? "mqueue\n" : "";  // the IPC namespace's queues
+  const std::string mqueue = from("29") ? "mqueue\n" : "";  // the IPC namespace's queues
   EXPECT_EQ(result.out,
             "fd\nfull\n" + mqueue +
                 "null\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
@@ -625,10 +625,16 @@ const std::vector<std::string> kRefusedCalls = {
     "mount", "umount2", "pivot_root", "unshare", "setns", "keyctl", "add_key", "request_key",
     "ptrace", "bpf", "perf_event_open", "open_by_handle_at", "init_module", "finit_module",
     "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct",
+    "fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount", "mount_setattr",
+    "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+    // clang-format on
+};
+// And those refused for their arguments (19 on): a namespace flag, a terminal request, a
+// socket family, a persona.
+const std::vector<std::string> kRefusedArguments = {
+    // clang-format off
     "clone_newuts", "clone_newuser", "clone_newns", "clone_newpid", "clone_newnet", "clone_newipc",
-    "clone_newcgroup", "ioctl_tiocsti", "ioctl_tioclinux", "fsopen", "fsconfig", "fsmount",
-    "fspick", "open_tree", "move_mount", "mount_setattr", "io_uring_setup", "io_uring_enter",
-    "io_uring_register", "userfaultfd", "socket_vsock", "personality",
+    "clone_newcgroup", "ioctl_tiocsti", "ioctl_tioclinux", "socket_vsock", "personality",
     // clang-format on
 };
 
@@ -657,14 +663,13 @@ TEST_P(Seccomp, EachRefusedCallGetsEperm) {
   EXPECT_EQ(result.out, expected) << result.describe();
 }
 
-TEST_P(Seccomp, OrdinaryCallsPassAndClone3GetsEnosys) {
+TEST_P(Seccomp, OrdinaryCallsStillPass) {
   support::reread("What changed");
   add_escape_helper();
-  const auto result = run_in_container(
-      {"/bin/sh", "-c", calls_script({"clone3", "clone_plain", "ioctl_fionread"})});
-  EXPECT_EQ(result.out,
-            "clone3 errno=ENOSYS\nclone_plain errno=EINVAL\nioctl_fionread errno=EBADF\n")
-      << "clone3 gets ENOSYS, so that glibc falls back to clone; the others must pass the filter\n"
+  const auto result =
+      run_in_container({"/bin/sh", "-c", calls_script({"clone_plain", "ioctl_fionread"})});
+  EXPECT_EQ(result.out, "clone_plain errno=EINVAL\nioctl_fionread errno=EBADF\n")
+      << "calls the filter does not refuse must reach the kernel\n"
       << result.describe();
 }
 
@@ -701,10 +706,35 @@ TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
 }
 PROPERTY_SINCE(Seccomp, 18);
 
+// --- 19: seccomp, by argument ------------------------------------------------------------
+
+using SeccompArguments = StepProperty;
+TEST_P(SeccompArguments, EachRefusedArgumentGetsEperm) {
+  support::reread("What changed");
+  add_escape_helper();
+  const auto result = run_in_container({"/bin/sh", "-c", calls_script(kRefusedArguments)});
+  std::string expected;
+  for (const std::string& call : kRefusedArguments) expected += call + " errno=EPERM\n";
+  EXPECT_EQ(result.out, expected) << result.describe();
+}
+
+TEST_P(SeccompArguments, Clone3GetsEnosys) {
+  support::reread("What changed");
+  add_escape_helper();
+  const auto result = run_in_container({"/bin/sh", "-c", calls_script({"clone3"})});
+  EXPECT_EQ(result.out, "clone3 errno=ENOSYS\n")
+      << "clone3's flags are in memory the filter cannot read: ENOSYS, so that glibc falls back "
+         "to clone, whose flags it checks\n"
+      << result.describe();
+}
+PROPERTY_SINCE(SeccompArguments, 19);
+
 // On the host, every call of the tables above fails with another errno than EPERM: so an
 // EPERM inside is the filter's (or the missing capability's), not the arguments'.
 TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
-  for (const std::string& call : kRefusedCalls) {
+  std::vector<std::string> calls = kRefusedCalls;
+  calls.insert(calls.end(), kRefusedArguments.begin(), kRefusedArguments.end());
+  for (const std::string& call : calls) {
     const auto outside = support::run({ESCAPE_PROGRAM, "syscall", call});
     // personality(2) cannot fail: it answers the old persona.
     EXPECT_TRUE(outside.out.starts_with("errno=") || call == "personality") << call << "\n"
@@ -715,7 +745,7 @@ TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
   }
 }
 
-// --- 20: memory and CPU limits -----------------------------------------------------------
+// --- 21: memory and CPU limits -----------------------------------------------------------
 
 using Limits = StepProperty;
 // From a v2 cgroup with processes in it (a desktop's session scope) no memory limit can be
@@ -750,12 +780,12 @@ TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
       << cpu;
   expect_nothing_left_running(process.wait(10s));
 }
-PROPERTY_SINCE(Limits, 20);
+PROPERTY_SINCE(Limits, 21);
 
-// --- 23: network namespace; 24: --net ---------------------------------------------------
+// --- 24: network namespace; 24: --net ---------------------------------------------------
 
 // A network namespace of its own: no device of the host's, only a loopback of its own,
-// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (24 on),
+// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (25 on),
 // eth0 too.
 using Network = StepProperty;
 TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
@@ -770,16 +800,16 @@ TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
   EXPECT_TRUE(devices.starts_with("lo: <LOOPBACK,UP")) << result.describe();
   EXPECT_EQ(std::count(devices.begin(), devices.end(), '\n'), 1) << "devices of the host's\n"
                                                                  << result.describe();
-  if (from("24")) {
+  if (from("25")) {
     const auto with_net =
         run_in_container({"--net", "/bin/sh", "-c", "ip link show lo; ip link show eth0"});
     EXPECT_NE(with_net.out.find("lo: <LOOPBACK,UP"), std::string::npos) << with_net.describe();
     EXPECT_NE(with_net.out.find("eth0@"), std::string::npos) << with_net.describe();
   }
 }
-PROPERTY_SINCE(Network, 23);
+PROPERTY_SINCE(Network, 24);
 
-// --- 25: the rootfs through the id map ---------------------------------------------------
+// --- 26: the rootfs through the id map ---------------------------------------------------
 
 using IdmappedRootfs = StepProperty;
 TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
@@ -788,9 +818,9 @@ TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
       run_in_container({"/bin/sh", "-c", "ls -lnd /bin/busybox /etc | awk '{print $3 \":\" $4}'"});
   EXPECT_EQ(result.out, "0:0\n0:0\n") << result.describe();
 }
-PROPERTY_SINCE(IdmappedRootfs, 25);
+PROPERTY_SINCE(IdmappedRootfs, 26);
 
-// --- 26: overlay -------------------------------------------------------------------------
+// --- 27: overlay -------------------------------------------------------------------------
 
 using Overlay = StepProperty;
 TEST_P(Overlay, TheRootfsNeverChanges) {
@@ -804,10 +834,15 @@ TEST_P(Overlay, TheRootfsNeverChanges) {
       << "the container deleted a file of the rootfs";
   EXPECT_FALSE(fs::exists(rootfs() / "planted")) << "the container wrote into the rootfs";
 }
+PROPERTY_SINCE(Overlay, 27);
+
+// --- 28: a kept layer --------------------------------------------------------------------
+
 // --keep DIR as root: a folder of root's own is used (and its layers given to root
 // inside); one another user prepared, with a link planted in it, or in a folder others
 // may write, is refused, and the link's target never changes hands.
-TEST_P(Overlay, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
+using KeptLayer = StepProperty;
+TEST_P(KeptLayer, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   support::reread("Pitfalls");
   support::TempDir place;
   place.open_to_everyone();
@@ -840,9 +875,9 @@ TEST_P(Overlay, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   const auto exposed = run_in_container({"--keep", (open / "layer").native(), "/bin/true"});
   EXPECT_EQ(exposed.exit_code, 125) << exposed.describe();
 }
-PROPERTY_SINCE(Overlay, 26);
+PROPERTY_SINCE(KeptLayer, 28);
 
-// --- 27: IPC namespace -------------------------------------------------------------------
+// --- 29: IPC namespace -------------------------------------------------------------------
 
 // This test's IPC namespace (isolate_test_process()) is the host's for the step: the
 // System V objects in it, as /proc/sysvipc lists them (proc(5)).
@@ -896,6 +931,6 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
     std::this_thread::sleep_for(20ms);
   support::unmount_all_under(rootfs());
 }
-PROPERTY_SINCE(Ipc, 27);
+PROPERTY_SINCE(Ipc, 29);
 
 }  // namespace

@@ -17,7 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using Step19CgroupNamespace = support::ContainerTest;
+using Step20CgroupNamespace = support::ContainerTest;
 
 // A pids cgroup under the test's own, to start the step in, as a host would put a user's
 // shell in a limited cgroup; removed with whatever is left in it.
@@ -29,7 +29,7 @@ class CallerCgroup {
             .native();
     if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
     dir_ = name;
-    // Under a thread root (on a desktop, a step from 21 on makes the test's own cgroup
+    // Under a thread root (on a desktop, a step from 22 on makes the test's own cgroup
     // one) only a threaded cgroup may hold processes (cgroup-v2.rst, "Threads").
     const fs::path type = support::own_pids_cgroup() / "cgroup.type";
     if (fs::exists(type) && common::read_file(type) != "domain\n")
@@ -54,7 +54,7 @@ class CallerCgroup {
 // The pids controller is on cgroup v2 (pure v2, or a hybrid host's v2 side).
 bool pids_on_v2() { return common::find_cgroup_parents({"pids"}).front().version == 2; }
 
-TEST_F(Step19CgroupNamespace, ContainerSeesEachOfItsCgroupsAsTheRoot) {
+TEST_F(Step20CgroupNamespace, ContainerSeesEachOfItsCgroupsAsTheRoot) {
   support::reread("Goal");
   const auto result = run_container({"/bin/cat", "/proc/self/cgroup"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -68,12 +68,12 @@ TEST_F(Step19CgroupNamespace, ContainerSeesEachOfItsCgroupsAsTheRoot) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step19CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
+TEST_F(Step20CgroupNamespace, ContainersCgroupIsUnderTheCallersOwn) {
   support::reread("What changed");
   const CallerCgroup caller;
   if (pids_on_v2()) {
     // cgroup v2: the caller's cgroup holds the step, and a cgroup with processes cannot
-    // have children that hold ours (but threaded ones, step 21): as root, the step refuses
+    // have children that hold ours (but threaded ones, step 22): as root, the step refuses
     // and says what to do, rather than run the container without a limit.
     const auto result = support::run(caller.wrap(container({"/bin/true"})), 20s);
     EXPECT_EQ(result.exit_code, 125) << result.describe();
@@ -104,10 +104,10 @@ bool is_at_or_under(const fs::path& cgroup, const fs::path& caller) {
   return !inside.empty() && !inside.native().starts_with("..");
 }
 
-TEST_F(Step19CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
+TEST_F(Step20CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
   support::reread("Pitfalls");
   if (pids_on_v2())
-    GTEST_SKIP() << "cgroup v2: step 19 refuses to run from a cgroup with processes";
+    GTEST_SKIP() << "cgroup v2: step 20 refuses to run from a cgroup with processes";
   const CallerCgroup caller;
   support::Subprocess process(caller.wrap(container({"/bin/sh", "-c", "echo ready; sleep 30"})));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
@@ -127,10 +127,10 @@ TEST_F(Step19CgroupNamespace, KillNineOfTheStepStillRemovesTheNestedCgroup) {
   }
 }
 
-TEST_F(Step19CgroupNamespace, TheCommandCannotMoveOutOfItsCgroup) {
+TEST_F(Step20CgroupNamespace, TheCommandCannotMoveOutOfItsCgroup) {
   support::reread("Pitfalls");
   if (pids_on_v2())
-    GTEST_SKIP() << "cgroup v2: step 19 refuses to run from a cgroup with processes";
+    GTEST_SKIP() << "cgroup v2: step 20 refuses to run from a cgroup with processes";
   // Started from a cgroup of the host's: whatever the command tries, it stays under it.
   // No cgroup file system inside (no /sys, and mount is refused): the command has no
   // cgroup.procs to write to, and its own paths show nothing of the host's tree, only

@@ -14,11 +14,11 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using Step20ResourceLimits = support::ContainerTest;
+using Step21ResourceLimits = support::ContainerTest;
 
-TEST_F(Step20ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
+TEST_F(Step21ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("memory", "20"); !why.empty())
+  if (const std::string why = support::no_cgroup_for("memory", "21"); !why.empty())
     GTEST_SKIP() << why;
   // dd's 64 MiB buffer, filled from /dev/zero, cannot fit in 16 MiB.
   const auto result =
@@ -32,14 +32,14 @@ TEST_F(Step20ResourceLimits, CommandOverTheMemoryLimitIsKilledAndTheStepSaysWhy)
   expect_no_mounts_left();
 }
 
-TEST_F(Step20ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
+TEST_F(Step21ResourceLimits, TheLimitedCommandsOwnStatusIs137) {
   support::reread("Goal");
-  expect_killed_by_memory_limit("20");
+  expect_killed_by_memory_limit("21");
 }
 
-TEST_F(Step20ResourceLimits, WorkUnderTheLimitRuns) {
+TEST_F(Step21ResourceLimits, WorkUnderTheLimitRuns) {
   support::reread("What changed");
-  if (const std::string why = support::no_cgroup_for("memory", "20"); !why.empty())
+  if (const std::string why = support::no_cgroup_for("memory", "21"); !why.empty())
     GTEST_SKIP() << why;
   const auto result = run_container(
       {"--memory", "64M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=4"});
@@ -47,9 +47,9 @@ TEST_F(Step20ResourceLimits, WorkUnderTheLimitRuns) {
   EXPECT_EQ(result.err.find("killed"), std::string::npos) << result.describe();
 }
 
-TEST_F(Step20ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
+TEST_F(Step21ResourceLimits, MemoryCgroupIsUnderTheStepsOwnWithItsLimit) {
   support::reread("What changed");
-  if (!support::no_cgroup_for("memory", "20").empty()) {
+  if (!support::no_cgroup_for("memory", "21").empty()) {
     // The step must refuse, not run without the limit asked for.
     const auto result = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(result.exit_code, 125) << result.describe();
@@ -100,9 +100,9 @@ double cpu_seconds_of(const fs::path& cgroup) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-TEST_F(Step20ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
+TEST_F(Step21ResourceLimits, HalfACpuHoldsABusyLoopNearHalf) {
   support::reread("Goal");
-  if (const std::string why = support::no_cgroup_for("cpu", "20"); !why.empty())
+  if (const std::string why = support::no_cgroup_for("cpu", "21"); !why.empty())
     GTEST_SKIP() << why;
   support::Subprocess process(container({"--cpus", "0.5", "--", "/bin/sh", "-c",
                                          "while :; do :; done & echo ready; sleep 4; kill $!"}));
@@ -135,7 +135,7 @@ bool is_usage_error(const support::ProcessResult& result) {
   return result.exit_code == 125 && result.err.find("(try --help)") != std::string::npos;
 }
 
-TEST_F(Step20ResourceLimits, BadLimitsAreUsageErrors) {
+TEST_F(Step21ResourceLimits, BadLimitsAreUsageErrors) {
   support::reread("What changed");
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--memory", "12X", "/bin/true"},
@@ -152,13 +152,13 @@ TEST_F(Step20ResourceLimits, BadLimitsAreUsageErrors) {
     EXPECT_FALSE(is_usage_error(result))
         << "a good --" << controller << " value was refused as a usage error\n"
         << result.describe();
-    if (support::no_cgroup_for(controller, "20").empty()) {
+    if (support::no_cgroup_for(controller, "21").empty()) {
       EXPECT_EQ(result.exit_code, 0) << result.describe();
     }
   }
 }
 
-TEST_F(Step20ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
+TEST_F(Step21ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
   support::reread("Pitfalls");
   const auto result = run_container({"--memory", "16M", "/bin/true"}, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 125) << "a limit the step cannot set must not be dropped silently\n"
@@ -166,7 +166,7 @@ TEST_F(Step20ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   // Refused as a limit it cannot set, not as an option it does not know: root may set it.
   EXPECT_FALSE(is_usage_error(result)) << result.describe();
-  if (support::no_cgroup_for("memory", "20").empty()) {
+  if (support::no_cgroup_for("memory", "21").empty()) {
     const auto as_root = run_container({"--memory", "16M", "/bin/true"});
     EXPECT_EQ(as_root.exit_code, 0) << "as root the same limit should be set\n"
                                     << as_root.describe();

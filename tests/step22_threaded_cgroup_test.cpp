@@ -1,8 +1,8 @@
-// Step 21: beside other processes (cgroup v2 from a cgroup that holds processes: a
+// Step 22: beside other processes (cgroup v2 from a cgroup that holds processes: a
 // desktop's session scope, make test-hosts' desktop layout) the container's cgroup is a
 // threaded one, and its pids limit holds there; --memory, which no threaded cgroup can
 // have, is refused with that reason. Where the step starts in a root cgroup, or on v1, it
-// makes its cgroups as step 20 does, and these tests skip.
+// makes its cgroups as step 21 does, and these tests skip.
 
 #include <unistd.h>
 
@@ -17,7 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using Step21ThreadedCgroup = support::ContainerTest;
+using Step22ThreadedCgroup = support::ContainerTest;
 
 // Why this host cannot show the step's idea ("" if it can).
 std::string not_beside_other_processes() {
@@ -27,7 +27,7 @@ std::string not_beside_other_processes() {
   return "";
 }
 
-TEST_F(Step21ThreadedCgroup, BesideOtherProcessesTheContainersCgroupIsThreaded) {
+TEST_F(Step22ThreadedCgroup, BesideOtherProcessesTheContainersCgroupIsThreaded) {
   support::reread("What changed");
   if (const std::string why = not_beside_other_processes(); !why.empty()) GTEST_SKIP() << why;
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 1"}));
@@ -43,7 +43,7 @@ TEST_F(Step21ThreadedCgroup, BesideOtherProcessesTheContainersCgroupIsThreaded) 
   expect_nothing_left_running(result);
 }
 
-TEST_F(Step21ThreadedCgroup, MemoryBesideOtherProcessesIsRefusedWithTheReason) {
+TEST_F(Step22ThreadedCgroup, MemoryBesideOtherProcessesIsRefusedWithTheReason) {
   support::reread("Pitfalls");
   if (const std::string why = not_beside_other_processes(); !why.empty()) GTEST_SKIP() << why;
   const auto result = run_container({"--memory", "16M", "/bin/true"});

@@ -10,22 +10,22 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using Step22CloneIntoCgroup = support::ContainerTest;
+using Step23CloneIntoCgroup = support::ContainerTest;
 
 // The chapter's contract: the step says how PID 1 got into its cgroups.
 constexpr const char* kStartedInside = "PID 1 started in its cgroup (clone3, CLONE_INTO_CGROUP)";
 constexpr const char* kMovedItself = "PID 1 moves itself into its cgroups (cgroup.procs)";
 
 // True where the container's cgroups are one v2 folder: a pure v2 host, run from the
-// root cgroup or (a threaded cgroup, step 21) from one with processes.
+// root cgroup or (a threaded cgroup, step 22) from one with processes.
 bool one_v2_folder(const std::vector<std::string>& controllers) {
   const auto parents = common::find_cgroup_parents(controllers);
   return parents.size() == 1 && parents.front().version == 2;
 }
 
-TEST_F(Step22CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
+TEST_F(Step23CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
   support::reread("What changed");
-  if (const std::string why = support::no_cgroup_for("cpu", "22"); !why.empty())
+  if (const std::string why = support::no_cgroup_for("cpu", "23"); !why.empty())
     GTEST_SKIP() << why;
   support::Subprocess process(
       container({"--cpus", "1", "--", "/bin/sh", "-c", "echo ready; sleep 1"}));
@@ -50,7 +50,7 @@ TEST_F(Step22CloneIntoCgroup, Pid1StartsInsideItsCgroupWhereV2AllowsIt) {
   expect_nothing_left_running(result);
 }
 
-TEST_F(Step22CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
+TEST_F(Step23CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
   support::reread("Pitfalls");
   // PID 1 is a forked copy of the step with clone3: signals, the exit status, the
   // namespaces and the cgroup namespace must be as they were.
@@ -63,9 +63,9 @@ TEST_F(Step22CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step22CloneIntoCgroup, MemoryLimitStillHolds) {
+TEST_F(Step23CloneIntoCgroup, MemoryLimitStillHolds) {
   support::reread("Goal");
-  expect_killed_by_memory_limit("22");
+  expect_killed_by_memory_limit("23");
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 namespace {
 
-using Step23NetworkNamespace = support::ContainerTest;
+using Step24NetworkNamespace = support::ContainerTest;
 
 // The interfaces /proc/net/dev lists (proc(5)): two header lines, then "name: counters".
 std::vector<std::string> interfaces(const std::string& proc_net_dev) {
@@ -25,7 +25,7 @@ std::vector<std::string> interfaces(const std::string& proc_net_dev) {
 
 // A network namespace of its own (a host with nothing but lo, as a test guest, would show
 // only lo without one): its own namespace inode, and only its own lo in it.
-TEST_F(Step23NetworkNamespace, OnlyTheLoopbackDeviceExists) {
+TEST_F(Step24NetworkNamespace, OnlyTheLoopbackDeviceExists) {
   support::reread("Goal");
   const auto result =
       run_container({"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"});
@@ -39,7 +39,7 @@ TEST_F(Step23NetworkNamespace, OnlyTheLoopbackDeviceExists) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step23NetworkNamespace, TheLoopbackDeviceIsUp) {
+TEST_F(Step24NetworkNamespace, TheLoopbackDeviceIsUp) {
   support::reread("What changed");
   // ping needs lo up (and a raw socket: CAP_NET_RAW, kept since step 17).
   const auto result = run_container({"/bin/ping", "-c", "1", "-W", "2", "127.0.0.1"});
@@ -47,7 +47,7 @@ TEST_F(Step23NetworkNamespace, TheLoopbackDeviceIsUp) {
   EXPECT_NE(result.out.find("1 packets received"), std::string::npos) << result.describe();
 }
 
-TEST_F(Step23NetworkNamespace, RootlessTooAsNobody) {
+TEST_F(Step24NetworkNamespace, RootlessTooAsNobody) {
   support::reread("Pitfalls");
   const auto result = run_container(
       {"/bin/sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"}, {.as_user = 65534});

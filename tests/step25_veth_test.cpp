@@ -18,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using Step24Veth = support::ContainerTest;
+using Step25Veth = support::ContainerTest;
 
 // The gateway the container routes through, from busybox `ip route`, then one ping to it.
 const std::string kPingTheHost =
@@ -48,7 +48,7 @@ bool device_goes(const std::string& name) {
   return support::gone_within("/sys/class/net/" + name, 5s);
 }
 
-TEST_F(Step24Veth, WithoutNetStillOnlyLoopback) {
+TEST_F(Step25Veth, WithoutNetStillOnlyLoopback) {
   support::reread("Goal");
   const auto result =
       run_container({"/bin/sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"});
@@ -57,7 +57,7 @@ TEST_F(Step24Veth, WithoutNetStillOnlyLoopback) {
   EXPECT_EQ(result.err.find("cable"), std::string::npos) << result.describe();
 }
 
-TEST_F(Step24Veth, WithNetTheContainerPingsTheHostEndAndTheHostPingsBack) {
+TEST_F(Step25Veth, WithNetTheContainerPingsTheHostEndAndTheHostPingsBack) {
   support::reread("What changed");
   support::Subprocess process(container({"--net", "--pids-max", "20", "--", "/bin/sh", "-c",
                                          kPingTheHost + " && echo ready && sleep 3"}));
@@ -81,7 +81,7 @@ TEST_F(Step24Veth, WithNetTheContainerPingsTheHostEndAndTheHostPingsBack) {
       << cable.host_end << " is left on the host after the container ended";
 }
 
-TEST_F(Step24Veth, KillNineOfTheStepLeavesNoDeviceOnTheHost) {
+TEST_F(Step25Veth, KillNineOfTheStepLeavesNoDeviceOnTheHost) {
   support::reread("Pitfalls");
   support::Subprocess process(container({"--net", "--", "/bin/sh", "-c", "echo ready; sleep 30"}));
   ASSERT_TRUE(process.wait_for_output("ready", 15s)) << process.so_far().describe();
@@ -93,7 +93,7 @@ TEST_F(Step24Veth, KillNineOfTheStepLeavesNoDeviceOnTheHost) {
       << "kill -9 of the step left " << cable.host_end << " on the host";
 }
 
-TEST_F(Step24Veth, TheHostsLoopbackServicesStayOutOfReach) {
+TEST_F(Step25Veth, TheHostsLoopbackServicesStayOutOfReach) {
   support::reread("Pitfalls");
   // A service bound to the host's 127.0.0.1 only: it accepts connections to that address,
   // which inside is the container's own lo; the cable leads to the host end's address.
@@ -120,7 +120,7 @@ TEST_F(Step24Veth, TheHostsLoopbackServicesStayOutOfReach) {
       << result.describe();
 }
 
-TEST_F(Step24Veth, NetWithoutRootIsRefused) {
+TEST_F(Step25Veth, NetWithoutRootIsRefused) {
   support::reread("Pitfalls");
   const auto result = run_container({"--net", "/bin/true"}, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 125) << result.describe();

@@ -7,9 +7,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Step25IdmappedRootfs = support::ContainerTest;
+using Step26IdmappedRootfs = support::ContainerTest;
 
-TEST_F(Step25IdmappedRootfs, RootInsideOwnsTheFilesTheHostsRootOwns) {
+TEST_F(Step26IdmappedRootfs, RootInsideOwnsTheFilesTheHostsRootOwns) {
   support::reread("Goal");
   const auto result = run_container({"/bin/stat", "-c", "%u:%g", "/bin/busybox", "/etc"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -18,13 +18,13 @@ TEST_F(Step25IdmappedRootfs, RootInsideOwnsTheFilesTheHostsRootOwns) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step25IdmappedRootfs, RootInsideCanChangeTheRootfsAndTheHostSeesItsRoot) {
+TEST_F(Step26IdmappedRootfs, RootInsideCanChangeTheRootfsAndTheHostSeesItsRoot) {
   support::reread("Pitfalls");
   const auto result = run_container(
       {"/bin/sh", "-c", "echo inside > /etc/made-inside && chmod 600 /etc/made-inside"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   // On the host the file is the host root's: the id map works both ways (the chapter's
-  // pitfall, which step 26 closes by writing to a layer of the container's own).
+  // pitfall, which step 27 closes by writing to a layer of the container's own).
   struct stat info {};
   ASSERT_EQ(::stat((rootfs() / "etc" / "made-inside").c_str(), &info), 0)
       << "the write did not reach the rootfs";
@@ -32,7 +32,7 @@ TEST_F(Step25IdmappedRootfs, RootInsideCanChangeTheRootfsAndTheHostSeesItsRoot) 
   expect_no_mounts_left();
 }
 
-TEST_F(Step25IdmappedRootfs, RootlessTheRootfsIsStillTheUsersOwn) {
+TEST_F(Step26IdmappedRootfs, RootlessTheRootfsIsStillTheUsersOwn) {
   support::reread("What changed");
   // Run by nobody: no idmapped mount (that takes the host's root); root inside is nobody,
   // and a root-owned rootfs shows as owned by the overflow id.

@@ -17,9 +17,9 @@ using namespace std::chrono_literals;
 // System V keys and POSIX queue names of this test's own (its IPC namespace, made by
 // isolate_test_process(), is the host's for the step).
 const key_t kKey = 0x25000000 + (::getpid() & 0xffff);
-const std::string kQueue = "/step27-test-" + std::to_string(::getpid());
+const std::string kQueue = "/step29-test-" + std::to_string(::getpid());
 
-class Step27IpcNamespace : public support::ContainerTest {
+class Step29IpcNamespace : public support::ContainerTest {
  protected:
   void SetUp() override {
     support::ContainerTest::SetUp();
@@ -42,7 +42,7 @@ class Step27IpcNamespace : public support::ContainerTest {
 // A host program's shared memory segment and message queue, open to everyone: inside,
 // /proc/sysvipc/shm lists neither the segment nor anything of the host's, and
 // /dev/mqueue is the container's own, empty.
-TEST_F(Step27IpcNamespace, TheHostsIpcObjectsAreOutOfSight) {
+TEST_F(Step29IpcNamespace, TheHostsIpcObjectsAreOutOfSight) {
   support::reread("Goal");
   const int segment = ::shmget(kKey, 4096, IPC_CREAT | IPC_EXCL | 0666);
   ASSERT_NE(segment, -1) << std::strerror(errno);
@@ -60,7 +60,7 @@ TEST_F(Step27IpcNamespace, TheHostsIpcObjectsAreOutOfSight) {
 }
 
 // What the container makes, /dev/mqueue shows inside, and the host never sees.
-TEST_F(Step27IpcNamespace, DevMqueueShowsTheContainersQueuesAndTheHostNone) {
+TEST_F(Step29IpcNamespace, DevMqueueShowsTheContainersQueuesAndTheHostNone) {
   support::reread("What changed");
   const auto result = run_container({"/bin/sh", "-c",
                                      "/escape make_ipc " + std::to_string(kKey) + " " + kQueue +
@@ -77,7 +77,7 @@ TEST_F(Step27IpcNamespace, DevMqueueShowsTheContainersQueuesAndTheHostNone) {
 
 // Rootless too: the IPC namespace belongs to the container's user namespace, where PID 1
 // may mount mqueue.
-TEST_F(Step27IpcNamespace, RootlessAsNobodyTheObjectsAreItsOwnToo) {
+TEST_F(Step29IpcNamespace, RootlessAsNobodyTheObjectsAreItsOwnToo) {
   support::reread("Pitfalls");
   const auto result = run_container(
       {"/bin/sh", "-c",

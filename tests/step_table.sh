@@ -5,7 +5,7 @@
 # The code is formatted (ctest: format.clang_format_clean), so the counts are honest. The
 # steps below are over the 80 since the code was formatted and their layers became
 # functions: each has a ceiling that may only come down, until it is split or trimmed.
-over="18:89 19:96 24:82 25:96 26:96"
+over="26:96"
 set -u
 cd "$(dirname "$0")/.."
 status=0

@@ -21,7 +21,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <optional>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -348,6 +348,23 @@ void become_root(const int (&go_ahead)[2]) {
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
 }
 
+// Without root, a pids cgroup can only be had where one was delegated to the user: say
+// so in one line and run without the default limit (never without one --pids-max asked).
+std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
+  std::list<Cgroup> cgroups;  // a list never moves what it holds
+  try {
+    cgroups.emplace_back(command_line.pids_max);
+    start_janitor(cgroups.front().dir());
+  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
+    if (::geteuid() == 0 || command_line.limit_given ||
+        (error.error() != EACCES && error.error() != EPERM))
+      throw;
+    common::log("no pids cgroup without root (", error.what(),
+                "): the container runs without a process limit");
+  }
+  return cgroups;
+}
+
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
@@ -400,20 +417,9 @@ int main(int argc, char* argv[]) try {
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
-  // Without root, a pids cgroup can only be had where one was delegated to the user: say
-  // so in one line and run without the default limit (never without one --pids-max asked).
-  std::optional<Cgroup> cgroup;
-  try {
-    cgroup.emplace(command_line.pids_max);
-    start_janitor(cgroup->dir());
-  } catch (const common::SyscallError& error) {
-    if (::geteuid() == 0 || command_line.limit_given ||
-        (error.error() != EACCES && error.error() != EPERM))
-      throw;
-    common::log("no pids cgroup without root (", error.what(),
-                "): the container runs without a process limit");
-  }
-  Container container{.command_line = command_line, .cgroup = cgroup ? cgroup->dir() : ""};
+  std::list<Cgroup> cgroups = make_cgroups(command_line);
+  Container container{.command_line = command_line,
+                      .cgroup = cgroups.empty() ? "" : cgroups.front().dir()};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
 

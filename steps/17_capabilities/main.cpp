@@ -24,7 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>  // begin, end
-#include <optional>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -390,6 +390,23 @@ void become_root(const int (&go_ahead)[2]) {
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
 }
 
+// Without root, a pids cgroup can only be had where one was delegated to the user: say
+// so in one line and run without the default limit (never without one --pids-max asked).
+std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
+  std::list<Cgroup> cgroups;  // a list never moves what it holds
+  try {
+    cgroups.emplace_back(command_line.pids_max);
+    start_janitor(cgroups.front().dir());
+  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
+    if (::geteuid() == 0 || command_line.limit_given ||
+        (error.error() != EACCES && error.error() != EPERM))
+      throw;
+    common::log("no pids cgroup without root (", error.what(),
+                "): the container runs without a process limit");
+  }
+  return cgroups;
+}
+
 // The kernel lays argv's strings and then the environment's out in one block (execve(2)).
 void find_host_strings(int argc, char* argv[], char* (&host_strings)[2]) {
   host_strings[0] = argv[0];
@@ -451,20 +468,9 @@ int main(int argc, char* argv[]) try {
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
-  // Without root, a pids cgroup can only be had where one was delegated to the user: say
-  // so in one line and run without the default limit (never without one --pids-max asked).
-  std::optional<Cgroup> cgroup;
-  try {
-    cgroup.emplace(command_line.pids_max);
-    start_janitor(cgroup->dir());
-  } catch (const common::SyscallError& error) {
-    if (::geteuid() == 0 || command_line.limit_given ||
-        (error.error() != EACCES && error.error() != EPERM))
-      throw;
-    common::log("no pids cgroup without root (", error.what(),
-                "): the container runs without a process limit");
-  }
-  Container container{.command_line = command_line, .cgroup = cgroup ? cgroup->dir() : ""};
+  std::list<Cgroup> cgroups = make_cgroups(command_line);
+  Container container{.command_line = command_line,
+                      .cgroup = cgroups.empty() ? "" : cgroups.front().dir()};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
   find_host_strings(argc, argv, container.host_strings);

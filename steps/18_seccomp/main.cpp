@@ -9,11 +9,9 @@
 #include <linux/seccomp.h>  // seccomp_data, SECCOMP_*
 #include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
-#include <sys/ioctl.h>  // TIOCSTI, TIOCLINUX
 #include <sys/mman.h>  // mmap, mprotect, munmap
 #include <sys/mount.h>  // mount, umount2
 #include <sys/prctl.h>  // prctl
-#include <sys/socket.h>  // AF_VSOCK
 #include <sys/stat.h>  // mkdir
 #include <sys/syscall.h>  // SYS_pidfd_open
 #include <sys/wait.h>  // waitpid
@@ -30,7 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>  // begin, end
-#include <optional>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -309,14 +307,10 @@ constexpr long kRefusedCalls[] = {
     SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree, SYS_move_mount,
     SYS_mount_setattr, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
     SYS_userfaultfd};
-constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                                          CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
-                                          CLONE_NEWCGROUP;
 
 // The filter, a classic BPF program the kernel runs on every system call of the command
 // (seccomp(2)); its accumulator loads fields of struct seccomp_data. Everything not
-// refused is allowed. clone3 gets ENOSYS, since its flags lie in memory a filter cannot
-// read: glibc then falls back to clone, whose flags it can check.
+// refused is allowed, whatever its arguments (19: checks of arguments).
 void install_seccomp_filter() {
   const auto field = [](std::uint32_t offset) -> sock_filter {
     return BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset);
@@ -336,29 +330,6 @@ void install_seccomp_filter() {
                    {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(call), 0, 1),
                     refuse(EPERM)});
   }
-  program.insert(
-      program.end(),
-      {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1), refuse(ENOSYS),
-       // clone with a namespace flag in its first argument (the low 32 bits hold them all)
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4), field(offsetof(seccomp_data, args[0])),
-       BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kNamespaceFlags, 0, 1), refuse(EPERM), allow,
-       // ioctl TIOCSTI (typing into the terminal) and TIOCLINUX; the kernel reads the request
-       // as 32 bits, so the low half of the argument is the whole of it
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 5), field(offsetof(seccomp_data, args[1])),
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1), refuse(EPERM), allow,
-       // socket(AF_VSOCK): the hypervisor's sockets, which no network namespace separates
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4),
-       field(offsetof(seccomp_data, args[0])), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1),
-       refuse(EPERM), allow,
-       // personality: only Docker's values (PER_LINUX, PER_LINUX32, UNAME26, both, the
-       // query), not ADDR_NO_RANDOMIZE and the like, which help an exploit (personality(2))
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 0, 8),
-       field(offsetof(seccomp_data, args[0])), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0),
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0),
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0),
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0),
-       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0), refuse(EPERM), allow});
   program.push_back(allow);
   const sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
   common::check(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter), "prctl", "PR_SET_SECCOMP");
@@ -476,6 +447,23 @@ void become_root(const int (&go_ahead)[2]) {
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
 }
 
+// Without root, a pids cgroup can only be had where one was delegated to the user: say
+// so in one line and run without the default limit (never without one --pids-max asked).
+std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
+  std::list<Cgroup> cgroups;  // a list never moves what it holds
+  try {
+    cgroups.emplace_back(command_line.pids_max);
+    start_janitor(cgroups.front().dir());
+  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
+    if (::geteuid() == 0 || command_line.limit_given ||
+        (error.error() != EACCES && error.error() != EPERM))
+      throw;
+    common::log("no pids cgroup without root (", error.what(),
+                "): the container runs without a process limit");
+  }
+  return cgroups;
+}
+
 // The kernel lays argv's strings and then the environment's out in one block (execve(2)).
 void find_host_strings(int argc, char* argv[], char* (&host_strings)[2]) {
   host_strings[0] = argv[0];
@@ -537,20 +525,9 @@ int main(int argc, char* argv[]) try {
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
-  // Without root, a pids cgroup can only be had where one was delegated to the user: say
-  // so in one line and run without the default limit (never without one --pids-max asked).
-  std::optional<Cgroup> cgroup;
-  try {
-    cgroup.emplace(command_line.pids_max);
-    start_janitor(cgroup->dir());
-  } catch (const common::SyscallError& error) {
-    if (::geteuid() == 0 || command_line.limit_given ||
-        (error.error() != EACCES && error.error() != EPERM))
-      throw;
-    common::log("no pids cgroup without root (", error.what(),
-                "): the container runs without a process limit");
-  }
-  Container container{.command_line = command_line, .cgroup = cgroup ? cgroup->dir() : ""};
+  std::list<Cgroup> cgroups = make_cgroups(command_line);
+  Container container{.command_line = command_line,
+                      .cgroup = cgroups.empty() ? "" : cgroups.front().dir()};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
   find_host_strings(argc, argv, container.host_strings);

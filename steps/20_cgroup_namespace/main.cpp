@@ -1,5 +1,5 @@
-// Step 19: the container's cgroup goes under the step's own, and the container gets a
-// cgroup namespace rooted there. Chapter: steps/19_cgroup_namespace/README.md.
+// Step 20: the container's cgroup goes under the step's own, and the container gets a
+// cgroup namespace rooted there. Chapter: steps/20_cgroup_namespace/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -107,18 +107,18 @@ constexpr const char* kTerm = "xterm";
 
 // A pids cgroup of our own. The constructor creates it with its limit, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, long pids_max) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // A parent with processes in it (ours holds this step) can only have threaded children
-    // hold processes ("Threads"): this step makes cgroups under the root only (21: threaded).
+    // hold processes ("Threads"): this step makes cgroups under the root only (22: threaded).
     if (parent.version == 2 && !parent.is_root) {
       throw common::CgroupError("cgroup v2: " + parent.dir.native() +
                                 " holds processes (this step's): run the step from the root "
-                                "cgroup, or take step 21, which makes a threaded cgroup here");
+                                "cgroup, or take step 22, which makes a threaded cgroup here");
     }
     if (parent.version == 2 &&
         !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"), "pids")) {

@@ -1,5 +1,5 @@
-// Step 20: memory and CPU limits next to the pids limit, each in the hierarchy that holds
-// its controller. Chapter: steps/20_resource_limits/README.md.
+// Step 21: memory and CPU limits next to the pids limit, each in the hierarchy that holds
+// its controller. Chapter: steps/21_resource_limits/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -109,18 +109,18 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // A parent with processes in it (ours holds this step) can only have threaded children
-    // hold processes ("Threads"): this step makes cgroups under the root only (21: threaded).
+    // hold processes ("Threads"): this step makes cgroups under the root only (22: threaded).
     if (parent.version == 2 && !parent.is_root) {
       throw common::CgroupError("cgroup v2: " + parent.dir.native() +
                                 " holds processes (this step's): run the step from the root "
-                                "cgroup, or take step 21, which makes a threaded cgroup here");
+                                "cgroup, or take step 22, which makes a threaded cgroup here");
     }
     for (const std::string& controller : parent.controllers) {
       if (parent.version == 2 &&

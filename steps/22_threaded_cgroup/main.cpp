@@ -1,5 +1,5 @@
-// Step 21: on a desktop, the container's cgroup is a threaded one beside the shell, so its
-// pids and CPU limits hold there too. Chapter: steps/21_threaded_cgroup/README.md.
+// Step 22: on a desktop, the container's cgroup is a threaded one beside the shell, so its
+// pids and CPU limits hold there too. Chapter: steps/22_threaded_cgroup/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -109,7 +109,7 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits) {

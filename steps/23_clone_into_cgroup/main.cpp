@@ -1,5 +1,5 @@
-// Step 22: on cgroup v2, PID 1 is started inside its cgroup by clone3(CLONE_INTO_CGROUP)
-// instead of moving itself in. Chapter: steps/22_clone_into_cgroup/README.md.
+// Step 23: on cgroup v2, PID 1 is started inside its cgroup by clone3(CLONE_INTO_CGROUP)
+// instead of moving itself in. Chapter: steps/23_clone_into_cgroup/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -110,7 +110,7 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits)

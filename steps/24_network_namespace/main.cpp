@@ -1,5 +1,5 @@
-// Step 23: a network namespace of its own, with only a loopback device, which PID 1 brings
-// up with an rtnetlink message. Chapter: steps/23_network_namespace/README.md.
+// Step 24: a network namespace of its own, with only a loopback device, which PID 1 brings
+// up with an rtnetlink message. Chapter: steps/24_network_namespace/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -113,7 +113,7 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits)

@@ -1,5 +1,5 @@
-// Step 24: with --net, a cable to the host: a veth pair, addresses and a route, all set
-// with rtnetlink messages. Chapter: steps/24_veth/README.md.
+// Step 25: with --net, a cable to the host: a veth pair, addresses and a route, all set
+// with rtnetlink messages. Chapter: steps/25_veth/README.md.
 
 #include <arpa/inet.h>  // htonl, inet_ntoa
 #include <fcntl.h>  // open
@@ -116,7 +116,7 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits)
@@ -301,13 +301,12 @@ int bring_up(int sock, const std::string& name) {
   return link.ifi_index;
 }
 
-// --net's cable: a veth pair, two devices joined back to back (veth(4)). One end is made
-// in PID 1's network namespace as its eth0, the other stays on the host, named after the
-// step. Each end gets an address in a /30 of the link-local 169.254.0.0/16 (which no
-// host network should use; clouds' 169.254.169.x is avoided), chosen by our PID. When
-// the container's namespace goes, its last process ended (kill -9 of the step included),
-// the kernel destroys the veth devices in it (network_namespaces(7)), and with its end the
-// host's.
+// --net's cable: a veth pair, two devices joined back to back (veth(4)): one end is PID
+// 1's eth0, in its network namespace, the other stays on the host, named after the step.
+// Each end gets an address in a /30 of the link-local 169.254.0.0/16, chosen by our PID
+// (clouds' 169.254.169.x is avoided). When the container's namespace goes (kill -9 of the
+// step included), the kernel destroys the veth devices in it, and with its end the host's
+// (network_namespaces(7)).
 struct Cable {
   std::string host_end;  // stepNN-<pid>
   in_addr_t host_address;  // 169.254.x.y+1, network byte order
@@ -768,8 +767,7 @@ int main(int argc, char* argv[]) try {
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   // The host's end is made in the host's network namespace: that needs root.
   if (command_line.net && ::geteuid() != 0)
-    throw std::runtime_error(
-        "--net needs root: the host's end of its cable is a device of the host");
+    throw std::runtime_error("--net needs root: the host's end of its cable is a host device");
   if (command_line.net) container.cable = plan_cable();
   common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
   find_host_strings(argc, argv, container.host_strings);

@@ -1,5 +1,5 @@
-// Step 26: the rootfs becomes the read-only lower layer of an overlay; the container's
-// writes go to a layer of its own. Chapter: steps/26_overlayfs/README.md.
+// Step 27: the rootfs becomes the read-only lower layer of an overlay; the container's
+// writes go to a layer of its own. Chapter: steps/27_overlayfs/README.md.
 
 #include <arpa/inet.h>  // htonl, inet_ntoa
 #include <fcntl.h>  // open
@@ -25,7 +25,6 @@
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid, access
 
 #include <algorithm>  // find, max
-#include <array>
 #include <cerrno>
 #include <cmath>  // lround
 #include <csignal>  // SIGCHLD
@@ -117,7 +116,7 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits)
@@ -302,13 +301,12 @@ int bring_up(int sock, const std::string& name) {
   return link.ifi_index;
 }
 
-// --net's cable: a veth pair, two devices joined back to back (veth(4)). One end is made
-// in PID 1's network namespace as its eth0, the other stays on the host, named after the
-// step. Each end gets an address in a /30 of the link-local 169.254.0.0/16 (which no
-// host network should use; clouds' 169.254.169.x is avoided), chosen by our PID. When
-// the container's namespace goes, its last process ended (kill -9 of the step included),
-// the kernel destroys the veth devices in it (network_namespaces(7)), and with its end the
-// host's.
+// --net's cable: a veth pair, two devices joined back to back (veth(4)): one end is PID
+// 1's eth0, in its network namespace, the other stays on the host, named after the step.
+// Each end gets an address in a /30 of the link-local 169.254.0.0/16, chosen by our PID
+// (clouds' 169.254.169.x is avoided). When the container's namespace goes (kill -9 of the
+// step included), the kernel destroys the veth devices in it, and with its end the host's
+// (network_namespaces(7)).
 struct Cable {
   std::string host_end;  // stepNN-<pid>
   in_addr_t host_address;  // 169.254.x.y+1, network byte order
@@ -413,7 +411,6 @@ struct Container {
   int go_ahead[2] = {-1, -1};  // a socket pair: a byte once the step has written our id maps
   char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
   std::optional<Cable> cable = {};  // --net
-  int kept[2] = {-1, -1};  // --keep: DIR/upper and DIR/work, opened by the step
 };
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
@@ -645,47 +642,20 @@ void bind_rootfs(const std::string& rootfs, int idmapped) {
   }
 }
 
-// The folder at `path`, opened by PID 1, if it is the folder `checked` (make_kept_layers's
-// descriptor): same device, same inode. PID 1 cannot use the step's own descriptor, which
-// is of a mount in the host's mount namespace: overlayfs takes a private copy of each
-// layer's mount, and copies only those of the mounter's namespace (dmesg: "failed to clone
-// upperpath"). O_PATH: only to name the folder (open(2)).
-common::Fd open_as_checked(const std::string& path, int checked) {
-  common::Fd opened(common::check(
-      ::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", path));
-  struct stat now = {}, then = {};
-  common::check(::fstat(opened.get(), &now), "fstat", path);
-  common::check(::fstat(checked, &then), "fstat", path + " as checked");
-  if (now.st_dev != then.st_dev || now.st_ino != then.st_ino)
-    throw std::runtime_error("--keep: " + path + " is no longer the folder the step checked");
-  return opened;
-}
-
 // An overlay on top (overlayfs.rst): the rootfs is its read-only lower layer; a file the
 // container changes is first copied up to the upper layer, a deletion is recorded there
 // as a whiteout, and the rootfs never changes. The upper layer and the work folder
 // overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
-// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
-// or in --keep DIR, to use again: then overlayfs gets the folders opened as checked, by
-// /proc/self/fd/N, which leads to the folder opened, whatever its path leads to by now
-// (proc(5)). userxattr: its notes as user.* attributes, the kind a user namespace may set.
-void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]) {
-  std::string layers = command_line.keep;
-  if (layers.empty()) {
-    layers = command_line.rootfs + "/tmp";
-    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755"), "mount",
-                  "layers on " + layers);
-    for (const char* dir : {"/upper", "/work"})
-      common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
-  }
+// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace
+// (28: a layer kept). userxattr: its notes as user.* attributes, the kind a user namespace
+// may set.
+void mount_overlay(const common::CommandLine& command_line) {
+  const std::string layers = command_line.rootfs + "/tmp";
+  common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755"), "mount",
+                "layers on " + layers);
+  for (const char* dir : {"/upper", "/work"})
+    common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
   std::string upper = layers + "/upper", work = layers + "/work";
-  common::Fd opened[2];  // --keep: DIR/upper and DIR/work, as checked
-  if (!command_line.keep.empty()) {
-    opened[0] = open_as_checked(upper, kept[0]);
-    opened[1] = open_as_checked(work, kept[1]);
-    upper = "/proc/self/fd/" + std::to_string(opened[0].get());
-    work = "/proc/self/fd/" + std::to_string(opened[1].get());
-  }
   const std::string overlay =
       "lowerdir=" + command_line.rootfs + ",upperdir=" + upper + ",workdir=" + work + ",userxattr";
   common::check(::mount("overlay", command_line.rootfs.c_str(), "overlay", 0, overlay.c_str()),
@@ -773,7 +743,7 @@ int container_init(void* arg) try {
   configure_network(container.cable);  // the host's devices are not in our network namespace
   make_mounts_private();
   bind_rootfs(command_line.rootfs, idmapped_rootfs);
-  mount_overlay(command_line, container.kept);
+  mount_overlay(command_line);
   mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
   pivot_into(command_line.rootfs);
@@ -859,46 +829,14 @@ common::Fd idmap_rootfs(const std::string& rootfs, pid_t pid) {
 
 }  // namespace
 
-// --keep DIR: the upper layer and work folder, made now and given to root inside.
-// Run by root, DIR must be root's own, writable by nobody else, in a folder of root's
-// that others cannot write (unless it has the sticky bit, as /tmp: then they cannot
-// rename ours), and no link may be followed: chown(2) follows one, and DIR/upper -> /etc,
-// planted by another user, would hand the host's /etc to the container. So DIR is opened
-// with O_NOFOLLOW, checked through its descriptor, and the layers are made and handed
-// over through it (mkdirat(2), openat(2), fchown(2)), kept open: PID 1 mounts them only
-// if they are still these folders (open_as_checked). 0711: root inside, another uid on
-// the host, passes through DIR, nobody may list it; the layers, 0700, are root inside's.
-std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
-  const bool made = ::mkdir(dir.c_str(), 0711) == 0;  // by us, now: removed if refused
-  if (!made && errno != EEXIST) throw common::SyscallError(errno, "mkdir", dir);
-  const common::Fd kept(
-      common::check(::open(dir.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", dir));
-  const std::string why = common::why_not_private(kept.get());
-  if (!why.empty() && made) ::rmdir(dir.c_str());
-  if (!why.empty()) throw std::runtime_error("--keep " + dir + ": refused, " + why);
-  common::check(::fchmod(kept.get(), 0711), "fchmod", dir);
-  auto open_layer = [&](const std::string& layer) {
-    if (::mkdirat(kept.get(), layer.c_str(), 0700) == -1 && errno != EEXIST)
-      throw common::SyscallError(errno, "mkdirat", dir + "/" + layer);
-    common::Fd made(
-        common::check(::openat(kept.get(), layer.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
-                      "openat", dir + "/" + layer));
-    if (::geteuid() == 0)
-      common::check(::fchown(made.get(), kRootOutside, kRootOutside), "fchown", dir + "/" + layer);
-    common::check(::fchmod(made.get(), 0700), "fchmod", dir + "/" + layer);
-    return made;
-  };
-  return {open_layer("upper"), open_layer("work")};
-}
-
 // Every step's main has this shape: when a step fails, report_failure prints why as
 // `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
   // Block every signal from the start (our children inherit it): they wait for reap_until()
   // instead of killing us between mkdir and rmdir (sigprocmask(2)).
   common::check(::sigprocmask(SIG_BLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_BLOCK");
-  common::CommandLine command_line = common::parse_command_line(
-      argc, argv, {.pids_max = 64, .limits = true, .net = true, .keep = true});
+  common::CommandLine command_line =
+      common::parse_command_line(argc, argv, {.pids_max = 64, .limits = true, .net = true});
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc, /dev or /tmp to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
@@ -907,19 +845,14 @@ int main(int argc, char* argv[]) try {
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   // The overlay's options are a comma-separated list, of paths split at colons.
-  for (const std::string& path : {command_line.rootfs, command_line.keep}) {
-    if (path.find_first_of(",:") != std::string::npos)
-      throw std::runtime_error("overlay: a path with ',' or ':': " + path);
-  }
-  std::array<common::Fd, 2> kept;  // closed when main returns; PID 1 holds its copies
-  if (!command_line.keep.empty()) kept = make_kept_layers(command_line.keep);
+  if (command_line.rootfs.find_first_of(",:") != std::string::npos)
+    throw std::runtime_error("overlay: a path with ',' or ':': " + command_line.rootfs);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
-  Container container{.command_line = command_line, .kept = {kept[0].get(), kept[1].get()}};
+  Container container{.command_line = command_line};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   // The host's end is made in the host's network namespace: that needs root.
   if (command_line.net && ::geteuid() != 0)
-    throw std::runtime_error(
-        "--net needs root: the host's end of its cable is a device of the host");
+    throw std::runtime_error("--net needs root: the host's end of its cable is a host device");
   if (command_line.net) container.cable = plan_cable();
   common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.go_ahead),
                 "socketpair", "maps");

@@ -1,5 +1,5 @@
-// Step 27: an IPC namespace; the container's System V IPC objects and POSIX message queues
-// are its own, and end with it. Chapter: steps/27_ipc_namespace/README.md.
+// Step 29: an IPC namespace; the container's System V IPC objects and POSIX message queues
+// are its own, and end with it. Chapter: steps/29_ipc_namespace/README.md.
 
 #include <arpa/inet.h>  // htonl, inet_ntoa
 #include <fcntl.h>  // open
@@ -117,7 +117,7 @@ constexpr const char* kTerm = "xterm";
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 18, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
 class Cgroup {
  public:
   Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits)
@@ -307,13 +307,12 @@ int bring_up(int sock, const std::string& name) {
   return link.ifi_index;
 }
 
-// --net's cable: a veth pair, two devices joined back to back (veth(4)). One end is made
-// in PID 1's network namespace as its eth0, the other stays on the host, named after the
-// step. Each end gets an address in a /30 of the link-local 169.254.0.0/16 (which no
-// host network should use; clouds' 169.254.169.x is avoided), chosen by our PID. When
-// the container's namespace goes, its last process ended (kill -9 of the step included),
-// the kernel destroys the veth devices in it (network_namespaces(7)), and with its end the
-// host's.
+// --net's cable: a veth pair, two devices joined back to back (veth(4)): one end is PID
+// 1's eth0, in its network namespace, the other stays on the host, named after the step.
+// Each end gets an address in a /30 of the link-local 169.254.0.0/16, chosen by our PID
+// (clouds' 169.254.169.x is avoided). When the container's namespace goes (kill -9 of the
+// step included), the kernel destroys the veth devices in it, and with its end the host's
+// (network_namespaces(7)).
 struct Cable {
   std::string host_end;  // stepNN-<pid>
   in_addr_t host_address;  // 169.254.x.y+1, network byte order
@@ -650,30 +649,15 @@ void bind_rootfs(const std::string& rootfs, int idmapped) {
   }
 }
 
-// The folder at `path`, opened by PID 1, if it is the folder `checked` (make_kept_layers's
-// descriptor): same device, same inode. PID 1 cannot use the step's own descriptor, which
-// is of a mount in the host's mount namespace: overlayfs takes a private copy of each
-// layer's mount, and copies only those of the mounter's namespace (dmesg: "failed to clone
-// upperpath"). O_PATH: only to name the folder (open(2)).
-common::Fd open_as_checked(const std::string& path, int checked) {
-  common::Fd opened(common::check(
-      ::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", path));
-  struct stat now = {}, then = {};
-  common::check(::fstat(opened.get(), &now), "fstat", path);
-  common::check(::fstat(checked, &then), "fstat", path + " as checked");
-  if (now.st_dev != then.st_dev || now.st_ino != then.st_ino)
-    throw std::runtime_error("--keep: " + path + " is no longer the folder the step checked");
-  return opened;
-}
-
 // An overlay on top (overlayfs.rst): the rootfs is its read-only lower layer; a file the
 // container changes is first copied up to the upper layer, a deletion is recorded there
 // as a whiteout, and the rootfs never changes. The upper layer and the work folder
 // overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
 // rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
-// or in --keep DIR, to use again: then overlayfs gets the folders opened as checked, by
-// /proc/self/fd/N, which leads to the folder opened, whatever its path leads to by now
-// (proc(5)). userxattr: its notes as user.* attributes, the kind a user namespace may set.
+// or in --keep DIR, to use again, opened as checked and named /proc/self/fd/N (proc(5)):
+// not the step's own descriptors, as overlayfs takes only mounts of the mounter's
+// namespace ("failed to clone upperpath"). userxattr: its notes as user.* attributes,
+// the kind a user namespace may set.
 void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]) {
   std::string layers = command_line.keep;
   if (layers.empty()) {
@@ -686,8 +670,8 @@ void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]
   std::string upper = layers + "/upper", work = layers + "/work";
   common::Fd opened[2];  // --keep: DIR/upper and DIR/work, as checked
   if (!command_line.keep.empty()) {
-    opened[0] = open_as_checked(upper, kept[0]);
-    opened[1] = open_as_checked(work, kept[1]);
+    opened[0] = common::open_as_checked(upper, kept[0]);
+    opened[1] = common::open_as_checked(work, kept[1]);
     upper = "/proc/self/fd/" + std::to_string(opened[0].get());
     work = "/proc/self/fd/" + std::to_string(opened[1].get());
   }
@@ -871,15 +855,12 @@ common::Fd idmap_rootfs(const std::string& rootfs, pid_t pid) {
 
 }  // namespace
 
-// --keep DIR: the upper layer and work folder, made now and given to root inside.
-// Run by root, DIR must be root's own, writable by nobody else, in a folder of root's
-// that others cannot write (unless it has the sticky bit, as /tmp: then they cannot
-// rename ours), and no link may be followed: chown(2) follows one, and DIR/upper -> /etc,
-// planted by another user, would hand the host's /etc to the container. So DIR is opened
-// with O_NOFOLLOW, checked through its descriptor, and the layers are made and handed
-// over through it (mkdirat(2), openat(2), fchown(2)), kept open: PID 1 mounts them only
-// if they are still these folders (open_as_checked). 0711: root inside, another uid on
-// the host, passes through DIR, nobody may list it; the layers, 0700, are root inside's.
+// --keep DIR: the layers, made now and given to root inside. DIR must be the caller's
+// alone, where nobody else may rename it (why_not_private), and no link may be followed:
+// DIR/upper -> /etc, planted by another user, would give the container the host's /etc.
+// So the layers are made through DIR's descriptor (O_NOFOLLOW, mkdirat(2), openat(2),
+// fchown(2)) and kept open: PID 1 mounts them only if they are still these folders. 0711:
+// root inside, another uid on the host, may pass through DIR; the layers are 0700.
 std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
   const bool made = ::mkdir(dir.c_str(), 0711) == 0;  // by us, now: removed if refused
   if (!made && errno != EEXIST) throw common::SyscallError(errno, "mkdir", dir);
@@ -930,8 +911,7 @@ int main(int argc, char* argv[]) try {
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   // The host's end is made in the host's network namespace: that needs root.
   if (command_line.net && ::geteuid() != 0)
-    throw std::runtime_error(
-        "--net needs root: the host's end of its cable is a device of the host");
+    throw std::runtime_error("--net needs root: the host's end of its cable is a host device");
   if (command_line.net) container.cable = plan_cable();
   common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.go_ahead),
                 "socketpair", "maps");

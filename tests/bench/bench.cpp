@@ -194,7 +194,7 @@ Row unshare_in_pids_cgroup(const fs::path& rootfs) {
           "as unshare, in a pids cgroup made, joined and removed as by step 10"};
   const auto path = find_in_path("unshare");
   const common::CgroupParent parent = common::find_cgroup_parents({"pids"}).front();
-  // On v2 a new cgroup has pids.max only if its parent hands pids down (step 19).
+  // On v2 a new cgroup has pids.max only if its parent hands pids down (step 20).
   row.installed = path && (parent.version == 1 ||
                            common::contains_word(
                                common::read_file(parent.dir / "cgroup.subtree_control"), "pids"));
@@ -245,9 +245,9 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
     const bool chroots = step >= "07";
     std::vector<std::string> argv{(options.bin / ("step" + step)).native(), "--rootfs",
                                   rootfs.native()};
-    // From step 20 on, the limits a docker user would set: a cgroup in each hierarchy.
-    if (step >= "20") argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
-    if (step >= "24") argv.push_back("--net");
+    // From step 21 on, the limits a docker user would set: a cgroup in each hierarchy.
+    if (step >= "21") argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
+    if (step >= "25") argv.push_back("--net");
     argv.push_back(chroots ? "/bin/true" : true_path);
     rows.emplace_back("step" + step, what, argv);
     // Beside step 10: unshare in a pids cgroup made, joined and removed the same way.
@@ -286,7 +286,7 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
   // The isolation of the last step, as bubblewrap spells it; but its seccomp filter (bwrap
   // loads only a compiled one), cgroups and limits (bwrap makes none) and overlay (not in
   // bwrap 0.8).
-  Row bwrap_full{"bwrap (as step 26)",
+  Row bwrap_full{"bwrap (as step 27)",
                  "+ user, IPC, network, cgroup ns, /dev, tmpfs /tmp, no capabilities"};
   if (const auto path = find_in_path("bwrap")) {
     bwrap_full.argv = {path->native(),

@@ -52,14 +52,14 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// \brief Why \p step, run by this test, cannot have a cgroup of its own for \p controller
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
 /// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root, which
-/// holds processes: steps 19 and 20 enable no controller there, steps 21 on the threaded
-/// ones (pids, cpu) but never memory (chapter 21).
+/// holds processes: steps 20 and 21 enable no controller there, steps 22 on the threaded
+/// ones (pids, cpu) but never memory (chapter 22).
 std::string no_cgroup_for(const std::string& controller, const std::string& step);
 
 /// \brief Why the step \p program cannot run at all from where this test runs, as root,
-/// or "" if it can: steps 19 and 20 from a cgroup v2 cgroup with processes in it (a
+/// or "" if it can: steps 20 and 21 from a cgroup v2 cgroup with processes in it (a
 /// desktop's session scope; make test-hosts' desktop layout) refuse to run without their
-/// pids cgroup (chapter 19), where steps 21 on make a threaded one.
+/// pids cgroup (chapter 20), where steps 22 on make a threaded one.
 std::string cannot_run_here(const std::string& program);
 
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
