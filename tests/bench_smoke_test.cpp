@@ -33,9 +33,21 @@ TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
                                    "| bwrap |",
                                    "| runc |"};
   for (const std::string& step : support::steps_from("03")) rows.push_back("| step" + step + " |");
+  // Beside the last step, bwrap isolated as it is, without and with the step's cgroups.
+  const std::string last = support::all_steps().back();
+  rows.push_back("| bwrap (as step" + last + ") |");
+  rows.push_back("| bwrap (as step" + last + ") in its cgroups |");
   for (const std::string& row : rows) {
     EXPECT_NE(result.out.find(row), std::string::npos) << "no row " << row << "\n"
                                                        << result.describe();
+  }
+  // Each step beside its like-for-like peer as a ratio, and what each peer leaves out.
+  for (const std::string& line :
+       {"Like for like (median over median):",
+        "- step" + last + " / bwrap (as step" + last + ") in its cgroups: ",
+        "- step" + last + " / runc: ", "What each peer does not do that its step does:"}) {
+    EXPECT_NE(result.out.find(line), std::string::npos) << "no line " << line << "\n"
+                                                        << result.describe();
   }
   std::ifstream chart(svg);
   const std::string text{std::istreambuf_iterator<char>(chart), std::istreambuf_iterator<char>()};

@@ -1,7 +1,9 @@
 // make bench: what each isolation layer costs. Times `/bin/true` from the rootfs run
 // bare (fork + exec), through each step program from 03 on, and through unshare, bwrap
-// and runc where they are installed, interleaved round after round; prints a Markdown
-// table and writes an SVG bar chart. Needs root.
+// and runc where they are installed, interleaved round after round in a shuffled order;
+// beside a step that does more than the plain peers, a peer set up alike (unshare in a
+// fresh pids cgroup, bwrap in the last step's cgroups). Prints a Markdown table, the
+// like-for-like ratios and what each peer leaves out, and writes an SVG bar chart. Needs root.
 //
 //   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] [--svg FILE]
 //   [--markdown FILE]
@@ -39,16 +41,22 @@
 #include "common/files.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/steps.hpp"
+#include "tests/support/subprocess.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// How a row's program is put in a cgroup, made for each run and removed after it (both
-// timed): not at all; by its child writing cgroup.procs (with a pids limit, or in a v2
-// cgroup without controllers); or by clone3 with CLONE_INTO_CGROUP.
-enum class Join { none, pids_procs, v2_procs, v2_clone3 };
+// The cgroups a row's program runs in, made for each run and removed after it (both timed),
+// as a step does with its own: one folder under each parent (one per hierarchy), the
+// limits written where the hierarchy has the file, then joined by the child writing "0"
+// to each cgroup.procs, or by clone3 with CLONE_INTO_CGROUP (one v2 cgroup).
+struct CgroupWork {
+  std::vector<fs::path> parents;
+  std::vector<std::pair<std::string, std::string>> limits;  // file, value
+  bool clone3 = false;
+};
 
 struct Row {
   Row(std::string name_, std::string what_, std::vector<std::string> argv_ = {})
@@ -56,8 +64,9 @@ struct Row {
   std::string name;  // first column
   std::string what;  // what this row adds
   std::vector<std::string> argv;
-  Join join = Join::none;
-  fs::path cgroup_parent;  // where its cgroups are made, when it joins one
+  std::optional<CgroupWork> cgroups;  // none: it runs in the bench's own
+  std::string peer_of;  // a peer: the step row it compares with (a ratio under the table)
+  std::string lacks;  // a peer: what it does not do that its step does (a note under the table)
   bool installed = true;  // false: a peer that is not on this machine
   std::vector<double> ms;  // wall time of each timed run
   long peak_rss_kib = 0;  // the largest ru_maxrss of the runtime process
@@ -97,24 +106,29 @@ std::optional<fs::path> find_in_path(const std::string& name) {
   ::_exit(127);
 }
 
-// Runs argv with stdio on /dev/null (in a cgroup of its own if the row says so); returns
+// Runs argv with stdio on /dev/null (in cgroups of its own if the row says so); returns
 // its wall time and records its peak RSS.
 double time_once(Row& row) {
   std::vector<char*> args;
   for (std::string& word : row.argv) args.push_back(word.data());
   args.push_back(nullptr);
   const auto start = Clock::now();
-  fs::path cgroup;
-  if (row.join != Join::none) {
-    std::string name = (row.cgroup_parent / "bench-XXXXXX").native();
-    if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
-    cgroup = name;
-    if (row.join == Join::pids_procs) common::write_file(cgroup / "pids.max", "5");
+  std::vector<fs::path> cgroups;
+  if (row.cgroups) {
+    for (const fs::path& parent : row.cgroups->parents) {
+      std::string name = (parent / "bench-XXXXXX").native();
+      if (::mkdtemp(name.data()) == nullptr) throw common::SyscallError(errno, "mkdtemp", name);
+      cgroups.emplace_back(name);
+      for (const auto& [file, value] : row.cgroups->limits) {
+        if (::access((cgroups.back() / file).c_str(), F_OK) == 0)
+          common::write_file(cgroups.back() / file, value);
+      }
+    }
   }
   pid_t pid = -1;
-  if (row.join == Join::v2_clone3) {
+  if (row.cgroups && row.cgroups->clone3) {
     const int folder = static_cast<int>(
-        common::check(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open"));
+        common::check(::open(cgroups.front().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open"));
     clone_args clone{};
     clone.flags = CLONE_INTO_CGROUP;
     clone.exit_signal = SIGCHLD;
@@ -125,9 +139,10 @@ double time_once(Row& row) {
   } else {
     pid = common::check(::fork(), "fork");
     if (pid == 0) {
-      if (!cgroup.empty()) {
+      for (const fs::path& cgroup : cgroups) {
         const int procs = ::open((cgroup / "cgroup.procs").c_str(), O_WRONLY);
         if (procs == -1 || ::write(procs, "0", 1) != 1) ::_exit(126);
+        ::close(procs);
       }
       exec_row(args);
     }
@@ -137,10 +152,11 @@ double time_once(Row& row) {
   while (::wait4(pid, &status, 0, &usage) == -1) {
     if (errno != EINTR) throw common::SyscallError(errno, "wait4", row.name);
   }
-  for (int attempt = 0;
-       !cgroup.empty() && attempt < 100 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
-       ++attempt) {
-    ::usleep(1000);
+  for (const fs::path& cgroup : cgroups) {
+    for (int attempt = 0; attempt < 100 && ::rmdir(cgroup.c_str()) == -1 && errno == EBUSY;
+         ++attempt) {
+      ::usleep(1000);
+    }
   }
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++row.failures;
@@ -167,7 +183,7 @@ std::string fixed(double value, int digits = 2) {
 // user namespace, idmapped rootfs and overlay): PID, UTS, mount, network, IPC and cgroup
 // namespaces, the step's limits, its cgroups under the bench's own (a relative
 // cgroupsPath, as runc resolves it from its own cgroup).
-void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs) {
+void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs, long pids_max) {
   fs::create_directories(bundle);
   std::ofstream config(bundle / "config.json");
   config << R"({
@@ -182,29 +198,11 @@ void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs) {
                            {"type": "ipc"}, {"type": "cgroup"}],
             "cgroupsPath": "bench-runc-)"
          << ::getpid() << R"(",
-            "resources": {"pids": {"limit": 5}, "memory": {"limit": 67108864},
+            "resources": {"pids": {"limit": )"
+         << pids_max << R"(}, "memory": {"limit": 67108864},
                           "cpu": {"quota": 100000, "period": 100000}}}
 }
 )";
-}
-
-// The unshare row's command, run in a fresh pids cgroup under the bench's own.
-Row unshare_in_pids_cgroup(const fs::path& rootfs) {
-  Row row{"unshare in a pids cgroup",
-          "as unshare, in a pids cgroup made, joined and removed as by step 10"};
-  const auto path = find_in_path("unshare");
-  const common::CgroupParent parent = common::find_cgroup_parents({"pids"}).front();
-  // On v2 a new cgroup has pids.max only if its parent hands pids down (step 20).
-  row.installed = path && (parent.version == 1 ||
-                           common::contains_word(
-                               common::read_file(parent.dir / "cgroup.subtree_control"), "pids"));
-  if (!row.installed) return row;
-  row.argv = {
-      path->native(),       "--fork",   "--pid", "--uts", "--mount", "--root=" + rootfs.native(),
-      "--mount-proc=/proc", "/bin/true"};
-  row.join = Join::pids_procs;
-  row.cgroup_parent = parent.dir;
-  return row;
 }
 
 // This process's cgroup in the v2 hierarchy (/sys/fs/cgroup, or its "unified" on a hybrid
@@ -232,101 +230,208 @@ std::string chapter_title(const std::string& step) {
   return line.substr(colon + 2);
 }
 
+// What a step does, asked of the step itself, never inferred from its number (steps are
+// split and renumbered): the options its --help lists (--pids-max: a pids cgroup of its
+// own; --memory and --cpus: a cgroup per controller; --net: a veth pair), and from its
+// main.cpp, whether it changes root (a chroot or pivot_root call) and whether it starts
+// PID 1 with clone3(CLONE_INTO_CGROUP) where it can.
+struct Step {
+  explicit Step(const std::string& name_, const fs::path& bin) : name(name_) {
+    program = bin / ("step" + name);
+    const support::ProcessResult result = support::run({program.native(), "--help"});
+    if (result.exit_code != 0) throw std::runtime_error(program.native() + " --help failed");
+    help = result.out;
+    const std::string source =
+        common::read_file(fs::path(PROJECT_SOURCE_DIR) / "steps" / name / "main.cpp");
+    changes_root = source.find("::chroot(") != std::string::npos ||
+                   source.find("SYS_pivot_root") != std::string::npos;
+    clone_into_cgroup = source.find("CLONE_INTO_CGROUP") != std::string::npos;
+  }
+  // The usage line lists each option as "[--name ...]".
+  bool takes(const std::string& option) const {
+    return help.find("[" + option + " ") != std::string::npos ||
+           help.find("[" + option + "]") != std::string::npos;
+  }
+  // --pids-max's default, from "--pids-max N ... (default: 5)" in --help.
+  long pids_max() const {
+    const auto option = help.find("\n  --pids-max");
+    const auto value = help.find("(default: ", option);
+    if (option == std::string::npos || value == std::string::npos) return 0;
+    return std::stol(help.substr(value + 10));
+  }
+  std::string name;  // "10_pids_cgroup"
+  fs::path program;
+  std::string help;
+  bool changes_root = false;
+  bool clone_into_cgroup = false;
+};
+
+// The command line the bench gives a step: the limits a docker user would set where the
+// step takes them (a cgroup in each hierarchy), its cable where it has one, and /bin/true
+// from the rootfs (by its host path for a step that does not change root).
+std::vector<std::string> step_argv(const Step& step, const fs::path& rootfs) {
+  std::vector<std::string> argv{step.program.native(), "--rootfs", rootfs.native()};
+  if (step.takes("--memory")) argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
+  if (step.takes("--net")) argv.push_back("--net");
+  argv.push_back(step.changes_root ? "/bin/true" : (rootfs / "bin" / "true").native());
+  return argv;
+}
+
+// The cgroup work of the first step with --pids-max, as it does it: a pids cgroup at the
+// root of the pids hierarchy (common::find_pids_cgroup_parent), its default limit, joined
+// by the child's write to cgroup.procs. On v2 the root hands pids down first, as the step
+// does (once, here, untimed).
+CgroupWork pids_cgroup_as(const Step& step) {
+  const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
+  if (parent.enable_in_subtree) common::write_file(parent.dir / "cgroup.subtree_control", "+pids");
+  return {{parent.dir}, {{"pids.max", std::to_string(step.pids_max())}}, false};
+}
+
+// The last step's cgroup work as it does it with the bench's options: a cgroup under the
+// bench's own in each hierarchy holding pids (and memory and cpu, given --memory and
+// --cpus), the same limits, joined by clone3 where the step would (one v2 hierarchy),
+// else by cgroup.procs. Controllers a v2 parent does not hand down are enabled here,
+// untimed (the step does it on its first run).
+CgroupWork cgroups_as(const Step& step) {
+  std::vector<std::string> controllers{"pids"};
+  if (step.takes("--memory")) controllers.insert(controllers.end(), {"memory", "cpu"});
+  CgroupWork work;
+  const auto parents = common::find_cgroup_parents(controllers);
+  for (const common::CgroupParent& parent : parents) {
+    work.parents.push_back(parent.dir);
+    for (const std::string& controller : parent.controllers) {
+      if (parent.version == 2 &&
+          !common::contains_word(common::read_file(parent.dir / "cgroup.subtree_control"),
+                                 controller))
+        common::write_file(parent.dir / "cgroup.subtree_control", "+" + controller);
+    }
+  }
+  work.limits = {{"pids.max", std::to_string(step.pids_max())}};
+  if (step.takes("--memory")) {
+    // v1 wants memory.memsw.limit_in_bytes no lower than memory.limit_in_bytes: that first.
+    work.limits.insert(work.limits.end(), {{"memory.max", "67108864"},
+                                           {"memory.swap.max", "0"},
+                                           {"memory.limit_in_bytes", "67108864"},
+                                           {"memory.memsw.limit_in_bytes", "67108864"},
+                                           {"cpu.max", "100000 100000"},
+                                           {"cpu.cfs_quota_us", "100000"}});
+  }
+  work.clone3 = step.clone_into_cgroup && parents.size() == 1 && parents.front().version == 2;
+  return work;
+}
+
+// A peer's row: its program found in PATH (else "not installed"), then its arguments.
+Row peer(std::string name, std::string what, const std::string& program,
+         std::vector<std::string> arguments) {
+  Row row{std::move(name), std::move(what)};
+  const auto path = find_in_path(program);
+  row.installed = path.has_value();
+  if (!path) return row;
+  row.argv = {path->native()};
+  row.argv.insert(row.argv.end(), arguments.begin(), arguments.end());
+  return row;
+}
+
 std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const fs::path& scratch) {
   const std::string true_path = (rootfs / "bin" / "true").native();
   std::vector<Row> rows;
   rows.emplace_back("fork + exec", "the floor: no isolation", std::vector<std::string>{true_path});
   // Every step from 03 on (CMakeLists.txt's list), each described by its chapter's title.
-  std::vector<std::pair<std::string, std::string>> steps;
-  for (const std::string& step : support::steps_from("03"))
-    steps.emplace_back(step, chapter_title(step));
-  for (const auto& [step, what] : steps) {
-    // Steps 03-06 have no chroot: give them the rootfs's true by its host path.
-    const bool chroots = step >= "07";
-    std::vector<std::string> argv{(options.bin / ("step" + step)).native(), "--rootfs",
-                                  rootfs.native()};
-    // From step 21 on, the limits a docker user would set: a cgroup in each hierarchy.
-    if (step >= "21") argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
-    if (step >= "25") argv.push_back("--net");
-    argv.push_back(chroots ? "/bin/true" : true_path);
-    rows.emplace_back("step" + step, what, argv);
-    // Beside step 10: unshare in a pids cgroup made, joined and removed the same way.
-    if (step == "10_pids_cgroup") rows.push_back(unshare_in_pids_cgroup(rootfs));
+  std::vector<Step> steps;
+  for (const std::string& name : support::steps_from("03")) steps.emplace_back(name, options.bin);
+  const auto first_with_cgroup =
+      std::ranges::find_if(steps, [](const Step& step) { return step.takes("--pids-max"); });
+  if (first_with_cgroup == steps.begin() || first_with_cgroup == steps.end())
+    throw std::runtime_error("no step with --pids-max after one without");
+  const Step& before_cgroups = *std::prev(first_with_cgroup);
+  const Step& last = steps.back();
+  const std::vector<std::string> unshare_args = {
+      "--fork",   "--pid", "--uts", "--mount", "--root=" + rootfs.native(), "--mount-proc=/proc",
+      "/bin/true"};
+  for (const Step& step : steps) {
+    rows.emplace_back("step" + step.name, chapter_title(step.name), step_argv(step, rootfs));
+    // Beside the first step with a cgroup: unshare in one made, joined and removed alike.
+    if (&step == &*first_with_cgroup) {
+      Row row =
+          peer("unshare in a pids cgroup",
+               "as unshare, in a fresh pids cgroup (pids.max " + std::to_string(step.pids_max()) +
+                   ") made, joined by cgroup.procs and removed each run, as by step" + step.name,
+               "unshare", unshare_args);
+      row.cgroups = pids_cgroup_as(step);
+      row.peer_of = "step" + step.name;
+      row.lacks = "as unshare; its cgroup work is step" + step.name + "'s";
+      rows.push_back(row);
+    }
   }
   // The two ways into a cgroup on v2 (which a hybrid host has too, without controllers).
   const auto v2_parent = own_v2_cgroup();
-  for (const auto& [name, join] : {std::pair{"fork, join a v2 cgroup", Join::v2_procs},
-                                   {"clone3 into a v2 cgroup", Join::v2_clone3}}) {
-    Row row{name,
-            join == Join::v2_procs ? "fork + exec; the child writes cgroup.procs of a new cgroup"
-                                   : "clone3(CLONE_INTO_CGROUP) + exec into a new cgroup",
+  for (const bool clone3 : {false, true}) {
+    Row row{clone3 ? "clone3 into a v2 cgroup" : "fork, join a v2 cgroup",
+            clone3 ? "clone3(CLONE_INTO_CGROUP) + exec into a new cgroup"
+                   : "fork + exec; the child writes cgroup.procs of a new cgroup",
             std::vector<std::string>{true_path}};
-    row.join = join;
-    row.cgroup_parent = v2_parent;
+    row.cgroups = CgroupWork{{v2_parent}, {}, clone3};
     row.installed = !v2_parent.empty();
     rows.push_back(row);
   }
-  Row unshare{"unshare", "util-linux: PID, UTS, mount ns, `--root`, `--mount-proc`"};
-  if (const auto path = find_in_path("unshare")) {
-    unshare.argv = {
-        path->native(),       "--fork",   "--pid", "--uts", "--mount", "--root=" + rootfs.native(),
-        "--mount-proc=/proc", "/bin/true"};
-  } else {
-    unshare.installed = false;
-  }
+  Row unshare = peer("unshare", "util-linux: PID, UTS, mount ns, `--root`, `--mount-proc`",
+                     "unshare", unshare_args);
+  unshare.peer_of = "step" + before_cgroups.name;
+  unshare.lacks =
+      "no cgroup; no user, network, IPC or cgroup namespace; chroot, not pivot_root; no /dev of "
+      "its own, no capability drop, no seccomp filter";
   rows.push_back(unshare);
-  Row bwrap{"bwrap", "bubblewrap: PID, UTS, mount ns, bind rootfs, /proc"};
-  if (const auto path = find_in_path("bwrap")) {
-    bwrap.argv = {path->native(), "--unshare-pid", "--unshare-uts", "--bind", rootfs.native(), "/",
-                  "--proc",       "/proc",         "/bin/true"};
-  } else {
-    bwrap.installed = false;
-  }
-  rows.push_back(bwrap);
-  // The isolation of the last step, as bubblewrap spells it; but its seccomp filter (bwrap
-  // loads only a compiled one), cgroups and limits (bwrap makes none) and overlay (not in
-  // bwrap 0.8).
-  Row bwrap_full{"bwrap (as step 27)",
-                 "+ user, IPC, network, cgroup ns, /dev, tmpfs /tmp, no capabilities"};
-  if (const auto path = find_in_path("bwrap")) {
-    bwrap_full.argv = {path->native(),
-                       "--unshare-user",
-                       "--unshare-pid",
-                       "--unshare-uts",
-                       "--unshare-ipc",
-                       "--unshare-net",
-                       "--unshare-cgroup",
-                       "--bind",
-                       rootfs.native(),
-                       "/",
-                       "--dev",
-                       "/dev",
-                       "--proc",
-                       "/proc",
-                       "--tmpfs",
-                       "/tmp",
-                       "--cap-drop",
-                       "ALL",
-                       "--new-session",
-                       "--die-with-parent",
-                       "/bin/true"};
-  } else {
-    bwrap_full.installed = false;
-  }
+  rows.push_back(peer("bwrap", "bubblewrap: PID, UTS, mount ns, bind rootfs, /proc", "bwrap",
+                      {"--unshare-pid", "--unshare-uts", "--bind", rootfs.native(), "/", "--proc",
+                       "/proc", "/bin/true"}));
+  // The isolation of the last step, as bubblewrap spells it; then the same in the cgroups
+  // the step would make, so their cost is a measured difference.
+  const std::vector<std::string> bwrap_as_last = {"--unshare-user",
+                                                  "--unshare-pid",
+                                                  "--unshare-uts",
+                                                  "--unshare-ipc",
+                                                  "--unshare-net",
+                                                  "--unshare-cgroup",
+                                                  "--bind",
+                                                  rootfs.native(),
+                                                  "/",
+                                                  "--dev",
+                                                  "/dev",
+                                                  "--proc",
+                                                  "/proc",
+                                                  "--tmpfs",
+                                                  "/tmp",
+                                                  "--cap-drop",
+                                                  "ALL",
+                                                  "--new-session",
+                                                  "--die-with-parent",
+                                                  "/bin/true"};
+  const std::string bwrap_lacks =
+      "a one-id user map (root to root) and no idmapped rootfs, no overlay (bwrap 0.8 has none), "
+      "no seccomp filter (bwrap loads only a compiled one), lo only (no veth pair), no janitor";
+  Row bwrap_full = peer("bwrap (as step" + last.name + ")",
+                        "+ user, IPC, network, cgroup ns, /dev, tmpfs /tmp, no capabilities",
+                        "bwrap", bwrap_as_last);
+  bwrap_full.peer_of = "step" + last.name;
+  bwrap_full.lacks = bwrap_lacks + "; no cgroups";
   rows.push_back(bwrap_full);
-  Row runc{"runc", "OCI runtime: PID, UTS, mount, network, IPC, cgroup ns, pivot_root, limits"};
-  if (const auto path = find_in_path("runc")) {
-    write_runc_bundle(scratch / "bundle", rootfs);
-    runc.argv = {path->native(),
-                 "--root",
-                 (scratch / "runc-state").native(),
-                 "run",
-                 "--bundle",
-                 (scratch / "bundle").native(),
-                 "bench-" + std::to_string(::getpid())};
-  } else {
-    runc.installed = false;
-  }
+  Row bwrap_cgroups = peer("bwrap (as step" + last.name + ") in its cgroups",
+                           "as above, in the step's cgroups and limits, made, joined and removed "
+                           "each run as the step does",
+                           "bwrap", bwrap_as_last);
+  bwrap_cgroups.cgroups = cgroups_as(last);
+  bwrap_cgroups.peer_of = "step" + last.name;
+  bwrap_cgroups.lacks = bwrap_lacks;
+  rows.push_back(bwrap_cgroups);
+  Row runc = peer(
+      "runc", "OCI runtime: PID, UTS, mount, network, IPC, cgroup ns, pivot_root, limits", "runc",
+      {"--root", (scratch / "runc-state").native(), "run", "--bundle",
+       (scratch / "bundle").native(), "bench-" + std::to_string(::getpid())});
+  if (runc.installed) write_runc_bundle(scratch / "bundle", rootfs, last.pids_max());
+  runc.peer_of = "step" + last.name;
+  runc.lacks =
+      "no user namespace, idmapped rootfs or overlay, no seccomp filter (none in the bundle), lo "
+      "only; but two processes (runtime and init) and an OCI bundle to parse";
   rows.push_back(runc);
   return rows;
 }
@@ -454,6 +559,25 @@ std::string markdown_table(const std::vector<Row>& rows, const Options& options)
         << options.runs << " interleaved rounds after " << options.warmup
         << " warm-up rounds, the rows in a shuffled order each round (seed " << options.seed
         << "); wall time from fork to exit; peak RSS of the runtime's own process.\n";
+  // Each step beside the peer set up as it is, as a ratio of medians (under 1: the step
+  // is faster), then what each peer leaves out.
+  const auto median_of = [&](const std::string& name) -> std::optional<double> {
+    for (const Row& row : rows) {
+      if (row.name == name && row.installed && !row.ms.empty()) return percentile(row.ms, 0.5);
+    }
+    return std::nullopt;
+  };
+  table << "\nLike for like (median over median):\n\n";
+  for (const Row& row : rows) {
+    if (row.peer_of.empty()) continue;
+    const auto step = median_of(row.peer_of), other = median_of(row.name);
+    table << "- " << row.peer_of << " / " << row.name << ": "
+          << (step && other ? fixed(*step / *other) : std::string("not measured")) << "\n";
+  }
+  table << "\nWhat each peer does not do that its step does:\n\n";
+  for (const Row& row : rows) {
+    if (!row.lacks.empty()) table << "- " << row.name << ": " << row.lacks << ".\n";
+  }
   return table.str();
 }
 
