@@ -17,9 +17,10 @@ TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
   SKIP_UNLESS_ROOT();
   const support::TempDir out;
   const auto svg = out.path() / "bench.svg";
-  const auto result = support::run({BENCH_PROGRAM, "--bin", BIN_DIR, "--rootfs", CONTAINER_ROOTFS,
-                                    "--runs", "2", "--warmup", "1", "--svg", svg.native()},
-                                   120s);
+  const auto result =
+      support::run({BENCH_PROGRAM, "--bin", BIN_DIR, "--rootfs", CONTAINER_ROOTFS, "--runs", "2",
+                    "--warmup", "1", "--phase-runs", "1", "--svg", svg.native()},
+                   120s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   // The rows ran in a shuffled order, and the seed that repeats it is printed.
   EXPECT_NE(result.out.find("shuffled order each round (seed "), std::string::npos)
@@ -42,13 +43,19 @@ TEST(BenchSmoke, PrintsEveryRowAndWritesTheChart) {
                                                        << result.describe();
   }
   // Each step beside its like-for-like peer as a ratio, and what each peer leaves out.
-  for (const std::string& line :
-       {"Like for like (median over median):",
-        "- step" + last + " / bwrap (as step" + last + ") in its cgroups: ",
-        "- step" + last + " / runc: ", "What each peer does not do that its step does:"}) {
+  for (const std::string& line : std::vector<std::string>{
+           "Like for like (median over median):",
+           "- step" + last + " / bwrap (as step" + last + ") in its cgroups: ",
+           "- step" + last + " / runc: ", "What each peer does not do that its step does:"}) {
     EXPECT_NE(result.out.find(line), std::string::npos) << "no line " << line << "\n"
                                                         << result.describe();
   }
+  // Where the last step's time goes: a table of phases (or why not: no strace).
+  EXPECT_NE(result.out.find("## Where step" + last + "'s time goes"), std::string::npos)
+      << result.describe();
+  EXPECT_TRUE(result.out.find("| Phase | Median ms | Share |") != std::string::npos ||
+              result.out.find("strace is not installed") != std::string::npos)
+      << result.describe();
   std::ifstream chart(svg);
   const std::string text{std::istreambuf_iterator<char>(chart), std::istreambuf_iterator<char>()};
   EXPECT_TRUE(text.starts_with("<svg")) << svg << " is not an SVG chart";

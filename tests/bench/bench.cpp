@@ -5,7 +5,8 @@
 // fresh pids cgroup, bwrap in the last step's cgroups). Prints a Markdown table, the
 // like-for-like ratios and what each peer leaves out, and writes an SVG bar chart. Needs root.
 //
-//   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] [--svg FILE]
+//   container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] [--phase-runs N]
+//   [--svg FILE]
 //   [--markdown FILE]
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -39,6 +40,7 @@
 #include "common/cgroup.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "tests/bench/phases.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/steps.hpp"
 #include "tests/support/subprocess.hpp"
@@ -78,6 +80,7 @@ struct Options {
   fs::path rootfs;
   int runs = 30;
   int warmup = 3;
+  int phase_runs = 5;  // traced runs of the last step, for where its time goes
   // Each round runs the rows in a new order, drawn from this seed: in a fixed order a row
   // would always follow the same one, and inherit its after-effects (a cgroup migration
   // makes the next one cheap). Printed, and given back with --seed to repeat the order.
@@ -597,6 +600,8 @@ Options parse(int argc, char** argv) {
       options.runs = std::stoi(value());
     else if (arg == "--warmup")
       options.warmup = std::stoi(value());
+    else if (arg == "--phase-runs")
+      options.phase_runs = std::stoi(value());
     else if (arg == "--seed")
       options.seed = static_cast<std::uint32_t>(std::stoul(value()));
     else if (arg == "--svg")
@@ -608,7 +613,8 @@ Options parse(int argc, char** argv) {
   }
   if (options.bin.empty() || options.rootfs.empty() || options.runs < 1) {
     throw std::runtime_error(
-        "usage: container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] [--svg "
+        "usage: container_bench --bin DIR --rootfs DIR [--runs N] [--warmup N] [--seed N] "
+        "[--phase-runs N] [--svg "
         "FILE] "
         "[--markdown FILE]");
   }
@@ -647,7 +653,15 @@ int main(int argc, char** argv) try {
     }
   }
 
-  const std::string table = markdown_table(rows, options);
+  // Then where the last step's time goes, phase by phase (strace; after the timed rounds,
+  // so tracing slows none of them).
+  const auto last = std::find_if(rows.rbegin(), rows.rend(),
+                                 [](const Row& row) { return row.name.starts_with("step"); });
+  const std::string table =
+      markdown_table(rows, options) +
+      (options.phase_runs > 0 ? bench::phase_breakdown(last->argv, options.phase_runs,
+                                                       scratch.path(), percentile(last->ms, 0.5))
+                              : "");
   std::cout << table;
   if (!options.markdown.empty()) std::ofstream(options.markdown) << table;
   if (!options.svg.empty()) {
