@@ -86,6 +86,9 @@ case $LAYOUT in
 esac
 
 cd "$SOURCE" || exit 1
+# ctest keeps its logs and timings in the build's Testing/: a tmpfs of this guest's own,
+# since make test-hosts runs guests side by side on the same build.
+mkdir -p "build/$PRESET/Testing" && mount -t tmpfs -o size=64m tmpfs "build/$PRESET/Testing"
 {
   echo "== layout $LAYOUT: $(uname -r), /sys/fs/cgroup:"
   grep cgroup /proc/self/mountinfo | awk '{print "   " $5 " " $9 " " $NF}'
