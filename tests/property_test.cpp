@@ -106,6 +106,22 @@ std::string status_field(const std::string& status, const std::string& key) {
   return "";
 }
 
+// The 1K-blocks column busybox `df -k` gives for the file system mounted on `point`; -1
+// if no line names it.
+long df_kilobytes(const std::string& df, const std::string& point) {
+  std::istringstream lines(df);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string filesystem, mounted_on;
+    long blocks = 0, used = 0, available = 0;
+    std::string percent;
+    if (fields >> filesystem >> blocks >> used >> available >> percent >> mounted_on &&
+        mounted_on == point)
+      return blocks;
+  }
+  return -1;
+}
+
 // --- 03: execvp --------------------------------------------------------------------------
 
 using ExitStatus = StepProperty;
@@ -525,6 +541,15 @@ TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
                 "null\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
       << result.describe();
 }
+TEST_P(DevAndTmp, EachTmpfsHasASizeAWriterCannotPass) {
+  support::reread("Pitfalls");
+  // The attacker's side: 80 MiB into /tmp. Unsized, it takes them from the host's RAM.
+  const auto result = run_in_container(
+      {"/bin/sh", "-c", "dd if=/dev/zero of=/tmp/big bs=1M count=80 2>&1; df -k /tmp /dev/shm"});
+  EXPECT_NE(result.out.find("No space left on device"), std::string::npos) << result.describe();
+  EXPECT_EQ(df_kilobytes(result.out, "/tmp"), 64 * 1024) << result.describe();
+  EXPECT_EQ(df_kilobytes(result.out, "/dev/shm"), 64 * 1024) << result.describe();
+}
 PROPERTY_SINCE(DevAndTmp, 15);
 
 // --- 16: user namespace ------------------------------------------------------------------
@@ -833,6 +858,12 @@ TEST_P(Overlay, TheRootfsNeverChanges) {
   EXPECT_TRUE(fs::exists(rootfs() / "etc" / "marker"))
       << "the container deleted a file of the rootfs";
   EXPECT_FALSE(fs::exists(rootfs() / "planted")) << "the container wrote into the rootfs";
+}
+TEST_P(Overlay, TheUpperLayerHasASize) {
+  support::reread("What changed");
+  // overlayfs reports its upper layer's file system (statfs(2) on /): the sized tmpfs.
+  const auto result = run_in_container({"/bin/df", "-k", "/"});
+  EXPECT_EQ(df_kilobytes(result.out, "/"), 256 * 1024) << result.describe();
 }
 PROPERTY_SINCE(Overlay, 27);
 

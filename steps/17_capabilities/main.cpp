@@ -180,7 +180,9 @@ void start_janitor(const std::filesystem::path& cgroup) {
 // bind-mounted from the host's (mknod would need CAP_MKNOD in the host's user namespace,
 // which step 16 gives up), a devpts instance of our own (each mount is one since 4.7, so
 // newinstance is ignored; the host's terminals stay out of sight) and the usual links. No
-// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
+// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container. Each tmpfs
+// has a size: without one it may take half the host's RAM (tmpfs(5), "size") until it is
+// unmounted. 64 MiB and 16k files each, Docker's size for /dev/shm.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
   common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"),
@@ -199,7 +201,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
                         "newinstance,ptmxmode=0666,mode=0620"),
                 "mount", dev + "/pts");
   common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777"),
+                        "mode=1777,size=64m,nr_inodes=16k"),
                 "mount", dev + "/shm");
   for (const auto& [link, target] : {std::pair{"/ptmx", "pts/ptmx"},
                                      {"/fd", "/proc/self/fd"},
@@ -209,8 +211,9 @@ void mount_dev_and_tmp(const std::string& rootfs) {
     common::check(::symlink(target, (dev + link).c_str()), "symlink", dev + link);
   }
   const std::string tmp = rootfs + "/tmp";
-  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount",
-                tmp);
+  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                        "mode=1777,size=64m,nr_inodes=16k"),
+                "mount", tmp);
 }
 
 // Everything the container's first process needs to know, passed to it by clone(2).

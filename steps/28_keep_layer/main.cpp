@@ -253,7 +253,9 @@ void start_janitor(const std::list<Cgroup>& cgroups) {
 // bind-mounted from the host's (mknod would need CAP_MKNOD in the host's user namespace,
 // which step 16 gives up), a devpts instance of our own (each mount is one since 4.7, so
 // newinstance is ignored; the host's terminals stay out of sight) and the usual links. No
-// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container.
+// /sys: it would show the host's devices. /tmp: a tmpfs, gone with the container. Each tmpfs
+// has a size: without one it may take half the host's RAM (tmpfs(5), "size") until it is
+// unmounted. 64 MiB and 16k files each, Docker's size for /dev/shm.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
   common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"),
@@ -272,7 +274,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
                         "newinstance,ptmxmode=0666,mode=0620"),
                 "mount", dev + "/pts");
   common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777"),
+                        "mode=1777,size=64m,nr_inodes=16k"),
                 "mount", dev + "/shm");
   for (const auto& [link, target] : {std::pair{"/ptmx", "pts/ptmx"},
                                      {"/fd", "/proc/self/fd"},
@@ -282,8 +284,9 @@ void mount_dev_and_tmp(const std::string& rootfs) {
     common::check(::symlink(target, (dev + link).c_str()), "symlink", dev + link);
   }
   const std::string tmp = rootfs + "/tmp";
-  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount",
-                tmp);
+  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                        "mode=1777,size=64m,nr_inodes=16k"),
+                "mount", tmp);
 }
 
 // A new network namespace has devices of its own: at first only a loopback `lo`, and that
@@ -648,7 +651,8 @@ void bind_rootfs(const std::string& rootfs, int idmapped) {
 // container changes is first copied up to the upper layer, a deletion is recorded there
 // as a whiteout, and the rootfs never changes. The upper layer and the work folder
 // overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
-// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
+// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace
+// and sized as /tmp is (15), 256 MiB and 64k files for everything the container writes;
 // or in --keep DIR, to use again, opened as checked and named /proc/self/fd/N (proc(5)):
 // not the step's own descriptors, as overlayfs takes only mounts of the mounter's
 // namespace ("failed to clone upperpath"). userxattr: its notes as user.* attributes,
@@ -657,8 +661,8 @@ void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]
   std::string layers = command_line.keep;
   if (layers.empty()) {
     layers = command_line.rootfs + "/tmp";
-    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755"), "mount",
-                  "layers on " + layers);
+    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755,size=256m,nr_inodes=64k"),
+                  "mount", "layers on " + layers);
     for (const char* dir : {"/upper", "/work"})
       common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
   }
