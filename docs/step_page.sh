@@ -33,7 +33,7 @@ page() {
   readme=$steps/$cur/README.md
   [ -f "$readme" ] || { echo "step_page: no chapter $readme" >&2; exit 1; }
   mkdir -p "$out"
-  nav="[Course overview](@ref index)"
+  nav="[Course overview](@ref index) | [Glossary](@ref glossary)"
   [ "$prev" = - ] || nav="<- [Previous: step ${prev%%_*}](@ref $(label "$prev")) | $nav"
   if [ "$next" = - ]; then
     nav="$nav | [Next: How fast is it?](@ref performance) ->"
