@@ -390,6 +390,27 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
 }
 PROPERTY_SINCE(ThreadedCgroups, 22);
 
+// There, with --memory, the container's cgroup is a domain one higher up (where memory is
+// handed down), and every limit holds in it; the Janitor rows (whose limits() include
+// --memory here from 22 on) check that kill -9 of the step leaves no cgroup there either.
+using MemoryBesideOtherProcesses = Cgroups;
+TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses) {
+  support::reread("Pitfalls");
+  const common::CgroupParent own = common::find_cgroup_parents({"pids"}).front();
+  if (own.version != 2 || own.is_root) GTEST_SKIP() << "the step starts in a root cgroup, or on v1";
+  if (const std::string why = support::no_cgroup_for("memory", step_name()); !why.empty())
+    GTEST_SKIP() << why;
+  const auto cpus = run_in_container({"--memory", "16M", "--cpus", "0.5", "/bin/true"});
+  EXPECT_EQ(cpus.exit_code, 0) << cpus.describe();
+  EXPECT_NE(cpus.err.find("the nearest cgroup that hands memory down"), std::string::npos)
+      << cpus.describe();
+  const auto pids = run_in_container({"--memory", "16M", "--pids-max", "5", "/bin/sh", "-c",
+                                      "for i in 1 2 3 4 5 6; do sleep 1 & done; wait"});
+  EXPECT_NE(pids.err.find("the pids limit refused"), std::string::npos) << pids.describe();
+  expect_killed_by_memory_limit(step_name());
+}
+PROPERTY_SINCE(MemoryBesideOtherProcesses, 22);
+
 // From 21 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.
 using DefaultPidsLimit = Cgroups;

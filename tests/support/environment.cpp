@@ -212,11 +212,17 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
   try {
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
     const bool threaded = controller == "pids" || controller == "cpu";
-    if (own.version == 2 && !own.is_root && !(threaded && step >= "22")) {
-      return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller +
-             " cgroup under it";
+    if (own.version != 2 || own.is_root || (threaded && step >= "22")) return "";
+    // Steps 22 on make a memory cgroup under the nearest cgroup above that hands memory
+    // down (memory in its cgroup.subtree_control), if there is one.
+    const bool goes_up = controller == "memory" && step >= "22";
+    for (fs::path dir = own.dir; goes_up && fs::exists(dir / "cgroup.controllers");
+         dir = dir.parent_path()) {
+      if (common::contains_word(common::read_file(dir / "cgroup.subtree_control"), "memory"))
+        return "";
     }
-    return "";
+    return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller +
+           " cgroup under it" + (step >= "22" ? ", nor above it" : "");
   } catch (const common::CgroupError& error) {
     return error.what();
   }

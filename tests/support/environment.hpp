@@ -53,7 +53,8 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
 /// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root, which
 /// holds processes: steps 20 and 21 enable no controller there, steps 22 on the threaded
-/// ones (pids, cpu) but never memory (chapter 22).
+/// ones (pids, cpu), and for memory go up to the nearest cgroup that hands memory down
+/// (none above it: no memory cgroup; chapter 22).
 std::string no_cgroup_for(const std::string& controller, const std::string& step);
 
 /// \brief Why the step \p program cannot run at all from where this test runs, as root,
