@@ -31,8 +31,9 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// \brief The deepest nesting of arrays and objects that parse() accepts. A config.json
-/// nests 5 deep; each level is a stack frame of the parser.
+/// \brief The deepest nesting of arrays and objects that parse() accepts (RFC 8259 section
+/// 9 lets a parser set one). A config.json nests 5 deep; each level costs the recursive
+/// parser a few stack frames, so a megabyte of `[` is refused, not a crash.
 inline constexpr int kMaxDepth = 64;
 
 /// \brief What a Value holds (RFC 8259 section 3).
@@ -121,13 +122,15 @@ class Field {
   /// \brief The value of this boolean.
   bool boolean() const;
   /// \brief The value of this number, which must be an integer in int64 range, written
-  /// without a fraction or exponent (so `1.0` and `1e3` are refused, not rounded).
+  /// without a fraction or exponent (so `1.0` and `1e3` are refused, not rounded). Exact
+  /// beyond the 2^53 that RFC 8259 section 6 promises interoperable: 2^63 - 1 reads back.
   std::int64_t integer() const;
   /// \brief As integer(), and also refused outside [\p min, \p max], such as a uid.
   std::int64_t integer(std::int64_t min, std::int64_t max) const;
   /// \brief The value of this number as the nearest double; throws if out of its range.
   double number() const;
-  /// \brief The contents of this string.
+  /// \brief The contents of this string. It may hold U+0000 (written `\u0000`): a caller
+  /// that passes it to a system call as a C string should refuse that first.
   const std::string& string() const;
   /// \brief The items of this array, each a string, such as `process.args`.
   std::vector<std::string> strings() const;
