@@ -4,7 +4,14 @@
 
 namespace {
 
+using namespace std::chrono_literals;
 using Step02Clone = support::StepTest;
+
+int count(const std::string& text, const std::string& word) {
+  int found = 0;
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++found;
+  return found;
+}
 
 TEST_F(Step02Clone, ParentAndChildBothGreetOnce) {
   support::reread("What changed");
@@ -26,6 +33,25 @@ TEST_F(Step02Clone, ParentWaitsForItsChild) {
       << "a parent's line and its child's\n"
       << result.describe();
   EXPECT_EQ(support::reap_orphans(), 0) << "the child outlived the parent: it must wait for it";
+}
+
+// Try this, with the flush removed (built by the tests' CMakeLists.txt): into a pipe the
+// parent's line comes twice, on a terminal once.
+TEST_F(Step02Clone, TryThis1_WithoutTheFlushAPipeGetsTheGreetingTwice) {
+  support::reread("Try this");
+  const std::string greeting = "Hello, World! (parent)";
+  const auto piped = support::run({TRY_THIS_PROGRAM_1});
+  EXPECT_EQ(count(piped.out, greeting), 2) << "`step02_clone | cat`\n" << piped.describe();
+  const auto on_terminal = support::run({TRY_THIS_PROGRAM_1}, 20s, {.terminal = true});
+  EXPECT_EQ(count(on_terminal.out, greeting), 1) << "on a terminal\n" << on_terminal.describe();
+  EXPECT_EQ(count(run_step({}).out, greeting), 1) << "the step, with its flush, into a pipe";
+}
+
+TEST_F(Step02Clone, TryThis2_ChildsReturnValueIsTheStepsExitStatus) {
+  support::reread("Try this");
+  const auto result =
+      support::run({"/bin/sh", "-c", "\"$0\" >/dev/null; echo $?", TRY_THIS_PROGRAM_2});
+  EXPECT_EQ(result.out, "7\n") << "child returning 7\n" << result.describe();
 }
 
 }  // namespace

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <map>
+#include <regex>
 
 #include "tests/support/step_test.hpp"
 
 namespace {
 
+using namespace std::chrono_literals;
 using Step03Execvp = support::StepTest;
 
 TEST_F(Step03Execvp, RunsTheCommandWithItsArguments) {
@@ -130,6 +133,38 @@ TEST_F(Step03Execvp, UnknownOptionIsAnErrorInOneLine) {
       << "one line, not the whole usage\n"
       << result.describe();
   EXPECT_EQ(result.out, "") << result.describe();
+}
+
+TEST_F(Step03Execvp, TryThis1_ShellKilledBySigtermGives143) {
+  support::reread("Try this");
+  const auto result =
+      support::run({"/bin/sh", "-c", "\"$0\" sh -c 'kill -TERM $$'; echo $?", program()});
+  EXPECT_EQ(result.out, "143\n") << result.describe();
+}
+
+// `ps -f` typed in the step's shell, on a terminal as in the exercise: ps lists that
+// terminal's processes, the step among them.
+TEST_F(Step03Execvp, TryThis2_ShellsParentIsTheStep) {
+  support::reread("Try this");
+  support::Subprocess process(step({}), {.terminal = true});
+  process.type("ps -f; exit\n");
+  const auto result = process.wait(10s);
+  // UID PID PPID C STIME TTY TIME CMD
+  const std::regex row(R"(^\S+ +([0-9]+) +([0-9]+) .*[0-9] (\S+)[^\n]*$)", std::regex::multiline);
+  std::map<pid_t, std::pair<pid_t, std::string>> rows;  // PID: PPID, command
+  for (auto it = std::sregex_iterator(result.out.begin(), result.out.end(), row);
+       it != std::sregex_iterator(); ++it) {
+    rows[std::stoi((*it)[1])] = {std::stoi((*it)[2]), (*it)[3]};
+  }
+  ASSERT_TRUE(rows.contains(process.pid())) << "the step is not in ps -f\n" << result.describe();
+  // ps cuts its last column at the terminal's width.
+  EXPECT_TRUE(program().starts_with(rows[process.pid()].second)) << result.describe();
+  EXPECT_EQ(rows[process.pid()].first, ::getpid()) << "the step's parent is who started it";
+  const auto shell = std::find_if(rows.begin(), rows.end(), [&](const auto& entry) {
+    return entry.second.first == process.pid();
+  });
+  ASSERT_NE(shell, rows.end()) << "no child of the step in ps -f\n" << result.describe();
+  EXPECT_EQ(shell->second.second, "/bin/sh") << result.describe();
 }
 
 }  // namespace

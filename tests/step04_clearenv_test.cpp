@@ -28,4 +28,25 @@ TEST_F(Step04Clearenv, CommandsAreStillFoundWithoutPath) {
   EXPECT_EQ(result.out, "found\n") << result.describe();
 }
 
+TEST_F(Step04Clearenv, TryThis1_VariablesSetInFrontOfTheStepAreGoneInside) {
+  support::reread("Try this");
+  const auto result =
+      run_step({}, {.extra_env = {"HOME=/root", "LANG=C.UTF-8"}, .input = "echo $HOME $LANG\n"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "\n") << result.describe();
+}
+
+// With setenv("GREETING", "hi", 1) in clearenv()'s place (the tests' CMakeLists.txt): the
+// command's environment has it, the step's own (its parent's) does not.
+TEST_F(Step04Clearenv, TryThis2_ChildsSetenvReachesOnlyTheChild) {
+  support::reread("Try this");
+  const auto result = support::run(
+      {TRY_THIS_PROGRAM_2, "/bin/sh", "-c", "env; echo --; tr '\\0' '\\n' < /proc/$PPID/environ"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  const std::string inside = result.out.substr(0, result.out.find("--\n"));
+  const std::string parent = result.out.substr(result.out.find("--\n") + 3);
+  EXPECT_NE(inside.find("GREETING=hi\n"), std::string::npos) << result.describe();
+  EXPECT_EQ(parent.find("GREETING"), std::string::npos) << result.describe();
+}
+
 }  // namespace

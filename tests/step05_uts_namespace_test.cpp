@@ -53,4 +53,22 @@ TEST_F(Step05UtsNamespace, WithoutRootSaysRootIsNeeded) {
       << result.describe();
 }
 
+// Typed in the step's shell (the host's sh: no chroot yet, so busybox's hostname by path).
+TEST_F(Step05UtsNamespace, TryThis1_HostnameSetInsideLeavesTheHostsAlone) {
+  support::reread("Try this");
+  const std::string before = support::host_hostname();
+  const auto result = run_container({}, {.input = busybox() + " hostname hacked\nexit\n"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(support::host_hostname(), before);
+}
+
+TEST_F(Step05UtsNamespace, TryThis2_TheUtsNamespacesDiffer) {
+  support::reread("Try this");
+  const auto result = run_container({busybox(), "readlink", "/proc/self/ns/uts"});
+  const std::string host = std::filesystem::read_symlink("/proc/self/ns/uts").native();
+  EXPECT_TRUE(host.starts_with("uts:[")) << host;
+  EXPECT_TRUE(result.out.starts_with("uts:[")) << result.describe();
+  EXPECT_NE(result.out, host + "\n") << result.describe();
+}
+
 }  // namespace
