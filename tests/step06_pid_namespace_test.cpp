@@ -1,3 +1,4 @@
+#include <csignal>
 #include <fstream>
 #include <regex>
 
@@ -58,6 +59,36 @@ TEST_F(Step06PidNamespace, HostnameIsStillTheContainers) {
   // No chroot yet: the rootfs's busybox by its host path.
   const auto result = run_container({(rootfs() / "bin" / "busybox").native(), "hostname"});
   EXPECT_EQ(result.out, "container\n") << result.describe();
+}
+
+// The host's ps, from "another terminal", while the step runs sleep 60.
+TEST_F(Step06PidNamespace, TryThis1_HostSeesTheSleepUnderThePidTheStepPrinted) {
+  support::reread("Try this");
+  support::Subprocess process(container({"sleep", "60"}));
+  ASSERT_TRUE(process.wait_for_output("in the step's PID namespace", 10s))
+      << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  const auto ps = support::run({"/usr/bin/ps", "-o", "pid,ppid,cmd", "-C", "sleep"});
+  ::kill(init, SIGKILL);
+  const auto result = process.wait(10s);
+  EXPECT_TRUE(std::regex_search(ps.out, std::regex("(^|\n) *" + std::to_string(init) + " +" +
+                                                   std::to_string(process.pid()) + " +sleep 60\n")))
+      << "no sleep of PID " << init << " whose parent is the step (" << process.pid() << ")\n"
+      << ps.describe() << result.describe();
+}
+
+// The same command in step 06 (PID 1) and step 03 (an ordinary process).
+TEST_F(Step06PidNamespace, TryThis2_Pid1SurvivesItsOwnSigterm) {
+  support::reread("Try this");
+  const std::vector<std::string> command{"sh", "-c", "kill -TERM $$; echo survived"};
+  const auto pid1 = run_container(command);
+  EXPECT_EQ(pid1.exit_code, 0) << pid1.describe();
+  EXPECT_EQ(pid1.out, "survived\n") << pid1.describe();
+  std::vector<std::string> in_step03{TRY_THIS_STEP_03};
+  in_step03.insert(in_step03.end(), command.begin(), command.end());
+  const auto ordinary = support::run(in_step03);
+  EXPECT_EQ(ordinary.exit_code, 143) << ordinary.describe();
+  EXPECT_EQ(ordinary.out, "") << ordinary.describe();
 }
 
 }  // namespace

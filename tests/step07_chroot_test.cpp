@@ -1,4 +1,6 @@
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "tests/support/step_test.hpp"
 
@@ -115,6 +117,52 @@ TEST_F(Step07Chroot, EmptyRootfsIsRefused) {
   const auto result = run_step({"--rootfs", empty.path().native(), "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("is empty"), std::string::npos) << result.describe();
+}
+
+// The Alpine download needs the internet, which the tests do without: what the answer
+// claims, that any folder with a /bin/sh will do, is tried on a rootfs of that one file
+// (busybox, which runs as sh by that name), and on rootfs/alpine if it was built.
+TEST_F(Step07Chroot, TryThis1_AnyRootfsWithAShellWillDo) {
+  support::reread("Try this");
+  const support::TempDir other;
+  std::filesystem::create_directory(other.path() / "bin");
+  std::filesystem::copy_file(rootfs() / "bin" / "busybox", other.path() / "bin" / "sh");
+  const auto result =
+      support::run({program(), "--rootfs", other.path().native(), "/bin/sh", "-c", "echo $0"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "/bin/sh\n") << result.describe();
+  const auto alpine = std::filesystem::path(CONTAINER_ROOTFS).parent_path() / "alpine";
+  if (!std::filesystem::exists(alpine / "bin" / "sh")) return;
+  // The tests never change rootfs/: the step writes nothing here.
+  const auto in_alpine = support::run({program(), "--rootfs", alpine.native(), "/bin/true"});
+  EXPECT_EQ(in_alpine.exit_code, 0) << in_alpine.describe();
+}
+
+// With chdir("/") removed (the tests' CMakeLists.txt), started from a folder of the host.
+TEST_F(Step07Chroot, TryThis2_WithoutChdirCdDotDotWalksOut) {
+  support::reread("Try this");
+  const support::TempDir host_dir;
+  const std::string walk = "pwd; cd ..; pwd; cd ../../../../../../..; ls";
+  const auto step = run_container({"/bin/sh", "-c", walk}, {.cwd = host_dir.path().native()});
+  EXPECT_TRUE(step.out.starts_with("/\n/\n")) << step.describe();
+  const auto edited =
+      support::run({TRY_THIS_PROGRAM_2, "--rootfs", rootfs().native(), "/bin/sh", "-c", walk}, 20s,
+                   {.cwd = host_dir.path().native()});
+  EXPECT_EQ(edited.exit_code, 0) << edited.describe();
+  const std::string first_pwd = edited.out.substr(0, edited.out.find('\n'));
+  // The shell stands outside its root: getcwd(3) cannot name the folder (ENOENT).
+  EXPECT_FALSE(first_pwd.starts_with("/")) << edited.describe();
+  // Then `ls` lists the host's root, not the rootfs's.
+  std::set<std::string> host_root;
+  for (const auto& entry : std::filesystem::directory_iterator("/"))
+    if (!entry.path().filename().native().starts_with("."))
+      host_root.insert(entry.path().filename().native());
+  std::set<std::string> listed;
+  std::istringstream lines(edited.out);
+  for (std::string line; std::getline(lines, line);) listed.insert(line);
+  for (const std::string& name : host_root)
+    EXPECT_TRUE(listed.contains(name)) << name << " of the host's / not listed\n"
+                                       << edited.describe();
 }
 
 }  // namespace

@@ -73,4 +73,27 @@ TEST_F(Step08MountProc, RootfsWithoutProcIsRefusedBeforeTheContainerStarts) {
   run_without_mount_point("proc");
 }
 
+TEST_F(Step08MountProc, TryThis1_EveryRunLeavesOneMoreProcMount) {
+  support::reread("Try this");
+  for (int run = 1; run <= 3; ++run) {
+    const auto result = run_container({"/bin/true"});
+    EXPECT_EQ(result.exit_code, 0) << result.describe();
+    const auto grep =
+        support::run({"/usr/bin/grep", "-c", (rootfs() / "proc").native(), "/proc/mounts"});
+    EXPECT_EQ(grep.out, std::to_string(run) + "\n") << "after run " << run << "\n"
+                                                    << grep.describe();
+  }
+  support::unmount_all_under(rootfs());
+  expect_no_mounts_left();
+}
+
+// Typed in the step's shell.
+TEST_F(Step08MountProc, TryThis2_Pid1IsTheCommand) {
+  support::reread("Try this");
+  const auto result = run_container({}, {.input = "cat /proc/1/cmdline\n"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, std::string("/bin/sh") + '\0') << result.describe();
+  support::unmount_all_under(rootfs());
+}
+
 }  // namespace
