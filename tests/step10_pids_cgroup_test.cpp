@@ -5,10 +5,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "common/cgroup.hpp"
 #include "common/files.hpp"
@@ -202,6 +204,68 @@ TEST_F(Step10PidsCgroup, RootfsWithoutProcIsStillRefusedBeforeTheContainerStarts
   const auto result = run_without_mount_point("proc");
   EXPECT_EQ(result.err.find(" allows "), std::string::npos) << "a cgroup was made for it\n"
                                                             << result.describe();
+}
+
+// The folder the step names ("cgroup /sys/fs/cgroup/..." on stderr), once it has said so.
+fs::path named_cgroup(support::Subprocess& process) {
+  process.wait_for_output("container started", 10s);
+  std::smatch match;
+  // On a terminal (ProcessOptions::terminal) the step's stderr is in out.
+  const std::string err = process.so_far().err + process.so_far().out;
+  if (!std::regex_search(err, match, std::regex("cgroup (/sys/fs/cgroup/[^ ]+)"))) return {};
+  return match[1].str();
+}
+
+// Another terminal's `cat pids.max pids.current cgroup.procs` in the folder the step names.
+TEST_F(Step10PidsCgroup, TryThis1_TheCgroupHoldsPid1AndTheSleep) {
+  support::reread("Try this");
+  support::Subprocess process(container({"sleep", "60"}));
+  const fs::path cgroup = named_cgroup(process);
+  ASSERT_FALSE(cgroup.empty()) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  // PID 1 is in first, then its child that becomes the sleep.
+  std::string procs;
+  for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(50ms)) {
+    procs = common::read_file(cgroup / "cgroup.procs");
+    if (std::count(procs.begin(), procs.end(), '\n') == 2) break;
+  }
+  const auto cat = support::run({"/usr/bin/cat", "pids.max", "pids.current", "cgroup.procs"}, 10s,
+                                {.cwd = cgroup.native()});
+  std::istringstream pids(procs);
+  std::set<pid_t> listed{std::istream_iterator<pid_t>(pids), std::istream_iterator<pid_t>()};
+  listed.erase(init);
+  // The sleep ends the container: PID 1 then unmounts /proc and the step removes the cgroup.
+  for (pid_t sleep : listed) ::kill(sleep, SIGKILL);
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 128 + SIGKILL) << result.describe();
+  EXPECT_TRUE(cat.out.starts_with("5\n2\n")) << "pids.max, pids.current\n" << cat.describe();
+  EXPECT_NE(cat.out.find("\n" + std::to_string(init) + "\n"), std::string::npos)
+      << "cgroup.procs should list PID 1 (" << init << ") and the sleep\n"
+      << cat.describe();
+  EXPECT_EQ(listed.size(), 1u) << "cgroup.procs:\n" << procs;
+  expect_no_mounts_left();
+}
+
+// The fork bomb typed on the container's shell, on a terminal as in the exercise; the host's
+// view of the cgroup meanwhile; then `exit`.
+TEST_F(Step10PidsCgroup, TryThis2_AForkBombStaysWithinItsLimit) {
+  support::reread("Try this");
+  support::Subprocess process(container({"--pids-max", "50"}), {.terminal = true});
+  const fs::path cgroup = named_cgroup(process);
+  ASSERT_FALSE(cgroup.empty()) << process.so_far().describe();
+  process.type("f() { f | f & }; f\n");
+  const bool refused = process.wait_for_output("can't fork", 10s);
+  std::this_thread::sleep_for(500ms);
+  const std::string current = common::read_file(cgroup / "pids.current");
+  const std::string max = common::read_file(cgroup / "pids.max");
+  process.type("exit\n");
+  const auto result = process.wait(20s);
+  EXPECT_TRUE(refused) << result.describe();
+  EXPECT_EQ(max, "50\n");
+  EXPECT_LE(std::stoi(current), 50) << "processes in the container's cgroup";
+  EXPECT_FALSE(result.timed_out) << "`exit` did not end the container\n" << result.describe();
+  EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left behind";
+  expect_no_mounts_left();
 }
 
 }  // namespace

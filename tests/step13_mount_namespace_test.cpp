@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -47,7 +48,8 @@ TEST_F(Step13MountNamespace, ProcStaysInsideWhenTheHostsRootIsShared) {
       << std::strerror(errno);
 }
 
-TEST_F(Step13MountNamespace, MountGoesEvenWhenPid1IsKilled) {
+// Try this 2: `sudo kill -9` of PID 1 while the step runs a sleep.
+TEST_F(Step13MountNamespace, TryThis2_MountGoesEvenWhenPid1IsKilled) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; sleep 30"}));
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
@@ -66,6 +68,44 @@ TEST_F(Step13MountNamespace, ContainerStillWorks) {
       run_container({"/bin/sh", "-c", "hostname; echo $$; ls /proc/1/ns/mnt; exit 4"});
   EXPECT_EQ(result.exit_code, 4) << result.describe();
   EXPECT_EQ(result.out, "container\n2\n/proc/1/ns/mnt\n") << result.describe();
+  expect_no_mounts_left();
+}
+
+// With MS_PRIVATE alone (the tests' CMakeLists.txt), as on a host whose rootfs lies on a
+// shared mount other than / (a separate /home): here the test's tree is made shared and
+// the rootfs copy a mount of its own, bind-mounted on itself. The step's MS_REC keeps the
+// container's /proc inside; the edited step's shows in the host's table.
+TEST_F(Step13MountNamespace, TryThis1_WithoutMsRecProcReachesASharedMountsHost) {
+  support::reread("Try this");
+  ASSERT_EQ(::mount(rootfs().c_str(), rootfs().c_str(), nullptr, MS_BIND, nullptr), 0)
+      << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << std::strerror(errno);
+  const std::string script = "ls /proc/1 >/dev/null && echo ready; sleep 1";
+  const auto proc_seen_while_running = [&](std::vector<std::string> argv) {
+    support::Subprocess process(argv);
+    EXPECT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+    const auto mounts = support::mounts_under(rootfs() / "proc");
+    EXPECT_EQ(process.wait(10s).exit_code, 0) << process.so_far().describe();
+    return !mounts.empty();
+  };
+  EXPECT_FALSE(proc_seen_while_running(container({"/bin/sh", "-c", script})))
+      << "with MS_REC | MS_PRIVATE";
+  EXPECT_TRUE(proc_seen_while_running(
+      {TRY_THIS_PROGRAM_1, "--rootfs", rootfs().native(), "/bin/sh", "-c", script}))
+      << "with MS_PRIVATE alone, on a shared mount";
+  // make check runs every test in this one process: the next ones get a private / again.
+  EXPECT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0)
+      << std::strerror(errno);
+  support::unmount_all_under(rootfs());
+}
+
+TEST_F(Step13MountNamespace, TryThis3_TheMountNamespacesDiffer) {
+  support::reread("Try this");
+  const auto result = run_container({"readlink", "/proc/self/ns/mnt"});
+  const std::string host = std::filesystem::read_symlink("/proc/self/ns/mnt").native();
+  EXPECT_TRUE(host.starts_with("mnt:[")) << host;
+  EXPECT_TRUE(result.out.starts_with("mnt:[")) << result.describe();
+  EXPECT_NE(result.out, host + "\n") << result.describe();
   expect_no_mounts_left();
 }
 

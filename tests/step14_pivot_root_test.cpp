@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "tests/support/step_test.hpp"
 
@@ -61,6 +63,55 @@ TEST_F(Step14PivotRoot, ContainerStillWorks) {
   const auto result = run_container({"/bin/sh", "-c", "hostname; echo $$; exit 6"});
   EXPECT_EQ(result.exit_code, 6) << result.describe();
   EXPECT_EQ(result.out, "container\n2\n") << result.describe();
+  expect_no_mounts_left();
+}
+
+// The exercise's command in step 13 and here. (Its `sudo` comes first: sudo would close
+// fd 8 itself.)
+TEST_F(Step14PivotRoot, TryThis1_Step13HandsDownTheHostsRootStep14DoesNot) {
+  support::reread("Try this");
+  const auto listed = [&](const std::string& step) {
+    return support::run({"/bin/sh", "-c",
+                         "exec 8</; exec \"$0\" --rootfs \"$1\" sh -c 'ls /proc/self/fd'", step,
+                         rootfs().native()});
+  };
+  // Step 13 also passes on what the test process left open (ctest's, gtest's).
+  const auto in13 = listed(TRY_THIS_STEP_13);
+  for (const char* fd : {"0\n1\n", "2\n", "3\n", "8\n"})
+    EXPECT_NE(in13.out.find(fd), std::string::npos) << "step 13\n" << in13.describe();
+  const auto in14 = listed(program());
+  EXPECT_EQ(in14.out, "0\n1\n2\n3\n") << "step 14\n" << in14.describe();
+  expect_no_mounts_left();
+}
+
+// The exercise's commands, as root in the container, in step 13 and here.
+TEST_F(Step14PivotRoot, TryThis2_NsenterWalksOutOfStep13Only) {
+  support::reread("Try this");
+  const std::string script =
+      "mkdir /x; ln /bin/busybox /x/sh; nsenter -r/x -w/ /sh -c 'cd ../../../..; ls'; echo --; "
+      "chroot /x /sh -c 'cd ../../../..; ls'; rm /x/sh; rmdir /x";
+  const auto walk = [&](const std::string& step) {
+    const auto result =
+        support::run({step, "--rootfs", rootfs().native(), "/bin/sh", "-c", script});
+    EXPECT_EQ(result.exit_code, 0) << step << "\n" << result.describe();
+    const auto split = result.out.find("--\n");
+    return std::pair{result.out.substr(0, split),
+                     split == std::string::npos ? result.out : result.out.substr(split + 3)};
+  };
+  std::string host_root;
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator("/"))
+    if (!entry.path().filename().native().starts_with("."))
+      names.insert(entry.path().filename().native());
+  for (const std::string& name : names) host_root += name + "\n";  // ls's order: sorted
+  const auto [nsenter13, chroot13] = walk(TRY_THIS_STEP_13);
+  EXPECT_EQ(nsenter13, host_root) << "step 13: nsenter's walk should reach the host's /";
+  EXPECT_EQ(chroot13, "sh\n") << "step 13: chroot's walk stops at /x";
+  const auto [nsenter14, chroot14] = walk(program());
+  EXPECT_NE(nsenter14.find("x\n"), std::string::npos) << nsenter14;
+  EXPECT_NE(nsenter14.find("bin\n"), std::string::npos) << nsenter14;
+  EXPECT_NE(nsenter14, host_root) << "step 14: the walk reached the host's /";
+  EXPECT_EQ(chroot14, "sh\n") << "step 14: chroot's walk stops at /x";
   expect_no_mounts_left();
 }
 
