@@ -1,3 +1,5 @@
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -7,6 +9,7 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "common/files.hpp"
@@ -165,22 +168,58 @@ TEST_F(Step11InitDuties, TryThis1_OneGotIntPerCtrlCThenKillEndsItWith143) {
   expect_no_mounts_left();  // and TearDown checks that no cgroup is left
 }
 
-// The exercise's loop, against the step as it is: however early the signal comes, no
-// step11-... folder is left (TearDown looks for one of every start). The loop against the
-// edited step leaves one only when a signal lands between mkdir and sigprocmask, which no
-// test can time; EarlySigtermStillNeverLeavesAnythingBehind tries more delays.
-TEST_F(Step11InitDuties, TryThis2_SignalsBlockedFromTheStartLeaveNoFolder) {
-  support::reread("Try this");
-  for (int i = 1; i <= 200; ++i) {
-    support::Subprocess process(container({"true"}));
-    // sleep 0.00$i: 1 to 9 ms, then 1 to 2 ms again (0.0010 to 0.00200)
-    const std::string delay = "0.00" + std::to_string(i);
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::stod(delay)));
-    process.signal(SIGTERM);
-    const auto result = process.wait(10s);
-    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 143) << "start " << i << "\n"
-                                                                  << result.describe();
+// The exercise's race, made certain: the step's stderr is a FIFO this test has filled, so
+// its first message (the cgroup's, written after mkdir) blocks it there, and SIGTERM
+// comes then. With sigprocmask moved after the cgroup is made (the tests' CMakeLists.txt),
+// the signal kills it and the folder stays; the step as it is, its signals blocked from
+// the start, goes on once the FIFO is read, and removes its folder.
+struct BlockedStart {
+  support::ProcessResult result;
+  std::vector<std::filesystem::path> left;  // cgroup folders left when it ended
+};
+BlockedStart sigterm_at_first_message(const std::vector<std::string>& step) {
+  const support::TempDir dir;
+  const std::string fifo = (dir.path() / "stderr").native();
+  if (::mkfifo(fifo.c_str(), 0600) != 0) throw std::runtime_error("mkfifo");
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  const int filler = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+  const std::string page(4096, '.');
+  while (::write(filler, page.data(), page.size()) > 0) {
   }
+  while (::write(filler, ".", 1) > 0) {
+  }
+  ::close(filler);
+  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>\"$0\"", fifo};
+  argv.insert(argv.end(), step.begin(), step.end());
+  support::Subprocess process(argv);  // the step, by exec: the same PID
+  std::vector<std::filesystem::path> made;
+  for (int i = 0; i < 200 && made.empty(); ++i, std::this_thread::sleep_for(25ms))
+    made = support::cgroups_of({process.pid()});
+  process.signal(SIGTERM);
+  // Read the FIFO until every writer (the step, and PID 1 and the command if they ran) is gone.
+  char buffer[4096];
+  for (int i = 0; i < 400; ++i) {
+    const ssize_t got = ::read(reader, buffer, sizeof buffer);
+    if (got == 0) break;
+    if (got < 0) std::this_thread::sleep_for(25ms);
+  }
+  ::close(reader);
+  BlockedStart outcome{process.wait(10s), support::cgroups_of({process.pid()})};
+  if (made.empty()) outcome.result.err += "(no cgroup folder was made while it was blocked)";
+  for (const auto& cgroup : outcome.left) support::remove_cgroup(cgroup);
+  return outcome;
+}
+
+TEST_F(Step11InitDuties, TryThis2_ASignalBetweenMkdirAndSigprocmaskLeavesTheFolder) {
+  support::reread("Try this");
+  const auto edited =
+      sigterm_at_first_message({TRY_THIS_PROGRAM_2, "--rootfs", rootfs().native(), "true"});
+  EXPECT_EQ(edited.result.exit_code, 128 + SIGTERM) << edited.result.describe();
+  EXPECT_EQ(edited.left.size(), 1u) << "sigprocmask after the cgroup: its folder should stay\n"
+                                    << edited.result.describe();
+  const auto step = sigterm_at_first_message(container({"true"}));
+  EXPECT_TRUE(step.result.exit_code == 0 || step.result.exit_code == 143) << step.result.describe();
+  EXPECT_TRUE(step.left.empty()) << "the step left " << step.left.front();
   expect_no_mounts_left();
 }
 
