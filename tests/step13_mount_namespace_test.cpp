@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -71,28 +72,47 @@ TEST_F(Step13MountNamespace, ContainerStillWorks) {
   expect_no_mounts_left();
 }
 
-// With MS_PRIVATE alone (the tests' CMakeLists.txt), as on a host whose rootfs lies on a
-// shared mount other than / (a separate /home): here the test's tree is made shared and
-// the rootfs copy a mount of its own, bind-mounted on itself. The step's MS_REC keeps the
-// container's /proc inside; the edited step's shows in the host's table.
+// The mount point that \p path lies on, from this process's mount table.
+std::string mount_point_of(const std::filesystem::path& path) {
+  std::ifstream mounts("/proc/self/mounts");
+  std::string best = "/";
+  for (std::string source, target, rest;
+       mounts >> source >> target && std::getline(mounts, rest);) {
+    const std::string inside = path.native() + "/";
+    if (inside.starts_with(target + "/") && target.size() > best.size()) best = target;
+  }
+  return best;
+}
+
+// With MS_PRIVATE alone (the tests' CMakeLists.txt), the test's tree made shared as systemd
+// makes the host's. A rootfs on the root file system: the / made private covers it (tried
+// where the rootfs copy is on /). A rootfs on a shared mount of its own (a separate /home;
+// here the copy bind-mounted on itself): the container's /proc reaches the host's table.
+// The step's MS_REC keeps it inside in both.
 TEST_F(Step13MountNamespace, TryThis1_WithoutMsRecProcReachesASharedMountsHost) {
   support::reread("Try this");
-  ASSERT_EQ(::mount(rootfs().c_str(), rootfs().c_str(), nullptr, MS_BIND, nullptr), 0)
-      << std::strerror(errno);
-  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << std::strerror(errno);
   const std::string script = "ls /proc/1 >/dev/null && echo ready; sleep 1";
+  const std::vector<std::string> edited{TRY_THIS_PROGRAM_1, "--rootfs", rootfs().native(),
+                                        "/bin/sh",          "-c",       script};
   const auto proc_seen_while_running = [&](std::vector<std::string> argv) {
     support::Subprocess process(argv);
     EXPECT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
     const auto mounts = support::mounts_under(rootfs() / "proc");
     EXPECT_EQ(process.wait(10s).exit_code, 0) << process.so_far().describe();
+    support::unmount_all_under(rootfs() / "proc");
     return !mounts.empty();
   };
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << std::strerror(errno);
+  if (mount_point_of(rootfs()) == "/") {
+    EXPECT_FALSE(proc_seen_while_running(edited)) << "MS_PRIVATE alone, a rootfs on /";
+  }
+  ASSERT_EQ(::mount(rootfs().c_str(), rootfs().c_str(), nullptr, MS_BIND, nullptr), 0)
+      << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, rootfs().c_str(), nullptr, MS_SHARED, nullptr), 0)
+      << std::strerror(errno);
   EXPECT_FALSE(proc_seen_while_running(container({"/bin/sh", "-c", script})))
-      << "with MS_REC | MS_PRIVATE";
-  EXPECT_TRUE(proc_seen_while_running(
-      {TRY_THIS_PROGRAM_1, "--rootfs", rootfs().native(), "/bin/sh", "-c", script}))
-      << "with MS_PRIVATE alone, on a shared mount";
+      << "MS_REC | MS_PRIVATE, a rootfs on a shared mount";
+  EXPECT_TRUE(proc_seen_while_running(edited)) << "MS_PRIVATE alone, a rootfs on a shared mount";
   // make check runs every test in this one process: the next ones get a private / again.
   EXPECT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0)
       << std::strerror(errno);
