@@ -297,7 +297,8 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
 PROPERTY_SINCE(CgroupsAsRoot, 16);
 
 // Without root, where no cgroup was delegated to the user, the step may run without its
-// default pids limit (it says so); never without one asked for with --pids-max.
+// default pids limit (it says so); never without one asked for with --pids-max. From 30
+// on, PID 1 enforces either with RLIMIT_NPROC instead, and says so.
 using LimitAskedForRootless = Cgroups;
 TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   support::reread("Pitfalls");
@@ -306,15 +307,44 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   const auto fallback = support::run(
       {program(), "--rootfs", support::built_rootfs().native(), "/bin/true"}, 20s, options);
   EXPECT_EQ(fallback.exit_code, 0) << fallback.describe();
-  EXPECT_NE(fallback.err.find("without a process limit"), std::string::npos) << fallback.describe();
+  EXPECT_NE(fallback.err.find(from("30") ? "PID 1 limits the container to 64 processes"
+                                         : "without a process limit"),
+            std::string::npos)
+      << fallback.describe();
   const auto result = support::run(
       {program(), "--rootfs", support::built_rootfs().native(), "--pids-max", "9", "/bin/true"},
       20s, options);
-  EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
+  if (from("30")) {
+    EXPECT_EQ(result.exit_code, 0) << result.describe();
+    EXPECT_NE(result.err.find("PID 1 limits the container to 9 processes with RLIMIT_NPROC"),
+              std::string::npos)
+        << result.describe();
+    return;
+  }
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
 PROPERTY_SINCE(LimitAskedForRootless, 16);
+
+// From 30 on, a rootless container's pids limit holds without a cgroup: RLIMIT_NPROC,
+// counted in its own user namespace. PID 1, the shell and two sleeps are --pids-max 4;
+// the third sleep is refused, and root inside cannot raise the limit.
+using RootlessPidsLimit = StepProperty;
+TEST_P(RootlessPidsLimit, RootlessTheLimitHoldsWithoutACgroup) {
+  support::reread("Goal");
+  support::ProcessOptions options;
+  options.as_user = 65534;
+  const auto result = run_in_container(
+      {"--pids-max", "4", "/bin/sh", "-c",
+       "ulimit -u 1000 2>/dev/null && echo raised; for i in 1 2 3 4 5 6; do sleep 20 & echo $i; "
+       "done"},
+      options);
+  EXPECT_EQ(result.exit_code, 2) << result.describe();
+  EXPECT_EQ(result.out, "1\n2\n") << result.describe();
+  EXPECT_NE(result.err.find("can't fork"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(RootlessPidsLimit, 30);
 
 // As root, a limit the kernel refuses is an error, never dropped: here the step runs in a
 // mount and cgroup namespace of its own whose /sys/fs/cgroup is a tmpfs laid out as a

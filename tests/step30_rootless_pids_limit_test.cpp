@@ -88,9 +88,8 @@ TEST_F(Step30RootlessPidsLimit, RootlessRootInsideCannotRaiseTheLimit) {
 TEST_F(Step30RootlessPidsLimit, StillRootlessMemoryAndCpusWithoutACgroupExit125) {
   support::reread("Pitfalls");
   for (const char* option : {"--memory", "--cpus"}) {
-    const auto result =
-        run_container({option, option == std::string("--memory") ? "64M" : "1", "/bin/true"},
-                      kNobody);
+    const auto result = run_container(
+        {option, option == std::string("--memory") ? "64M" : "1", "/bin/true"}, kNobody);
     EXPECT_EQ(result.exit_code, 125) << result.describe();
     EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   }
