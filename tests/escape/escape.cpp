@@ -21,6 +21,8 @@
 //                             KEY and a POSIX message queue NAME, print "made ...", then
 //                             exit, or with `wait` sleep until killed
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
+//   escape fork_bomb N        start N processes that wait (a bounded fork bomb); they end
+//                             with the container
 //   escape orphans            leave an orphan, print zombies=N once it has ended
 
 #include <arpa/inet.h>
@@ -191,6 +193,22 @@ int door_mqueue(const char* name) {
   const ssize_t got = ::mq_receive(queue, message.data(), message.size(), nullptr);
   message.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   return escaped("mqueue", std::string("opened the host's queue ") + name + ": " + message);
+}
+
+// A fork bomb, bounded: N children that wait for the end of the container (its PID 1
+// ending kills them). Beyond the step's default limit of 64, N processes mean no limit.
+int door_fork_bomb(int count) {
+  for (int started = 0; started < count; ++started) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    if (child == -1)
+      return blocked("fork_bomb",
+                     "fork " + std::to_string(started + 1) + ": " + std::strerror(errno));
+  }
+  return escaped("fork_bomb", std::to_string(count) + " processes started");
 }
 
 // IPC objects that outlive their maker unless removed: a System V shared memory segment
@@ -377,6 +395,7 @@ int main(int argc, char* argv[]) {
   if (door == "sysv_shm" && argc == 3)
     return door_sysv_shm(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)));
   if (door == "mqueue" && argc == 3) return door_mqueue(argv[2]);
+  if (door == "fork_bomb" && argc == 3) return door_fork_bomb(std::atoi(argv[2]));
   if (door == "make_ipc" && (argc == 4 || argc == 5))
     return make_ipc(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)), argv[3],
                     argc == 5 && std::string(argv[4]) == "wait");
@@ -391,6 +410,6 @@ int main(int argc, char* argv[]) {
   std::fprintf(stderr,
                "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | "
                "cgroup | cgroup_path | sysfs | loopback PORT | sysv_shm KEY | mqueue NAME | "
-               "make_ipc KEY NAME [wait] | syscall NAME\n");
+               "make_ipc KEY NAME [wait] | syscall NAME | fork_bomb N\n");
   return 2;
 }
