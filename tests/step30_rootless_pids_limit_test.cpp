@@ -57,7 +57,7 @@ TEST_F(Step30RootlessPidsLimit, RootlessPidsMaxFiveRefusesTheFourthSleep) {
 // The count is of uid 0 in the container's user namespace: eight sleeps of uid 65534
 // outside, more than the limit, take nothing from it.
 TEST_F(Step30RootlessPidsLimit, RootlessTheCallersOtherProcessesAreNotCounted) {
-  support::reread("Concepts");
+  support::reread("Goal");
   std::vector<std::unique_ptr<support::Subprocess>> outside;
   for (int i = 0; i < 8; ++i)
     outside.push_back(std::make_unique<support::Subprocess>(
