@@ -115,24 +115,57 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
+// cgroup v2 lets a cgroup other than the root hand memory, a domain controller, down only
+// while it holds no process (cgroup-v2.rst, "No Internal Process Constraint"), so memory in
+// its cgroup.subtree_control says it holds none. The nearest such cgroup above `dir` (ours
+// holds this step) can take the container's, a domain cgroup. The limits of the cgroups
+// skipped on the way would not hold for it: the tightest of each goes into `limits` (a
+// cpu.max as a share of 100 ms periods), and so bounds the container alone.
+std::filesystem::path memory_parent(std::filesystem::path dir, common::CommandLine& limits) {
+  const std::string own = dir.native();
+  for (; std::filesystem::exists(dir / "cgroup.controllers"); dir = dir.parent_path()) {
+    if (common::contains_word(common::read_file(dir / "cgroup.subtree_control"), "memory"))
+      return dir;
+    long long max = 0, period = 0;  // "max", no limit, reads as no number
+    if (std::ifstream(dir / "memory.max") >> max)
+      limits.memory_max = std::min(limits.memory_max, max);
+    if (std::ifstream(dir / "pids.max") >> max)
+      limits.pids_max = std::min(limits.pids_max, static_cast<long>(max));
+    if (std::ifstream(dir / "cpu.max") >> max >> period)
+      limits.cpus = std::min(limits.cpus > 0 ? limits.cpus : 1e9,  // 0: none asked for
+                             static_cast<double>(max) / static_cast<double>(period));
+  }
+  throw common::CgroupError("cgroup v2: " + own +
+                            " holds processes (this step's), and no cgroup above it hands "
+                            "memory down: leave out --memory");
+}
+
 // A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
 // controller, v2 one for all). The constructor creates it, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
-// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
+// goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root), or,
+// for memory beside other processes, higher up (memory_parent).
 class Cgroup {
  public:
-  Cgroup(const common::CgroupParent& parent, const common::CommandLine& limits)
-      : version_(parent.version) {
+  Cgroup(common::CgroupParent parent, common::CommandLine limits) : version_(parent.version) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // With processes in it (ours holds this step) it may enable the threaded ones, pids and
     // cpu, but not memory ("Threads"); it becomes a thread root (a desktop's session scope),
-    // where only a threaded cgroup may hold processes (cgroup.type, below).
-    const bool thread_root = parent.version == 2 && !parent.is_root;
-    if (thread_root && std::ranges::count(parent.controllers, "memory") > 0) {
-      throw common::CgroupError(
-          "cgroup v2: " + parent.dir.native() +
-          " holds processes (this step's), and so cannot hand memory down: leave out --memory");
+    // where only a threaded cgroup may hold processes (cgroup.type, below). For memory the
+    // container's cgroup goes higher up instead: a domain one.
+    const bool beside = parent.version == 2 && !parent.is_root;
+    const bool domain = beside && std::ranges::count(parent.controllers, "memory") > 0;
+    const bool thread_root = beside && !domain;
+    std::string where = ", under the step's own";
+    if (domain) {
+      parent.dir = memory_parent(parent.dir, limits);
+      where = ", under " + parent.dir.native() +
+              ", the nearest cgroup that hands memory down: the step's own holds processes;"
+              " the tightest limits of the cgroups in between, copied, bound the container"
+              " alone, not with their other processes";
+      if (limits.cpus > 0 && std::ranges::count(parent.controllers, "cpu") == 0)
+        parent.controllers.push_back("cpu");  // a cpu.max copied
     }
     for (const std::string& controller : parent.controllers) {
       if (parent.version == 2 &&
@@ -156,7 +189,7 @@ class Cgroup {
       throw;
     }
     common::log("cgroup ", dir_.native(), " (v", parent.version, thread_root ? ", threaded" : "",
-                ", under the step's own):", limits_);
+                where, "):", limits_);
   }
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
@@ -256,7 +289,9 @@ void start_janitor(const std::list<Cgroup>& cgroups) {
 // newinstance is ignored; the host's terminals stay out of sight), the message queues of
 // our IPC namespace (an mqueue mount shows those of its mounter's, mq_overview(7)) and
 // the usual links. No /sys: it would show the host's devices. /tmp: a tmpfs, gone with
-// the container.
+// the container. Each tmpfs has a size: without one it may take half the host's RAM
+// (tmpfs(5), "size") until it is unmounted. 64 MiB and 16k files each, Docker's size for
+// /dev/shm.
 void mount_dev_and_tmp(const std::string& rootfs) {
   const std::string dev = rootfs + "/dev";
   common::check(::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"),
@@ -275,7 +310,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
                         "newinstance,ptmxmode=0666,mode=0620"),
                 "mount", dev + "/pts");
   common::check(::mount("shm", (dev + "/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777"),
+                        "mode=1777,size=64m,nr_inodes=16k"),
                 "mount", dev + "/shm");
   common::check(::mount("mqueue", (dev + "/mqueue").c_str(), "mqueue",
                         MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
@@ -288,8 +323,9 @@ void mount_dev_and_tmp(const std::string& rootfs) {
     common::check(::symlink(target, (dev + link).c_str()), "symlink", dev + link);
   }
   const std::string tmp = rootfs + "/tmp";
-  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"), "mount",
-                tmp);
+  common::check(::mount("tmpfs", tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                        "mode=1777,size=64m,nr_inodes=16k"),
+                "mount", tmp);
 }
 
 // A new network namespace has devices of its own: at first only a loopback `lo`, and that
@@ -655,7 +691,8 @@ void bind_rootfs(const std::string& rootfs, int idmapped) {
 // container changes is first copied up to the upper layer, a deletion is recorded there
 // as a whiteout, and the rootfs never changes. The upper layer and the work folder
 // overlayfs needs beside it live on a tmpfs of ours, mounted for a moment on the
-// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace;
+// rootfs's /tmp (a lower layer shows none of its mounts), gone with our mount namespace
+// and sized as /tmp is (15), 256 MiB and 64k files for everything the container writes;
 // or in --keep DIR, to use again, opened as checked and named /proc/self/fd/N (proc(5)):
 // not the step's own descriptors, as overlayfs takes only mounts of the mounter's
 // namespace ("failed to clone upperpath"). userxattr: its notes as user.* attributes,
@@ -664,8 +701,8 @@ void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]
   std::string layers = command_line.keep;
   if (layers.empty()) {
     layers = command_line.rootfs + "/tmp";
-    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755"), "mount",
-                  "layers on " + layers);
+    common::check(::mount("tmpfs", layers.c_str(), "tmpfs", 0, "mode=755,size=256m,nr_inodes=64k"),
+                  "mount", "layers on " + layers);
     for (const char* dir : {"/upper", "/work"})
       common::check(::mkdir((layers + dir).c_str(), 0755), "mkdir", layers + dir);
   }
