@@ -24,6 +24,13 @@ inline pid_t host_pid_of_init(const std::string& err) {
   return std::stoi(match[1]);
 }
 
+/// \brief \p argv as a shell runs a command: its program found on `$PATH` (run() and
+/// Subprocess take the program's path), such as `ls` or `strace` on the host.
+inline std::vector<std::string> on_path(std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"/bin/sh", "-c", "exec \"$0\" \"$@\""});
+  return argv;
+}
+
 /// \brief Names the part of the chapter a student should reread when this test fails;
 /// `make check` prints it (recorded as the test property `reread`).
 inline void reread(const std::string& section) {
@@ -86,7 +93,14 @@ class ContainerTest : public StepTest {
   }
   /// \brief The program under test with `--rootfs <this test's copy>` and \p args.
   std::vector<std::string> container(const std::vector<std::string>& args = {}) const {
-    std::vector<std::string> argv{program(), "--rootfs", rootfs().native()};
+    return container_of(program(), args);
+  }
+  /// \brief Another step's program, \p step_program (such as `TRY_THIS_STEP_14`,
+  /// for a chapter's "Try this" that compares two steps), with `--rootfs <this test's copy>`
+  /// and \p args.
+  std::vector<std::string> container_of(const std::string& step_program,
+                                        const std::vector<std::string>& args = {}) const {
+    std::vector<std::string> argv{step_program, "--rootfs", rootfs().native()};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -94,7 +108,14 @@ class ContainerTest : public StepTest {
   ProcessResult run_container(const std::vector<std::string>& args,
                               const ProcessOptions& options = {},
                               std::chrono::milliseconds timeout = 20s) const {
-    ProcessResult result = run(container(args), timeout, options);
+    return run_container_of(program(), args, options, timeout);
+  }
+  /// \brief Runs container_of(\p step_program, \p args) and waits at most \p timeout.
+  ProcessResult run_container_of(const std::string& step_program,
+                                 const std::vector<std::string>& args,
+                                 const ProcessOptions& options = {},
+                                 std::chrono::milliseconds timeout = 20s) const {
+    ProcessResult result = run(container_of(step_program, args), timeout, options);
     expect_nothing_left_running(result);
     return result;
   }
