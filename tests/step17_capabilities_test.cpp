@@ -1,3 +1,5 @@
+#include <regex>
+
 #include "tests/support/step_test.hpp"
 
 namespace {
@@ -37,6 +39,48 @@ TEST_F(Step17Capabilities, Pid1HoldsNoneOfTheHostsStrings) {
   EXPECT_EQ(result.out, "0\n") << "PID 1's command line still shows the host's words\n"
                                << result.describe();
   expect_no_mounts_left();
+}
+
+// Try this 1: `capsh --decode=00000000a80425fb` on the host names Docker's fourteen.
+TEST_F(Step17Capabilities, TryThis1_CapshDecodesTheMask) {
+  support::reread("Try this");
+  if (support::run({"/bin/sh", "-c", "command -v capsh"}).exit_code != 0)
+    GTEST_SKIP() << "no capsh on this host (package libcap2-bin)";
+  const auto result =
+      support::run(support::on_path({"capsh", std::string("--decode=") + kDockerDefault}));
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out,
+            "0x00000000a80425fb=cap_chown,cap_dac_override,cap_fowner,cap_fsetid,cap_kill,"
+            "cap_setgid,cap_setuid,cap_setpcap,cap_net_bind_service,cap_net_raw,cap_sys_chroot,"
+            "cap_mknod,cap_audit_write,cap_setfcap\n")
+      << result.describe();
+}
+
+// Try this 2: `ping -c1 127.0.0.1` and `chown nobody /tmp/x` inside steps 16 and 17.
+TEST_F(Step17Capabilities, TryThis2_PingFailsAndChownWorksInSteps16And17) {
+  support::reread("Try this");
+  for (const std::string& step : {std::string(TRY_THIS_STEP_16), program()}) {
+    SCOPED_TRACE(step);
+    const auto ping = run_container_of(step, {"/bin/ping", "-c1", "-W2", "127.0.0.1"});
+    EXPECT_NE(ping.exit_code, 0) << ping.describe();
+    EXPECT_NE(ping.err.find("permission denied"), std::string::npos) << ping.describe();
+    const auto chown = run_container_of(
+        step, {"/bin/sh", "-c", "touch /tmp/x && chown nobody /tmp/x && stat -c %U /tmp/x"});
+    EXPECT_EQ(chown.exit_code, 0) << chown.describe();
+    EXPECT_EQ(chown.out, "nobody\n") << chown.describe();
+  }
+}
+
+// Try this 3: PID 1's command line, inside step 17: bytes, but all of them zeros.
+TEST_F(Step17Capabilities, TryThis3_Pid1sCommandLineIsAllZeros) {
+  support::reread("Try this");
+  const auto result = run_container(
+      {"/bin/sh", "-c", "cat /proc/1/cmdline | wc -c; tr -d '\\0' < /proc/1/cmdline | wc -c"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  std::smatch match;
+  ASSERT_TRUE(std::regex_match(result.out, match, std::regex("([0-9]+)\n0\n")))
+      << result.describe();
+  EXPECT_GT(std::stoi(match[1]), 0) << result.describe();
 }
 
 }  // namespace

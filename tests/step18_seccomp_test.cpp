@@ -39,4 +39,39 @@ TEST_F(Step18Seccomp, RefusedCallsGetEperm) {
   expect_no_mounts_left();
 }
 
+// Try this 1: `busybox unshare -Urm true; echo $?` inside step 17, then step 18.
+TEST_F(Step18Seccomp, TryThis1_UnshareWorksInStep17AndNotIn18) {
+  support::reread("Try this");
+  const std::vector<std::string> command = {"/bin/sh", "-c", "busybox unshare -Urm true; echo $?"};
+  const auto step17 = run_container_of(TRY_THIS_STEP_17, command);
+  EXPECT_EQ(step17.out, "0\n") << step17.describe();
+  const auto step18 = run_container(command);
+  EXPECT_EQ(step18.out, "1\n") << step18.describe();
+  EXPECT_NE(step18.err.find("Operation not permitted"), std::string::npos) << step18.describe();
+}
+
+// Try this 2: `grep NoNewPrivs /proc/self/status` inside step 18.
+TEST_F(Step18Seccomp, TryThis2_NoNewPrivsIsSet) {
+  support::reread("Try this");
+  const auto result = run_container({"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "NoNewPrivs:\t1\n") << result.describe();
+}
+
+// Try this 3: SYS_mount out of kRefusedCalls (built as TRY_THIS_PROGRAM_3). The helper's
+// mount, with a bad pointer, gets EFAULT past the filter, as the property test
+// Seccomp.EachRefusedCallGetsEperm then reports; a real mount is still refused.
+TEST_F(Step18Seccomp, TryThis3_WithoutTheMountRuleTheCapabilityCheckStillRefuses) {
+  support::reread("Try this");
+  std::filesystem::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+  std::filesystem::permissions(rootfs() / "escape", std::filesystem::perms::all);
+  const auto helper = run_container_of(TRY_THIS_PROGRAM_3, {"/escape", "syscall", "mount"});
+  EXPECT_EQ(helper.out, "errno=EFAULT\n") << helper.describe();
+  const auto real =
+      run_container_of(TRY_THIS_PROGRAM_3, {"/bin/mount", "-t", "proc", "proc", "/mnt"});
+  EXPECT_NE(real.exit_code, 0) << real.describe();
+  EXPECT_NE(real.err.find("permission denied"), std::string::npos) << real.describe();
+  expect_no_mounts_left();
+}
+
 }  // namespace

@@ -2,6 +2,8 @@
 // calls reach the kernel: a user namespace (no capability needed), typing into the
 // terminal, the hypervisor's sockets, a persona without address randomisation.
 
+#include <sys/utsname.h>
+
 #include <filesystem>
 #include <string>
 
@@ -35,6 +37,44 @@ TEST_F(Step19SeccompArguments, PipesAndBackgroundJobsStillWork) {
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "b\ndone\n") << result.describe();
   expect_no_mounts_left();
+}
+
+// Try this 1: `/escape syscall clone_newuser` inside step 18, then step 19.
+TEST_F(Step19SeccompArguments, TryThis1_CloneNewuserPastStep18sFilterNotStep19s) {
+  support::reread("Try this");
+  std::filesystem::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+  std::filesystem::permissions(rootfs() / "escape", std::filesystem::perms::all);
+  const std::vector<std::string> command = {"/escape", "syscall", "clone_newuser"};
+  const auto step18 = run_container_of(TRY_THIS_STEP_18, command);
+  EXPECT_EQ(step18.out, "errno=EINVAL\n") << step18.describe();
+  const auto step19 = run_container(command);
+  EXPECT_EQ(step19.out, "errno=EPERM\n") << step19.describe();
+}
+
+// Try this 2: `busybox linux32 uname -m; busybox linux64 uname -m` inside step 19.
+TEST_F(Step19SeccompArguments, TryThis2_Linux32AndLinux64AreAllowed) {
+  support::reread("Try this");
+  utsname host{};
+  ASSERT_EQ(::uname(&host), 0);
+  if (std::string(host.machine) != "x86_64")
+    GTEST_SKIP() << "the answer names x86_64's machines; this host is a " << host.machine;
+  const auto result =
+      run_container({"/bin/sh", "-c", "busybox linux32 uname -m; busybox linux64 uname -m"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out, "i686\nx86_64\n") << result.describe();
+}
+
+// Try this 3: step 19 without its two instructions for clone3 (TRY_THIS_PROGRAM_3): the
+// helper's clone3, with empty arguments, reaches the kernel (EINVAL), where the property
+// test SeccompArguments.Clone3GetsEnosys wants ENOSYS.
+TEST_F(Step19SeccompArguments, TryThis3_WithoutItsRuleClone3ReachesTheKernel) {
+  support::reread("Try this");
+  std::filesystem::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
+  std::filesystem::permissions(rootfs() / "escape", std::filesystem::perms::all);
+  const auto edited = run_container_of(TRY_THIS_PROGRAM_3, {"/escape", "syscall", "clone3"});
+  EXPECT_EQ(edited.out, "errno=EINVAL\n") << edited.describe();
+  const auto step19 = run_container({"/escape", "syscall", "clone3"});
+  EXPECT_EQ(step19.out, "errno=ENOSYS\n") << step19.describe();
 }
 
 }  // namespace
