@@ -158,4 +158,59 @@ TEST_F(Step20CgroupNamespace, TheCommandCannotMoveOutOfItsCgroup) {
   expect_no_mounts_left();
 }
 
+// The folders nested in \p cgroup, by name.
+std::vector<std::string> folders_in(const fs::path& cgroup) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(cgroup))
+    if (entry.is_directory()) names.push_back(entry.path().filename());
+  return names;
+}
+
+// Try this 1: from a shell in a pids cgroup of its own (`demo`, on a v1 host), the step
+// with `sleep 30`: `demo` holds a step20-<pid>-<random> folder, then only its own files.
+TEST_F(Step20CgroupNamespace, TryThis1_TheCallersCgroupHoldsTheContainersWhileItRuns) {
+  support::reread("Try this");
+  if (pids_on_v2())
+    GTEST_SKIP() << "the exercise is for a v1 host: on v2 step 20 refuses to run from a cgroup "
+                    "with processes";
+  const CallerCgroup demo;
+  support::Subprocess process(demo.wrap(container({"/bin/sh", "-c", "echo ready; sleep 30"})));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const auto running = folders_in(demo.dir());
+  ASSERT_EQ(running.size(), 1U) << demo.dir();
+  EXPECT_TRUE(std::regex_match(running.front(), std::regex("step20-[0-9]+-[A-Za-z0-9]+")))
+      << running.front();
+  process.signal(SIGTERM);
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.describe();
+  EXPECT_TRUE(folders_in(demo.dir()).empty()) << demo.dir() << " still holds a folder";
+}
+
+// Try this 2: `cat /proc/self/cgroup` inside step 19 (the host's paths) and step 20 (/).
+TEST_F(Step20CgroupNamespace, TryThis2_Step19ShowsTheHostsPathsStep20Root) {
+  support::reread("Try this");
+  const auto step19 = run_container_of(TRY_THIS_STEP_19, {"/bin/cat", "/proc/self/cgroup"});
+  EXPECT_EQ(step19.exit_code, 0) << step19.describe();
+  const std::regex pids_line(pids_on_v2() ? "(^|\n)0::/([^\n]*/)?step19-[0-9]+-[^/\n]+\n"
+                                          : ":pids:/([^\n]*/)?step19-[0-9]+-[^/\n]+\n");
+  EXPECT_TRUE(std::regex_search(step19.out, pids_line)) << step19.describe();
+  const auto step20 = run_container({"/bin/cat", "/proc/self/cgroup"});
+  EXPECT_EQ(step20.exit_code, 0) << step20.describe();
+  std::istringstream lines(step20.out);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(line.ends_with(":/")) << line << "\n" << step20.describe();
+}
+
+// Try this 3: CLONE_NEWCGROUP in the clone flags instead of PID 1's unshare
+// (TRY_THIS_PROGRAM_3), and item 2's `cat /proc/self/cgroup`: the namespace's root is the
+// step's cgroup, so the pids line (v2: the one line) names the container's, below it.
+TEST_F(Step20CgroupNamespace, TryThis3_ANamespaceMadeAtCloneShowsTheContainersCgroup) {
+  support::reread("Try this");
+  const auto result = run_container_of(TRY_THIS_PROGRAM_3, {"/bin/cat", "/proc/self/cgroup"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  const std::regex pids_line(pids_on_v2() ? "(^|\\n)0::/step20-[0-9]+-[A-Za-z0-9]+\\n"
+                                          : ":pids:/step20-[0-9]+-[A-Za-z0-9]+\\n");
+  EXPECT_TRUE(std::regex_search(result.out, pids_line)) << result.describe();
+}
+
 }  // namespace

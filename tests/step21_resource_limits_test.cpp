@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -171,6 +172,71 @@ TEST_F(Step21ResourceLimits, WithoutRootALimitIsRefusedNotDropped) {
     EXPECT_EQ(as_root.exit_code, 0) << "as root the same limit should be set\n"
                                     << as_root.describe();
   }
+}
+
+// Try this 1: `--memory 16M` with dd's 8 MiB buffer (it fits), then 32 MiB (killed).
+TEST_F(Step21ResourceLimits, TryThis1_EightMegabytesFitSixteenThirtyTwoDoNot) {
+  support::reread("Try this");
+  if (const std::string why = support::no_cgroup_for("memory", "21"); !why.empty())
+    GTEST_SKIP() << why;
+  const auto fits = run_container(
+      {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"});
+  EXPECT_EQ(fits.exit_code, 0) << fits.describe();
+  const auto killed = run_container(
+      {"--memory", "16M", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=32M", "count=1"});
+  EXPECT_EQ(killed.exit_code, 137) << killed.describe();
+  EXPECT_NE(killed.err.find("killed: memory limit of"), std::string::npos) << killed.describe();
+}
+
+// Try this 2: `--cpus 0.25` and a busy loop: about a quarter of a CPU.
+TEST_F(Step21ResourceLimits, TryThis2_AQuarterOfACpu) {
+  support::reread("Try this");
+  if (const std::string why = support::no_cgroup_for("cpu", "21"); !why.empty())
+    GTEST_SKIP() << why;
+  support::Subprocess process(container({"--cpus", "0.25", "--", "/bin/sh", "-c",
+                                         "while :; do :; done & echo ready; sleep 4; kill $!"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path cgroup = support::cgroup_of(init, "cpu");
+  std::this_thread::sleep_for(300ms);
+  const double cpu_before = cpu_seconds_of(cgroup);
+  const auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  const double used = cpu_seconds_of(cgroup) - cpu_before;
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  EXPECT_GT(used / wall, 0.15) << "about 25% of a CPU, got " << used / wall;
+  EXPECT_LT(used / wall, 0.35) << "about 25% of a CPU, got " << used / wall;
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+// Try this 3: without --memory, `/` on every line inside; from the host, only the pids
+// controller's line of PID 1's /proc/PID/cgroup names step21- (v1 and hybrid: the pids
+// line; pure v2: the one line).
+TEST_F(Step21ResourceLimits, TryThis3_OnlyThePidsLineNamesTheContainer) {
+  support::reread("Try this");
+  support::Subprocess process(
+      container({"/bin/sh", "-c", "cat /proc/self/cgroup; echo ready; sleep 2"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const std::string host = common::read_file("/proc/" + std::to_string(init) + "/cgroup");
+  const auto result = process.wait(10s);
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  std::istringstream inside(result.out.substr(0, result.out.find("ready\n")));
+  for (std::string line; std::getline(inside, line);)
+    EXPECT_TRUE(line.ends_with(":/")) << line << "\n" << result.describe();
+  const bool pids_on_v2 = common::find_cgroup_parents({"pids"}).front().version == 2;
+  std::vector<std::string> naming;
+  std::istringstream lines(host);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("/step21-") != std::string::npos) naming.push_back(line);
+  ASSERT_EQ(naming.size(), 1U) << host;
+  EXPECT_TRUE(std::regex_search(
+      naming.front(), std::regex(pids_on_v2 ? "^0::/" : "^[0-9]+:([^:]*,)?pids(,[^:]*)?:/")))
+      << host;
 }
 
 }  // namespace

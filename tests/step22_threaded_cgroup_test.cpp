@@ -5,10 +5,15 @@
 // with the tightest limits of the cgroups skipped copied onto it. Where the step starts in
 // a root cgroup, or on v1, it makes its cgroups as step 21 does, and these tests skip.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,6 +176,70 @@ TEST_F(Step22ThreadedCgroup, WithMemoryKillNineOfTheStepLeavesNoCgroup) {
   EXPECT_TRUE(gone) << "5 s after kill -9 of the step, its cgroup remains (the janitor's work)";
   support::reap_orphans(5s);
   support::unmount_all_under(rootfs());
+}
+
+// Try this 1: on a desktop, the type of the cgroup the caller is in, before and after a
+// run of the step. A run before this test may have made it a thread root already.
+TEST_F(Step22ThreadedCgroup, TryThis1_TheCallersCgroupBecomesAThreadRoot) {
+  support::reread("Try this");
+  if (const std::string why = not_beside_other_processes(); !why.empty()) GTEST_SKIP() << why;
+  const fs::path own = common::find_cgroup_parents({"pids"}).front().dir;
+  const std::string before = common::read_file(own / "cgroup.type");
+  EXPECT_TRUE(before == "domain\n" || before == "domain threaded\n") << before;
+  const auto result = run_container({"/bin/true"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(common::read_file(own / "cgroup.type"), "domain threaded\n") << own;
+}
+
+// Try this 2: on a desktop, `sleep 30`; the container's cgroup.procs cannot be read, its
+// cgroup.threads lists PID 1 and the sleep, by their host IDs.
+TEST_F(Step22ThreadedCgroup, TryThis2_ProcsCannotBeReadThreadsListsPid1AndSleep) {
+  support::reread("Try this");
+  if (const std::string why = not_beside_other_processes(); !why.empty()) GTEST_SKIP() << why;
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 30"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path cgroup = support::cgroup_of(init, "pids");
+  const auto procs = support::run(support::on_path({"cat", (cgroup / "cgroup.procs").native()}));
+  EXPECT_NE(procs.err.find("Operation not supported"), std::string::npos) << procs.describe();
+  const auto threads =
+      support::run(support::on_path({"cat", (cgroup / "cgroup.threads").native()}));
+  // The shell becomes the sleep (exec) a moment after it says ready.
+  support::ProcessResult sleep;
+  for (int tries = 0; tries < 20 && sleep.exit_code != 0; ++tries) {
+    if (tries > 0) std::this_thread::sleep_for(100ms);
+    sleep = support::run(support::on_path({"pgrep", "-P", std::to_string(init), "-x", "sleep"}));
+  }
+  // In no particular order (cgroup-v2.rst, "Core Interface Files").
+  std::istringstream listed(threads.out);
+  std::set<std::string> ids{std::istream_iterator<std::string>(listed), {}};
+  EXPECT_EQ(
+      ids, (std::set<std::string>{std::to_string(init), sleep.out.substr(0, sleep.out.find('\n'))}))
+      << threads.describe();
+  process.signal(SIGTERM);
+  process.wait(10s);
+}
+
+// Try this 3: on a desktop, with --memory the container sees 0::/ (its cgroup namespace),
+// and its step22-... folder sits in the cgroup that hands memory down, gone afterwards.
+TEST_F(Step22ThreadedCgroup, TryThis3_WithMemoryTheCgroupIsBesideTheSessionScope) {
+  support::reread("Try this");
+  std::string why;
+  const fs::path parent = memory_parent(why);
+  if (parent.empty()) GTEST_SKIP() << why;
+  support::Subprocess process(container(
+      {"--memory", "16M", "/bin/sh", "-c", "cat /proc/self/cgroup; echo ready; exec sleep 30"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  EXPECT_EQ(process.so_far().out, "0::/\nready\n") << process.so_far().describe();
+  const pid_t init = support::host_pid_of_init(process.so_far().err);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const fs::path cgroup = support::cgroup_of(init, "pids");
+  EXPECT_EQ(cgroup.parent_path(), parent) << process.so_far().describe();
+  EXPECT_TRUE(cgroup.filename().native().starts_with("step22-")) << cgroup;
+  process.signal(SIGTERM);
+  process.wait(10s);
+  EXPECT_FALSE(fs::exists(cgroup)) << cgroup << " is left";
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "common/cgroup.hpp"
@@ -66,6 +69,66 @@ TEST_F(Step23CloneIntoCgroup, TheContainerStillWorksAndEndsAsBefore) {
 TEST_F(Step23CloneIntoCgroup, MemoryLimitStillHolds) {
   support::reread("Goal");
   expect_killed_by_memory_limit("23");
+}
+
+// Try this 1: on a pure v2 host, `strace -f -e trace=clone3,write` of steps 22 and 23:
+// PID 1 writes "0" to its cgroup.procs in step 22; step 23 clones it in instead.
+TEST_F(Step23CloneIntoCgroup, TryThis1_StraceShowsTheWriteInStep22AndClone3In23) {
+  support::reread("Try this");
+  if (!one_v2_folder({"pids"}))
+    GTEST_SKIP() << "the exercise is for a pure v2 host: on v1 and hybrid hosts PID 1 moves "
+                    "itself in, in both steps";
+  if (support::run({"/bin/sh", "-c", "command -v strace"}).exit_code != 0)
+    GTEST_SKIP() << "no strace on this host";
+  const std::regex moved(R"(write\([0-9]+</[^>]*/step22[^/>]*/cgroup\.procs>, "0", 1\))");
+  const std::regex cloned(R"(clone3\(\{flags=[^}]*CLONE_INTO_CGROUP[^}]*cgroup=[0-9]+)");
+  const std::vector<std::string> strace = {"strace", "-f", "-y", "-e", "trace=clone3,write"};
+  std::vector<std::string> step22 = strace, step23 = strace;
+  for (const std::string& arg : container_of(TRY_THIS_STEP_22, {"true"})) step22.push_back(arg);
+  for (const std::string& arg : container({"true"})) step23.push_back(arg);
+  const auto before = support::run(support::on_path(step22));
+  EXPECT_EQ(before.exit_code, 0) << before.describe();
+  EXPECT_TRUE(std::regex_search(before.err, moved)) << before.describe();
+  const auto after = support::run(support::on_path(step23));
+  EXPECT_EQ(after.exit_code, 0) << after.describe();
+  EXPECT_TRUE(std::regex_search(after.err, cloned)) << after.describe();
+  EXPECT_EQ(after.err.find("cgroup.procs>, \"0\""), std::string::npos) << after.describe();
+}
+
+// Try this 3: PID 1's /proc/PID/cgroup, read on the host, in steps 22 and 23: the same
+// folder, but for the container's own name.
+TEST_F(Step23CloneIntoCgroup, TryThis3_Pid1EndsInTheSameFolderInSteps22And23) {
+  support::reread("Try this");
+  std::vector<std::string> seen;
+  for (const std::string& step : {std::string(TRY_THIS_STEP_22), program()}) {
+    support::Subprocess process(container_of(step, {"/bin/sh", "-c", "echo ready; sleep 30"}));
+    EXPECT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+    const pid_t init = support::host_pid_of_init(process.so_far().err);
+    EXPECT_GT(init, 0) << process.so_far().describe();
+    const std::string text = common::read_file("/proc/" + std::to_string(init) + "/cgroup");
+    seen.push_back(std::regex_replace(text, std::regex("/step2[23]-[0-9]+-[A-Za-z0-9]+"),
+                                      "/stepNN-PID-RANDOM"));
+    process.signal(SIGTERM);
+    const auto result = process.wait(10s);
+    EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.describe();
+  }
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0], seen[1]);
+  EXPECT_NE(seen[1].find("/stepNN-PID-RANDOM"), std::string::npos) << seen[1];
+}
+
+// Try this 2: without PID 1's unshare(CLONE_NEWCGROUP) (TRY_THIS_PROGRAM_2), the
+// transcript's command lists the host's paths again, the container's own among them.
+TEST_F(Step23CloneIntoCgroup, TryThis2_WithoutItsCgroupNamespaceTheHostsPathsShow) {
+  support::reread("Try this");
+  const std::vector<std::string> command = {"/bin/sh", "-c",
+                                            "cut -d: -f3 /proc/self/cgroup | sort -u"};
+  const auto edited = run_container_of(TRY_THIS_PROGRAM_2, command);
+  EXPECT_EQ(edited.exit_code, 0) << edited.describe();
+  EXPECT_TRUE(std::regex_search(edited.out, std::regex("(^|\\n)/step23-[0-9]+-[A-Za-z0-9]+\\n")))
+      << edited.describe();
+  const auto step23 = run_container(command);
+  EXPECT_EQ(step23.out, "/\n") << step23.describe();
 }
 
 }  // namespace

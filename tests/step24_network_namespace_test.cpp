@@ -1,10 +1,21 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
 #include "tests/support/step_test.hpp"
 
 namespace {
+
+using namespace std::chrono_literals;
 
 using Step24NetworkNamespace = support::ContainerTest;
 
@@ -57,6 +68,64 @@ TEST_F(Step24NetworkNamespace, RootlessTooAsNobody) {
                                                     << result.describe();
   EXPECT_EQ(interfaces(result.out.substr(result.out.find('\n') + 1)),
             std::vector<std::string>{"lo"})
+      << result.describe();
+}
+
+// Try this 1: `cat /proc/net/dev` inside step 23 (the host's devices) and step 24 (lo).
+TEST_F(Step24NetworkNamespace, TryThis1_Step23ListsTheHostsDevicesStep24OnlyLo) {
+  support::reread("Try this");
+  std::ifstream file("/proc/net/dev");
+  const std::string host((std::istreambuf_iterator<char>(file)), {});
+  const auto step23 = run_container_of(TRY_THIS_STEP_23, {"/bin/cat", "/proc/net/dev"});
+  EXPECT_EQ(step23.exit_code, 0) << step23.describe();
+  EXPECT_EQ(interfaces(step23.out), interfaces(host)) << step23.describe();
+  const auto step24 = run_container({"/bin/cat", "/proc/net/dev"});
+  EXPECT_EQ(step24.exit_code, 0) << step24.describe();
+  EXPECT_EQ(interfaces(step24.out), std::vector<std::string>{"lo"}) << step24.describe();
+}
+
+// Try this 3: a service on the host's 127.0.0.1 (on a port of the kernel's choice, not
+// 5555, so that tests may run side by side), then `nc 127.0.0.1 PORT` inside steps 23 and 24.
+TEST_F(Step24NetworkNamespace, TryThis3_Step23ReachesTheHostsLoopbackStep24IsRefused) {
+  support::reread("Try this");
+  const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_NE(sock, -1) << std::strerror(errno);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
+      << std::strerror(errno);
+  ASSERT_EQ(::listen(sock, 4), 0);
+  ASSERT_EQ(::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string command =
+      "echo hello | nc 127.0.0.1 " + std::to_string(ntohs(address.sin_port)) + "; echo status=$?";
+  support::Subprocess step23(container_of(TRY_THIS_STEP_23, {"/bin/sh", "-c", command}));
+  // The service: takes the connection, reads what comes, and closes it.
+  pollfd waiting{sock, POLLIN, 0};
+  ASSERT_EQ(::poll(&waiting, 1, 10000), 1) << "no connection from step 23's container";
+  const int connection = ::accept4(sock, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_NE(connection, -1) << std::strerror(errno);
+  char received[16] = {};
+  pollfd reading{connection, POLLIN, 0};
+  if (::poll(&reading, 1, 10000) == 1) ::read(connection, received, sizeof received - 1);
+  ::close(connection);
+  const auto reached = step23.wait(10s);
+  EXPECT_EQ(std::string(received), "hello\n");
+  EXPECT_EQ(reached.out, "status=0\n") << reached.describe();
+  const auto refused = run_container({"/bin/sh", "-c", command});
+  ::close(sock);
+  EXPECT_EQ(refused.out, "status=1\n") << refused.describe();
+  EXPECT_NE(refused.err.find("Connection refused"), std::string::npos) << refused.describe();
+}
+
+// Try this 2: configure_network() returns at once (TRY_THIS_PROGRAM_2): lo stays down, and
+// `ping -c 1 127.0.0.1` finds no route.
+TEST_F(Step24NetworkNamespace, TryThis2_WithLoDownPingFindsNoRoute) {
+  support::reread("Try this");
+  const auto result = run_container_of(TRY_THIS_PROGRAM_2, {"/bin/ping", "-c", "1", "127.0.0.1"});
+  EXPECT_NE(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.err.find("ping: sendto: Network is unreachable"), std::string::npos)
       << result.describe();
 }
 

@@ -81,7 +81,8 @@ TEST_F(Step25Veth, WithNetTheContainerPingsTheHostEndAndTheHostPingsBack) {
       << cable.host_end << " is left on the host after the container ended";
 }
 
-TEST_F(Step25Veth, KillNineOfTheStepLeavesNoDeviceOnTheHost) {
+// Also Try this 3: `kill -9` the step while it runs; its device is gone from the host.
+TEST_F(Step25Veth, TryThis3_KillNineOfTheStepLeavesNoDeviceOnTheHost) {
   support::reread("Pitfalls");
   support::Subprocess process(container({"--net", "--", "/bin/sh", "-c", "echo ready; sleep 30"}));
   ASSERT_TRUE(process.wait_for_output("ready", 15s)) << process.so_far().describe();
@@ -125,6 +126,68 @@ TEST_F(Step25Veth, NetWithoutRootIsRefused) {
   const auto result = run_container({"--net", "/bin/true"}, {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("--net needs root"), std::string::npos) << result.describe();
+}
+
+// Try this 1: `--net sleep 30`; on the host `ip -br addr` shows the host's end, with a
+// /30 address picked from the step's PID, and the container's address answers a ping.
+TEST_F(Step25Veth, TryThis1_TheHostsEndAndAPingToTheContainer) {
+  support::reread("Try this");
+  support::Subprocess process(container({"--net", "--", "/bin/sh", "-c", "echo ready; sleep 30"}));
+  ASSERT_TRUE(process.wait_for_output("ready", 15s)) << process.so_far().describe();
+  const CableLine cable = cable_of(process.so_far().err);
+  ASSERT_TRUE(host_has_device(cable.host_end)) << process.so_far().describe();
+  const auto brief =
+      support::run(support::on_path({"ip", "-br", "addr", "show", "dev", cable.host_end}));
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(brief.out, match,
+                        std::regex("^(step25-[0-9]+)@if2 +UP +169\\.254\\.([0-9]+)\\.([0-9]+)/30( "
+                                   "fe80::[0-9a-f:]+/64)? *\n$")))
+      << brief.describe();
+  EXPECT_EQ(match[1], cable.host_end);
+  const int y = std::stoi(match[3]);
+  EXPECT_EQ(y % 4, 1) << brief.out;
+  EXPECT_EQ(cable.container_address, "169.254." + match[2].str() + "." + std::to_string(y + 1))
+      << process.so_far().describe();
+  const auto ping = support::run({(rootfs() / "bin" / "busybox").native(), "ping", "-c", "1", "-W",
+                                  "2", cable.container_address},
+                                 10s);
+  EXPECT_EQ(ping.exit_code, 0) << ping.describe();
+  EXPECT_NE(ping.out.find("from " + cable.container_address), std::string::npos) << ping.describe();
+  process.signal(SIGTERM);
+  process.wait(10s);
+  EXPECT_TRUE(device_goes(cable.host_end)) << cable.host_end;
+}
+
+// A TCP port no one listens on now, for a server to take (the kernel's choice, so that
+// tests may run side by side).
+std::string free_port() {
+  const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  socklen_t length = sizeof address;
+  ::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(sock);
+  return std::to_string(ntohs(address.sin_port));
+}
+
+// Try this 2: a server on the host (the rootfs's busybox `nc -l -p PORT`); inside, with
+// --net, `echo hello | nc GATEWAY PORT` reaches it, `nc 127.0.0.1 PORT` is refused.
+TEST_F(Step25Veth, TryThis2_TheHostsEndReachesAServerOnEveryAddress) {
+  support::reread("Try this");
+  const std::string port = free_port();
+  support::Subprocess server({(rootfs() / "bin" / "busybox").native(), "nc", "-l", "-p", port});
+  std::this_thread::sleep_for(300ms);
+  const auto result = run_container(
+      {"--net", "--", "/bin/sh", "-c",
+       "gw=$(ip route | sed -n 's/^default via \\([0-9.]*\\).*/\\1/p'); echo hello | nc $gw " +
+           port + "; echo status=$?; nc 127.0.0.1 " + port + " </dev/null; echo status=$?"},
+      {}, 30s);
+  const auto served = server.wait(10s);
+  EXPECT_EQ(served.out, "hello\n") << served.describe();
+  EXPECT_EQ(result.out, "status=0\nstatus=1\n") << result.describe();
+  EXPECT_NE(result.err.find("Connection refused"), std::string::npos) << result.describe();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <regex>
 
 #include "tests/support/step_test.hpp"
 
@@ -41,6 +42,41 @@ TEST_F(Step26IdmappedRootfs, RootlessTheRootfsIsStillTheUsersOwn) {
       {.as_user = 65534});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out, "65534\ndenied\n") << result.describe();
+}
+
+// Try this 1: `stat -c %U /etc/passwd` inside step 25, then step 26.
+TEST_F(Step26IdmappedRootfs, TryThis1_NobodyInStep25RootInStep26) {
+  support::reread("Try this");
+  const std::vector<std::string> command = {"/bin/stat", "-c", "%U", "/etc/passwd"};
+  const auto step25 = run_container_of(TRY_THIS_STEP_25, command);
+  EXPECT_EQ(step25.out, "nobody\n") << step25.describe();
+  const auto step26 = run_container(command);
+  EXPECT_EQ(step26.out, "root\n") << step26.describe();
+}
+
+// Try this 2: `touch /etc/made-inside` inside step 26, then `ls -ln` it on the host.
+TEST_F(Step26IdmappedRootfs, TryThis2_AFileMadeInsideIsTheHostRootsOnTheHost) {
+  support::reread("Try this");
+  const auto result = run_container({"/bin/touch", "/etc/made-inside"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  const auto listed =
+      support::run(support::on_path({"ls", "-ln", (rootfs() / "etc" / "made-inside").native()}));
+  EXPECT_TRUE(std::regex_search(listed.out, std::regex("^-[-rwx]{9} 1 0 0 "))) << listed.describe();
+}
+
+// Try this 3: an ordinary user (nobody) runs step 26 on a rootfs of its own (here the
+// copy, given to nobody): `id; ls -ln /` show root inside, and root's files.
+TEST_F(Step26IdmappedRootfs, TryThis3_OnItsOwnRootfsAUserIsRootInside) {
+  support::reread("Try this");
+  ASSERT_EQ(
+      support::run(support::on_path({"chown", "-R", "65534:65534", rootfs().native()})).exit_code,
+      0);
+  const auto result =
+      run_container({"/bin/sh", "-c", "id; ls -ln / | grep ' bin$'"}, {.as_user = 65534});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_TRUE(std::regex_search(result.out, std::regex("^uid=0\\(root\\) gid=0\\(root\\)[^\n]*\n"
+                                                       "d[-rwx]{9} +[0-9]+ 0 +0 .* bin\n$")))
+      << result.describe();
 }
 
 }  // namespace

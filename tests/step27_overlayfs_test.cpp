@@ -1,8 +1,10 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -75,6 +77,42 @@ TEST_F(Step27Overlayfs, APathTheOverlayCannotTakeIsRefused) {
   const auto result = run_step({"--rootfs", (place.path() / "a,b").native(), "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("a path with ',' or ':'"), std::string::npos) << result.describe();
+}
+
+// Try this 1: `touch /etc/x` inside; the rootfs on the host has no x.
+TEST_F(Step27Overlayfs, TryThis1_AFileMadeInsideIsNotInTheRootfs) {
+  support::reread("Try this");
+  const auto result = run_container({"/bin/touch", "/etc/x"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_FALSE(fs::exists(rootfs() / "etc" / "x"));
+  expect_no_mounts_left();
+}
+
+// Try this 2: `grep overlay /proc/self/mountinfo` inside: the overlay on /, with the
+// paths PID 1 gave it before pivot_root.
+TEST_F(Step27Overlayfs, TryThis2_OneOverlayOnRootWithTheHostsPaths) {
+  support::reread("Try this");
+  const auto result = run_container({"/bin/grep", "overlay", "/proc/self/mountinfo"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.describe();
+  const std::string root = rootfs().native();
+  EXPECT_TRUE(std::regex_search(result.out, std::regex("^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / / ")))
+      << result.describe();
+  for (const std::string& option : {",lowerdir=" + root + ",", ",upperdir=" + root + "/tmp/upper,",
+                                    ",workdir=" + root + "/", std::string(",userxattr")}) {
+    EXPECT_NE(result.out.find(option), std::string::npos) << option << "\n" << result.describe();
+  }
+}
+
+// Try this 3: `rm /etc/passwd; ls /etc; id` inside: no passwd, no user name; the host's
+// file is still there.
+TEST_F(Step27Overlayfs, TryThis3_WithoutPasswdIdPrintsNoUserName) {
+  support::reread("Try this");
+  const auto result = run_container({"/bin/sh", "-c", "rm /etc/passwd; ls /etc; id"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_EQ(result.out.find("passwd"), std::string::npos) << result.describe();
+  EXPECT_TRUE(result.out.ends_with("\nuid=0 gid=0(root)\n")) << result.describe();
+  EXPECT_TRUE(fs::exists(rootfs() / "etc" / "passwd"));
 }
 
 }  // namespace

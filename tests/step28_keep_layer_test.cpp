@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -126,6 +127,68 @@ TEST_F(Step28KeepLayer, APathTheOverlayCannotTakeIsRefused) {
   const auto result = run_container({"--keep", "/tmp/a,b", "/bin/true"});
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("a path with ',' or ':'"), std::string::npos) << result.describe();
+}
+
+// Try this 1: two runs with --keep DIR: the second sees the first's file. Then `ls -ld`
+// DIR and DIR/upper, and `ls DIR/upper` as an ordinary user (nobody).
+TEST_F(Step28KeepLayer, TryThis1_TheSecondRunSeesTheFileOthersCannotList) {
+  support::reread("Try this");
+  const support::TempDir place;
+  place.open_to_everyone();
+  const std::string layer = (place.path() / "layer").native();
+  const auto first = run_container({"--keep", layer, "/bin/touch", "/made-first"});
+  EXPECT_EQ(first.exit_code, 0) << first.describe();
+  const auto second = run_container({"--keep", layer, "/bin/ls", "/made-first"});
+  EXPECT_EQ(second.exit_code, 0) << second.describe();
+  EXPECT_EQ(second.out, "/made-first\n") << second.describe();
+  const auto listed = support::run(support::on_path({"ls", "-ld", layer, layer + "/upper"}));
+  EXPECT_TRUE(std::regex_search(listed.out,
+                                std::regex("^drwx--x--x [0-9]+ root +root .*\n"
+                                           "drwx------ [0-9]+ 2000000000 2000000000 .*/upper\n$")))
+      << listed.describe();
+  const auto as_nobody =
+      support::run(support::on_path({"ls", layer + "/upper"}), 5s, {.as_user = 65534});
+  EXPECT_NE(as_nobody.exit_code, 0) << as_nobody.describe();
+  EXPECT_NE(as_nobody.err.find("Permission denied"), std::string::npos) << as_nobody.describe();
+  expect_no_mounts_left();
+}
+
+// Try this 2: --keep OPEN/layer, where OPEN is mode 777: refused, and the layer folder the
+// step made is removed.
+TEST_F(Step28KeepLayer, TryThis2_AFolderInAFolderAnyoneMayWriteIsRefused) {
+  support::reread("Try this");
+  const support::TempDir place;
+  place.open_to_everyone();
+  const fs::path open = place.path() / "open";
+  fs::create_directory(open);
+  fs::permissions(open, fs::perms::all);
+  const auto result = run_container({"--keep", (open / "layer").native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("others may write in the folder it is in, and rename it"),
+            std::string::npos)
+      << result.describe();
+  EXPECT_FALSE(fs::exists(open / "layer")) << "the step left the layer it made";
+}
+
+// Try this 3: K and V of root's (700), K/upper -> V; --keep K: the link is not followed.
+TEST_F(Step28KeepLayer, TryThis3_ALinkInAFolderOfRootsIsNotFollowed) {
+  support::reread("Try this");
+  const support::TempDir place;
+  const fs::path k = place.path() / "k", v = place.path() / "v";
+  fs::create_directory(k);
+  fs::create_directory(v);
+  fs::permissions(k, fs::perms::owner_all);
+  fs::permissions(v, fs::perms::owner_all);
+  fs::create_directory_symlink(v, k / "upper");
+  const auto result = run_container({"--keep", k.native(), "/bin/true"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("step28: openat(" + k.native() + "/upper): Not a directory"),
+            std::string::npos)
+      << result.describe();
+  struct stat target {};
+  ASSERT_EQ(::stat(v.c_str(), &target), 0);
+  EXPECT_EQ(target.st_uid, 0u) << "the link's target was given to the container";
+  EXPECT_EQ(target.st_mode & 07777, 0700u);
 }
 
 }  // namespace

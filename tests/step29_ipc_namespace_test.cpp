@@ -1,10 +1,13 @@
 #include <mqueue.h>
+#include <sys/msg.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <string>
 
 #include "tests/support/step_test.hpp"
@@ -87,6 +90,37 @@ TEST_F(Step29IpcNamespace, RootlessAsNobodyTheObjectsAreItsOwnToo) {
   EXPECT_NE(result.out.find("\n" + kQueue.substr(1) + "\n"), std::string::npos)
       << result.describe();
   EXPECT_FALSE(host_has_them()) << "the container's IPC objects are the host's";
+}
+
+// Try this 1: `readlink /proc/self/ns/ipc` on the host (here the test's own IPC namespace,
+// isolate_test_process()), inside step 27 (the same) and step 29 (another).
+TEST_F(Step29IpcNamespace, TryThis1_Step27SharesTheHostsIpcNamespaceStep29HasItsOwn) {
+  support::reread("Try this");
+  const std::string host = fs::read_symlink("/proc/self/ns/ipc").native() + "\n";
+  EXPECT_TRUE(host.starts_with("ipc:[")) << host;
+  const std::vector<std::string> command = {"/bin/readlink", "/proc/self/ns/ipc"};
+  const auto step27 = run_container_of(TRY_THIS_STEP_27, command);
+  EXPECT_EQ(step27.out, host) << step27.describe();
+  const auto step29 = run_container(command);
+  EXPECT_EQ(step29.exit_code, 0) << step29.describe();
+  EXPECT_TRUE(step29.out.starts_with("ipc:[")) << step29.describe();
+  EXPECT_NE(step29.out, host) << step29.describe();
+}
+
+// Try this 2: a message queue on the host (as `ipcmk -Q` makes), then
+// `cat /proc/sysvipc/msg` inside step 27 (the queue is listed) and step 29 (the heading only).
+TEST_F(Step29IpcNamespace, TryThis2_Step27ListsTheHostsQueueStep29OnlyTheHeading) {
+  support::reread("Try this");
+  const int queue = ::msgget(IPC_PRIVATE, IPC_CREAT | 0644);
+  ASSERT_NE(queue, -1) << std::strerror(errno);
+  const std::vector<std::string> command = {"/bin/cat", "/proc/sysvipc/msg"};
+  const auto step27 = run_container_of(TRY_THIS_STEP_27, command);
+  const auto step29 = run_container(command);
+  ::msgctl(queue, IPC_RMID, nullptr);
+  EXPECT_TRUE(std::regex_search(step27.out, std::regex("\\n +0 +" + std::to_string(queue) + " ")))
+      << step27.describe();
+  EXPECT_TRUE(step29.out.starts_with("       key      msqid")) << step29.describe();
+  EXPECT_EQ(std::count(step29.out.begin(), step29.out.end(), '\n'), 1) << step29.describe();
 }
 
 }  // namespace
