@@ -42,12 +42,15 @@ TEST_F(Step17Capabilities, Pid1HoldsNoneOfTheHostsStrings) {
 }
 
 // Try this 1: `capsh --decode=00000000a80425fb` on the host names Docker's fourteen.
-TEST_F(Step17Capabilities, TryThis1_CapshDecodesTheMask) {
+TEST_F(Step17Capabilities, TryThis1_CapshDecodesTheCommandsMask) {
   support::reread("Try this");
   if (support::run({"/bin/sh", "-c", "command -v capsh"}).exit_code != 0)
     GTEST_SKIP() << "no capsh on this host (package libcap2-bin)";
-  const auto result =
-      support::run(support::on_path({"capsh", std::string("--decode=") + kDockerDefault}));
+  // The mask the chapter decodes is the one the command holds.
+  const auto inside = run_container({"/bin/sh", "-c", "grep CapEff /proc/self/status | cut -f2"});
+  EXPECT_EQ(inside.exit_code, 0) << inside.describe();
+  const std::string mask = inside.out.substr(0, inside.out.find('\n'));
+  const auto result = support::run(support::on_path({"capsh", "--decode=" + mask}));
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   EXPECT_EQ(result.out,
             "0x00000000a80425fb=cap_chown,cap_dac_override,cap_fowner,cap_fsetid,cap_kill,"

@@ -211,6 +211,12 @@ TEST_F(Step20CgroupNamespace, TryThis3_ANamespaceMadeAtCloneShowsTheContainersCg
   const std::regex pids_line(pids_on_v2() ? "(^|\\n)0::/step20-[0-9]+-[A-Za-z0-9]+\\n"
                                           : ":pids:/step20-[0-9]+-[A-Za-z0-9]+\\n");
   EXPECT_TRUE(std::regex_search(result.out, pids_line)) << result.describe();
+  // Made by PID 1 once in its cgroup, as the step does, the namespace shows / there.
+  const auto step20 = run_container({"/bin/cat", "/proc/self/cgroup"});
+  EXPECT_FALSE(std::regex_search(step20.out, std::regex("/step20-"))) << step20.describe();
+  EXPECT_TRUE(
+      std::regex_search(step20.out, std::regex(pids_on_v2() ? "(^|\\n)0::/\\n" : ":pids:/\\n")))
+      << step20.describe();
 }
 
 }  // namespace
