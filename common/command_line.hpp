@@ -1,50 +1,79 @@
 #pragma once
 /// \file
 /// \brief The command line every step shares: `stepNN [OPTIONS] [--] [CMD [ARG...]]`.
+///
+/// common/ parses what every step takes (`--rootfs`, `--help`, `--`, the command) and the
+/// options a step declares for itself: from step 10 on, a step's own `CommandLine` derives
+/// from common::CommandLine, adds a field per option its chapters teach and lists them in
+/// its `options()`, each with where its value goes (count(), size(), decimal(), folder(),
+/// flag()).
 
+#include <functional>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace common {
 
-/// \brief What the user asked for.
+/// \brief Where an option's value goes: made by count(), size(), decimal(), folder() or
+/// flag() (nowhere), or by hand for another kind of value.
+struct Setter {
+  /// Converts the value and stores it; empty for a flag. For a bad value it throws UsageError
+  /// saying what the option wants, such as "wants a number from 2 to 9, got 'x'": the
+  /// parser puts the option's name first.
+  std::function<void(std::string_view value)> set;
+  /// What `--help` shows as the default, "(default: 5)"; empty: nothing (the help line
+  /// says it in words, or there is none).
+  std::string shown_default = {};
+};
+
+/// \brief One option a step declares: a line of its `options()`.
+struct Option {
+  /// The option, then the name of its value if it takes one: "--pids-max N", "--net".
+  /// Given as `--pids-max N` or `--pids-max=N`; a flag takes no value.
+  std::string_view name;
+  /// One line for `--help`.
+  std::string_view help;
+  /// Where the value goes.
+  Setter setter;
+};
+
+/// \brief A whole number from \p least to \p most, stored in \p value; `--help` shows the
+/// number \p value holds now as the default. \p why_least, if given, says why \p least.
+Setter count(long& value, long least, long most, std::string_view why_least = {});
+/// \brief A size in bytes with an optional K, M or G (powers of 1024, as in `docker run -m`),
+/// from \p least to 2^50, stored in \p bytes.
+Setter size(long long& bytes, long long least);
+/// \brief A decimal number of \p unit with at most two decimals, from 0.01 to \p most, such
+/// as 0.5, stored in \p value.
+Setter decimal(double& value, long most, std::string_view unit);
+/// \brief A folder, any path but the empty one, stored in \p path.
+Setter folder(std::string& path);
+/// \brief A flag: it takes no value and stores none; CommandLine::given() says whether it
+/// was given.
+Setter flag();
+
+/// \brief What the user asked for: what every step takes. A step with options of its own
+/// derives its `CommandLine` from this one.
 struct CommandLine {
   /// Folder the container uses as `/` (from step 07 on). Defaults to the tree
   /// `make rootfs` builds, whose absolute path is compiled in.
   std::string rootfs;
   /// The command and its arguments; `/bin/sh` when none is given.
   std::vector<std::string> command;
-  /// Most processes the container may have at once (step 10's `--pids-max`); unless
-  /// given, the step's default (CommandLineSpec::pids_max).
-  long pids_max = 0;
-  /// `--pids-max`, `--memory` or `--cpus` was given: a limit asked for, which a step never
-  /// drops (a step run without root may run without its default pids limit, and says so).
-  bool limit_given = false;
-  /// Most bytes of memory the container may use (step 21's `--memory`); 0: no limit.
-  long long memory_max = 0;
-  /// CPUs' worth of time the container may use, such as 0.5 (step 21's `--cpus`); 0: no limit.
-  double cpus = 0;
-  /// A network cable to the host (step 25's `--net`).
-  bool net = false;
-  /// Where to keep the container's writes, its overlay's upper layer (step 28's
-  /// `--keep DIR`); empty: a tmpfs, gone with the container.
-  std::string keep;
   /// `--help` or `-h` was given.
   bool help = false;
-};
+  /// The step's own options that were given, by name ("--pids-max"), in order.
+  std::vector<std::string> given_options;
 
-/// \brief Which options a step takes beyond `--rootfs`, `--help` and the command.
-struct CommandLineSpec {
-  /// Accept `--pids-max N` (step 10), and the limit when it is not given: the article's 5
-  /// in steps 10 to 20, a shell's fill from step 21 on. 0: no such option.
-  long pids_max = 0;
-  /// Accept `--memory BYTES` and `--cpus N` (step 21).
-  bool limits = false;
-  /// Accept `--net` (step 25).
-  bool net = false;
-  /// Accept `--keep DIR` (step 28).
-  bool keep = false;
+  /// \brief Whether the step's option \p name ("--pids-max") was given.
+  bool given(std::string_view name) const;
+  /// \brief Whether any of the step's options \p names was given.
+  bool given(std::initializer_list<std::string_view> names) const;
+  /// \brief The step's own options: none. A step's `CommandLine` hides this with its list.
+  std::vector<Option> options() { return {}; }
 };
 
 /// \brief A command line that cannot be understood; what() says why.
@@ -56,26 +85,48 @@ class UsageError : public std::runtime_error {
 /// \brief The rootfs used when `--rootfs` is not given.
 const char* default_rootfs() noexcept;
 
-/// \brief Parses the words after the program name. Throws UsageError.
+/// \brief Parses the words after the program name into \p result. Throws UsageError.
 ///
 /// Options come first; the first word that is not an option, or everything after
-/// `--`, is the command. `--rootfs DIR` and `--rootfs=DIR` are both accepted.
+/// `--`, is the command. `--rootfs DIR` and `--rootfs=DIR` are both accepted, and so is
+/// each of \p options that takes a value.
 /// \param words the arguments, without `argv[0]`.
-/// \param spec the options this step accepts.
-CommandLine parse_arguments(const std::vector<std::string>& words,
-                            const CommandLineSpec& spec = {});
+/// \param result where they go: the rootfs and command, and the step's options through
+///   their setters (which \p options usually bind to fields of \p result).
+/// \param options the step's own options.
+void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
+                     const std::vector<Option>& options);
+
+/// \brief parse_arguments() for a step's `CommandLine`, with its `options()`.
+template <class StepCommandLine = CommandLine>
+StepCommandLine parse_arguments(const std::vector<std::string>& words) {
+  StepCommandLine result;
+  parse_arguments(words, result, result.options());
+  return result;
+}
 
 /// \brief The usage text for \p program, ending with a newline.
 /// \param program the name to show, such as `step07`.
-/// \param spec the options this step accepts.
-std::string usage(std::string_view program, const CommandLineSpec& spec = {});
+/// \param options the step's own options.
+std::string usage(std::string_view program, const std::vector<Option>& options = {});
 
 /// \brief parse_arguments() for `main`: prints usage and exits 0 on `--help`; on a
 /// usage error prints the error and "(try --help)" in one line on stderr and exits
 /// kRuntimeFailure.
 /// \param argc as given to `main`.
 /// \param argv as given to `main`.
-/// \param spec the options this step accepts.
-CommandLine parse_command_line(int argc, char* argv[], const CommandLineSpec& spec = {});
+/// \param result where the command line goes.
+/// \param options the step's own options.
+void parse_command_line(int argc, char* argv[], CommandLine& result,
+                        const std::vector<Option>& options);
+
+/// \brief parse_command_line() for a step's `CommandLine`, with its `options()`: steps 01
+/// to 09 use common::CommandLine, which has none.
+template <class StepCommandLine = CommandLine>
+StepCommandLine parse_command_line(int argc, char* argv[]) {
+  StepCommandLine result;
+  parse_command_line(argc, argv, result, result.options());
+  return result;
+}
 
 }  // namespace common

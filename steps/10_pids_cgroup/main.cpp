@@ -1,6 +1,5 @@
-// Step 10: the container runs in a pids cgroup of its own, which limits how many processes
-// it has at once (--pids-max, default 5), on cgroup v1, v2 and hybrid hosts. Needs root.
-// The chapter is steps/10_pids_cgroup/README.md.
+// Step 10: a pids cgroup of its own limits how many processes the container has at once
+// (--pids-max), on v1, v2 and hybrid hosts. Needs root. Chapter: steps/10_pids_cgroup/README.md.
 
 #include <sched.h>  // clone, CLONE_NEW*
 #include <sys/mman.h>  // mmap, mprotect, munmap
@@ -97,6 +96,16 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
+struct CommandLine : common::CommandLine {  // the rootfs and command, and this step's options
+  long pids_max = 5;  // the article's limit
+  std::vector<common::Option> options() {  // 4194304: the kernel's most PIDs (PID_MAX_LIMIT)
+    return {
+        {"--pids-max N", "most processes the container may have at once",
+         common::count(pids_max, 2, 4194304, "the container's PID 1 counts too")},
+    };
+  }
+};
+
 // A pids cgroup of our own. The constructor creates it with its limit, the destructor
 // removes it when main returns: after the container ends, or when the step fails.
 class Cgroup {
@@ -105,9 +114,8 @@ class Cgroup {
     const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
-    if (parent.enable_in_subtree) {
+    if (parent.enable_in_subtree)
       common::write_file(parent.dir / "cgroup.subtree_control", "+pids");
-    }
     // A name of our own: mkdtemp(3) fills in the X's at random, retrying while the name is
     // taken, so it is unique even for two steps with one PID (PID 1 of two PID namespaces).
     std::string name = parent.dir / (std::string(common::program_name()) + "-" +
@@ -242,7 +250,7 @@ int container_init(void* arg) try {
 // Every step's main has this shape: when a step fails, report_failure prints why as
 // `stepNN: ...` on stderr and the step exits 125, after destructors have cleaned up.
 int main(int argc, char* argv[]) try {
-  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = 5});
+  CommandLine command_line = common::parse_command_line<CommandLine>(argc, argv);
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
@@ -260,7 +268,7 @@ int main(int argc, char* argv[]) try {
   // The tools beside the step (ps, kill) know PID 1 by this number.
   common::log("container started: its PID 1 is PID ", pid, " in the step's PID namespace");
 
-  return wait_for(pid);  // then ~Cgroup removes the cgroup
+  return wait_for(pid);
 } catch (const std::exception& error) {
   return common::report_failure(error);
 }

@@ -89,6 +89,16 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
+struct CommandLine : common::CommandLine {  // the rootfs and command, and this step's options
+  long pids_max = 5;  // the article's limit
+  std::vector<common::Option> options() {  // 4194304: the kernel's most PIDs (PID_MAX_LIMIT)
+    return {
+        {"--pids-max N", "most processes the container may have at once",
+         common::count(pids_max, 2, 4194304, "the container's PID 1 counts too")},
+    };
+  }
+};
+
 // A pids cgroup of our own. The constructor creates it with its limit, the destructor
 // removes it when main returns: after the container ends, or when the step fails.
 class Cgroup {
@@ -97,9 +107,8 @@ class Cgroup {
     const common::PidsCgroupParent parent = common::find_pids_cgroup_parent();
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
-    if (parent.enable_in_subtree) {
+    if (parent.enable_in_subtree)
       common::write_file(parent.dir / "cgroup.subtree_control", "+pids");
-    }
     // A name of our own: mkdtemp(3) fills in the X's at random, retrying while the name is
     // taken, so it is unique even for two steps with one PID (PID 1 of two PID namespaces).
     std::string name = parent.dir / (std::string(common::program_name()) + "-" +
@@ -261,7 +270,7 @@ int main(int argc, char* argv[]) try {
   // Block every signal from the start (our children inherit it): they wait for reap_until()
   // instead of killing us between mkdir and rmdir (sigprocmask(2)).
   common::check(::sigprocmask(SIG_BLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_BLOCK");
-  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = 5});
+  CommandLine command_line = common::parse_command_line<CommandLine>(argc, argv);
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});

@@ -105,6 +105,16 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
+struct CommandLine : common::CommandLine {  // the rootfs and command, and this step's options
+  long pids_max = 5;  // the article's limit
+  std::vector<common::Option> options() {  // 4194304: the kernel's most PIDs (PID_MAX_LIMIT)
+    return {
+        {"--pids-max N", "most processes the container may have at once",
+         common::count(pids_max, 2, 4194304, "the container's PID 1 counts too")},
+    };
+  }
+};
+
 // A pids cgroup of our own. The constructor creates it with its limit, the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
 // goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root).
@@ -493,19 +503,19 @@ void become_root(const int (&go_ahead)[2]) {
 // user; on cgroup v2 beside the shell), the container stays in the step's cgroup, under
 // its limits but without one of its own: say so in one line. As root, or for a limit
 // asked for, that is an error: a limit is never dropped.
-std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
+std::list<Cgroup> make_cgroups(const CommandLine& command_line) {
   std::list<Cgroup> cgroups;  // a list never moves what it holds
   try {
     for (const auto& parent : common::find_cgroup_parents({"pids"}))
       cgroups.emplace_back(parent, command_line.pids_max);
     start_janitor(cgroups);
   } catch (const common::CgroupError& error) {  // no pids controller this step may use
-    if (::geteuid() == 0 || command_line.limit_given) throw;
+    if (::geteuid() == 0 || command_line.given("--pids-max")) throw;
     cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(),
                 "): the container runs without a process limit");
   } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
-    if (::geteuid() == 0 || command_line.limit_given ||
+    if (::geteuid() == 0 || command_line.given("--pids-max") ||
         (error.error() != EACCES && error.error() != EPERM))
       throw;
     cgroups.clear();
@@ -572,7 +582,7 @@ int main(int argc, char* argv[]) try {
   // Block every signal from the start (our children inherit it): they wait for reap_until()
   // instead of killing us between mkdir and rmdir (sigprocmask(2)).
   common::check(::sigprocmask(SIG_BLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_BLOCK");
-  common::CommandLine command_line = common::parse_command_line(argc, argv, {.pids_max = 5});
+  CommandLine command_line = common::parse_command_line<CommandLine>(argc, argv);
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc, /dev or /tmp to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
