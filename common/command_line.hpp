@@ -20,12 +20,13 @@ namespace common {
 /// \brief Where an option's value goes: made by count(), size(), decimal(), folder() or
 /// flag() (nowhere), or by hand for another kind of value.
 struct Setter {
-  /// Converts the value and stores it; empty for a flag. For a bad value it throws UsageError
-  /// saying what the option wants, such as "wants a number from 2 to 9, got 'x'": the
-  /// parser puts the option's name first.
+  /// Converts the value and stores it in the field it refers to (so it must not outlive
+  /// that field); empty for a flag, which has no value. For a bad value it throws
+  /// UsageError saying what the option wants, such as "wants a number from 2 to 9, got
+  /// 'x'": the parser puts the option's name first.
   std::function<void(std::string_view value)> set;
-  /// What `--help` shows as the default, "(default: 5)"; empty: nothing (the help line
-  /// says it in words, or there is none).
+  /// What `--help` shows as the default: "5" as "(default: 5)"; empty: nothing (the help
+  /// line says it in words, or there is none).
   std::string shown_default = {};
 };
 
@@ -41,7 +42,8 @@ struct Option {
 };
 
 /// \brief A whole number from \p least to \p most, stored in \p value; `--help` shows the
-/// number \p value holds now as the default. \p why_least, if given, says why \p least.
+/// number \p value holds when count() is called (before parsing) as the default.
+/// \p why_least, if given, says why \p least.
 Setter count(long& value, long least, long most, std::string_view why_least = {});
 /// \brief A size in bytes with an optional K, M or G (powers of 1024, as in `docker run -m`),
 /// from \p least to 2^50, stored in \p bytes.
