@@ -115,13 +115,35 @@ constexpr std::string_view kHostname = "container";
 constexpr const char* kPath = "/bin:/sbin:/usr/bin:/usr/sbin";
 constexpr const char* kTerm = "xterm";
 
+struct CommandLine : common::CommandLine {  // the rootfs and command, and this step's options
+  long pids_max = 64;  // a shell and a few jobs fit (in the article's 5 they do not)
+  long long memory_max = 0;  // bytes; 0: no limit
+  double cpus = 0;  // CPUs' worth of time, such as 0.5; 0: no limit
+  std::string keep;  // where the writes are kept, DIR/upper; empty: a tmpfs, dropped
+  std::vector<common::Option> options() {  // 4194304: the kernel's most PIDs (PID_MAX_LIMIT)
+    return {
+        {"--pids-max N", "most processes the container may have at once",
+         common::count(pids_max, 2, 4194304, "the container's PID 1 counts too")},
+        {"--memory BYTES",
+         "most memory the container may use, such as 64M (K, M, G; default: no limit)",
+         common::size(memory_max, 1 << 20)},
+        {"--cpus N", "most CPU time, in CPUs, such as 0.5 (default: no limit)",
+         common::decimal(cpus, 1024, "CPUs")},
+        {"--net", "a cable (veth pair) to the host, 169.254.x.2 inside and .1 outside (root)",
+         common::flag()},
+        {"--keep DIR", "keep what the container writes in DIR/upper (default: a tmpfs, dropped)",
+         common::folder(keep)},
+    };
+  }
+};
+
 // cgroup v2 lets a cgroup other than the root hand memory, a domain controller, down only
 // while it holds no process (cgroup-v2.rst, "No Internal Process Constraint"), so memory in
 // its cgroup.subtree_control says it holds none. The nearest such cgroup above `dir` (ours
 // holds this step) can take the container's, a domain cgroup. The limits of the cgroups
 // skipped on the way would not hold for it: the tightest of each goes into `limits` (a
 // cpu.max as a share of 100 ms periods), and so bounds the container alone.
-std::filesystem::path memory_parent(std::filesystem::path dir, common::CommandLine& limits) {
+std::filesystem::path memory_parent(std::filesystem::path dir, CommandLine& limits) {
   const std::string own = dir.native();
   for (; std::filesystem::exists(dir / "cgroup.controllers"); dir = dir.parent_path()) {
     if (common::contains_word(common::read_file(dir / "cgroup.subtree_control"), "memory"))
@@ -140,14 +162,13 @@ std::filesystem::path memory_parent(std::filesystem::path dir, common::CommandLi
                             "memory down: leave out --memory");
 }
 
-// A cgroup of our own, with a limit for each controller of its hierarchy (v1 has one per
-// controller, v2 one for all). The constructor creates it, the destructor
+// A cgroup of our own, with a limit in each controller its hierarchy holds; the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
 // goes under `parent`, the step's own cgroup (until step 19, the hierarchy's root), or,
 // for memory beside other processes, higher up (memory_parent).
 class Cgroup {
  public:
-  Cgroup(common::CgroupParent parent, common::CommandLine limits) : version_(parent.version) {
+  Cgroup(common::CgroupParent parent, CommandLine limits) : version_(parent.version) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // With processes in it (ours holds this step) it may enable the threaded ones, pids and
@@ -226,7 +247,7 @@ class Cgroup {
   int version() const { return version_; }
 
  private:
-  void set_limit(const std::string& controller, int version, const common::CommandLine& limits) {
+  void set_limit(const std::string& controller, int version, const CommandLine& limits) {
     if (controller == "pids") write_limit("pids.max", std::to_string(limits.pids_max));
     if (controller == "memory") {
       memory_max_ = limits.memory_max;
@@ -448,7 +469,7 @@ int wait_for_go_ahead(int sock) {
 
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
-  common::CommandLine command_line;
+  CommandLine command_line;  // the step's own: PID 1 reads --keep
   std::vector<std::filesystem::path> cgroups = {};  // the folders of its cgroups, if it has any
   bool foreground = false;  // the step had the terminal: the command takes it over
   int go_ahead[2] = {-1, -1};  // a socket pair: a byte once the step has written our id maps
@@ -697,7 +718,7 @@ void bind_rootfs(const std::string& rootfs, int idmapped) {
 // not the step's own descriptors, as overlayfs takes only mounts of the mounter's
 // namespace ("failed to clone upperpath"). userxattr: its notes as user.* attributes,
 // the kind a user namespace may set.
-void mount_overlay(const common::CommandLine& command_line, const int (&kept)[2]) {
+void mount_overlay(const CommandLine& command_line, const int (&kept)[2]) {
   std::string layers = command_line.keep;
   if (layers.empty()) {
     layers = command_line.rootfs + "/tmp";
@@ -750,7 +771,7 @@ int become_root(const int (&go_ahead)[2]) {
 // its limits but without one of its own, and PID 1 limits its processes with RLIMIT_NPROC
 // instead (limit_processes): say so in one line. As root, or for a memory or CPU limit
 // asked for, that is an error: a limit is never dropped.
-std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
+std::list<Cgroup> make_cgroups(const CommandLine& command_line) {
   std::vector<std::string> controllers{"pids"};
   if (command_line.memory_max > 0) controllers.push_back("memory");
   if (command_line.cpus > 0) controllers.push_back("cpu");
@@ -760,12 +781,12 @@ std::list<Cgroup> make_cgroups(const common::CommandLine& command_line) {
       cgroups.emplace_back(parent, command_line);
     start_janitor(cgroups);
   } catch (const common::CgroupError& error) {  // no pids controller this step may use
-    if (::geteuid() == 0 || command_line.memory_max > 0 || command_line.cpus > 0) throw;
+    if (::geteuid() == 0 || command_line.given({"--memory", "--cpus"})) throw;
     cgroups.clear();
     common::log("no pids cgroup of its own (", error.what(), "): PID 1 limits the container to ",
                 command_line.pids_max, " processes with RLIMIT_NPROC");
   } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
-    if (::geteuid() == 0 || command_line.memory_max > 0 || command_line.cpus > 0 ||
+    if (::geteuid() == 0 || command_line.given({"--memory", "--cpus"}) ||
         (error.error() != EACCES && error.error() != EPERM))
       throw;
     cgroups.clear();
@@ -820,7 +841,7 @@ int container_init(void* arg) try {
   configure_network(container.cable);  // the host's devices are not in our network namespace
   make_mounts_private();
   bind_rootfs(command_line.rootfs, idmapped_rootfs);
-  mount_overlay(command_line, container.kept);
+  mount_overlay(container.command_line, container.kept);  // with --keep
   mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
   pivot_into(command_line.rootfs);
@@ -948,8 +969,7 @@ int main(int argc, char* argv[]) try {
   // Block every signal from the start (our children inherit it): they wait for reap_until()
   // instead of killing us between mkdir and rmdir (sigprocmask(2)).
   common::check(::sigprocmask(SIG_BLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_BLOCK");
-  common::CommandLine command_line = common::parse_command_line(
-      argc, argv, {.pids_max = 64, .limits = true, .net = true, .keep = true});
+  CommandLine command_line = common::parse_command_line<CommandLine>(argc, argv);
   // Refuse a rootfs the container would fail in (missing, empty, no /bin/sh for the
   // shell, no /proc, /dev or /tmp to mount on) now, before anything is created for it.
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
@@ -958,10 +978,9 @@ int main(int argc, char* argv[]) try {
   if (::geteuid() == 0)
     common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
   // The overlay's options are a comma-separated list, of paths split at colons.
-  for (const std::string& path : {command_line.rootfs, command_line.keep}) {
+  for (const std::string& path : {command_line.rootfs, command_line.keep})
     if (path.find_first_of(",:") != std::string::npos)
       throw std::runtime_error("overlay: a path with ',' or ':': " + path);
-  }
   std::array<common::Fd, 2> kept;  // closed when main returns; PID 1 holds its copies
   if (!command_line.keep.empty()) kept = make_kept_layers(command_line.keep);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
@@ -969,9 +988,9 @@ int main(int argc, char* argv[]) try {
   if (cgroups.empty()) container.process_limit = static_cast<rlim_t>(command_line.pids_max);
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   // The host's end is made in the host's network namespace: that needs root.
-  if (command_line.net && ::geteuid() != 0)
+  if (command_line.given("--net") && ::geteuid() != 0)
     throw std::runtime_error("--net needs root: the host's end of its cable is a host device");
-  if (command_line.net) container.cable = plan_cable();
+  if (command_line.given("--net")) container.cable = plan_cable();
   common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.go_ahead),
                 "socketpair", "maps");
   find_host_strings(argc, argv, container.host_strings);
