@@ -52,6 +52,10 @@ TEST_F(Step02Clone, TryThis2_ChildsReturnValueIsTheStepsExitStatus) {
   const auto result =
       support::run({"/bin/sh", "-c", "\"$0\" >/dev/null; echo $?", TRY_THIS_PROGRAM_2});
   EXPECT_EQ(result.out, "7\n") << "child returning 7\n" << result.describe();
+  // and the step as it is: its child greets, returns 0, and so does the step
+  const auto step = run_step({});
+  EXPECT_EQ(step.exit_code, 0) << step.describe();
+  EXPECT_NE(step.out.find("Hello from the child!\n"), std::string::npos) << step.describe();
 }
 
 }  // namespace

@@ -47,6 +47,10 @@ TEST_F(Step04Clearenv, TryThis2_ChildsSetenvReachesOnlyTheChild) {
   const std::string parent = result.out.substr(result.out.find("--\n") + 3);
   EXPECT_NE(inside.find("GREETING=hi\n"), std::string::npos) << result.describe();
   EXPECT_EQ(parent.find("GREETING"), std::string::npos) << result.describe();
+  // the step as it is: clearenv(), and the command's environment is empty
+  const auto step = support::run({program(), "/usr/bin/env"});
+  EXPECT_EQ(step.exit_code, 0) << step.describe();
+  EXPECT_EQ(step.out, "") << step.describe();
 }
 
 }  // namespace

@@ -128,9 +128,9 @@ TEST_F(Step07Chroot, TryThis1_AnyRootfsWithAShellWillDo) {
   std::filesystem::create_directory(other.path() / "bin");
   std::filesystem::copy_file(rootfs() / "bin" / "busybox", other.path() / "bin" / "sh");
   const auto result =
-      support::run({program(), "--rootfs", other.path().native(), "/bin/sh", "-c", "echo $0"});
+      support::run({program(), "--rootfs", other.path().native(), "/bin/sh", "-c", "echo $0 /*"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "/bin/sh\n") << result.describe();
+  EXPECT_EQ(result.out, "/bin/sh /bin\n") << "a / of one folder\n" << result.describe();
   const auto alpine = std::filesystem::path(CONTAINER_ROOTFS).parent_path() / "alpine";
   if (!std::filesystem::exists(alpine / "bin" / "sh")) return;
   // The tests never change rootfs/: the step writes nothing here.

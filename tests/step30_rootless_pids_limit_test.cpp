@@ -1,4 +1,9 @@
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -109,6 +114,52 @@ TEST_F(Step30RootlessPidsLimit, StillAsRootThePidsCgroupLimits) {
       << result.describe();
   EXPECT_NE(result.out.find("started 3\n"), std::string::npos) << result.describe();
   EXPECT_EQ(result.out.find("started 4\n"), std::string::npos) << result.describe();
+}
+
+// The soft and hard "Max processes" of /proc/1/limits (proc(5)) in `out`, or "".
+std::string max_processes(const std::string& out) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex("Max processes +(\\S+) +(\\S+)"))) return "";
+  return match[1].str() + " " + match[2].str();
+}
+
+// Try this 1: step 29 shows the caller's RLIMIT_NPROC, step 30 the pids limit, 64 64.
+TEST_F(Step30RootlessPidsLimit, TryThis1_Step29ShowsTheCallersLimitStep30Its64) {
+  support::reread("Try this");
+  rlimit own{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NPROC, &own), 0) << std::strerror(errno);
+  const auto shown = [](rlim_t value) {
+    return value == RLIM_INFINITY ? std::string("unlimited") : std::to_string(value);
+  };
+  const std::vector<std::string> command = {"/bin/grep", "processes", "/proc/1/limits"};
+  const auto step29 = run_container_of(TRY_THIS_STEP_29, command, kNobody);
+  EXPECT_EQ(max_processes(step29.out), shown(own.rlim_cur) + " " + shown(own.rlim_max))
+      << step29.describe();
+  const auto step30 = run_container(command, kNobody);
+  EXPECT_EQ(max_processes(step30.out), "64 64") << step30.describe();
+}
+
+// Try this 2: root inside cannot raise the limit: "Operation not permitted".
+TEST_F(Step30RootlessPidsLimit, TryThis2_UlimitIsRefused) {
+  support::reread("Try this");
+  const auto result = run_container({"/bin/sh", "-c", "ulimit -u 100000"}, kNobody);
+  EXPECT_NE(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.err.find("Operation not permitted"), std::string::npos) << result.describe();
+}
+
+// Try this 3: with --pids-max 3, PID 1, the shell and the sleep fit; with 2 the sleep is
+// refused.
+TEST_F(Step30RootlessPidsLimit, TryThis3_ThreeFitTwoRefuseTheSleep) {
+  support::reread("Try this");
+  const std::vector<std::string> command = {"/bin/sh", "-c", "sleep 1 & wait"};
+  auto three = command, two = command;
+  three.insert(three.begin(), {"--pids-max", "3"});
+  two.insert(two.begin(), {"--pids-max", "2"});
+  const auto fits = run_container(three, kNobody);
+  EXPECT_EQ(fits.exit_code, 0) << fits.describe();
+  const auto refused = run_container(two, kNobody);
+  EXPECT_NE(refused.err.find("can't fork: Resource temporarily unavailable"), std::string::npos)
+      << refused.describe();
 }
 
 }  // namespace
