@@ -66,9 +66,11 @@ std::pair<pid_t, std::filesystem::path> started(support::Subprocess& process) {
 // (cleaned up here: PID 1 killed, its cgroup removed, /proc unmounted).
 TEST_F(Step12DieWithStep, TryThis1_KillNineLeavesOnlyTheProcMount) {
   support::reread("Try this");
-  support::Subprocess process(container({"sleep", "60"}));
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 60"}));
   const auto [init, cgroup] = started(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
+  // "container started" comes before PID 1 mounts /proc; the command runs after it.
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   process.signal(SIGKILL);
   process.wait(10s);
   EXPECT_TRUE(support::reaped_within(init, 5s)) << "PID 1 (and so the sleep) still runs";
@@ -77,9 +79,11 @@ TEST_F(Step12DieWithStep, TryThis1_KillNineLeavesOnlyTheProcMount) {
       << "only /proc stays mounted on the rootfs";
   support::unmount_all_under(rootfs());
 
-  support::Subprocess step11({TRY_THIS_STEP_11, "--rootfs", rootfs().native(), "sleep", "60"});
+  support::Subprocess step11({TRY_THIS_STEP_11, "--rootfs", rootfs().native(), "/bin/sh", "-c",
+                              "echo ready; exec sleep 60"});
   const auto [init11, cgroup11] = started(step11);
   ASSERT_GT(init11, 0) << step11.so_far().describe();
+  ASSERT_TRUE(step11.wait_for_output("ready", 10s)) << step11.so_far().describe();
   step11.signal(SIGKILL);
   step11.wait(10s);
   std::this_thread::sleep_for(200ms);

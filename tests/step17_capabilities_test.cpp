@@ -60,7 +60,7 @@ TEST_F(Step17Capabilities, TryThis1_CapshDecodesTheCommandsMask) {
 }
 
 // Try this 2: `ping -c1 127.0.0.1` and `chown nobody /tmp/x` inside steps 16 and 17.
-TEST_F(Step17Capabilities, TryThis2_PingFailsAndChownWorksInSteps16And17) {
+TEST_F(Step17Capabilities, TryThis2_PingStillFailsAndChownStillWorksInSteps16And17) {
   support::reread("Try this");
   for (const std::string& step : {std::string(TRY_THIS_STEP_16), program()}) {
     SCOPED_TRACE(step);

@@ -51,7 +51,7 @@ TEST_F(Step18Seccomp, TryThis1_UnshareWorksInStep17AndNotIn18) {
 }
 
 // Try this 2: `grep NoNewPrivs /proc/self/status` inside step 18.
-TEST_F(Step18Seccomp, TryThis2_NoNewPrivsIsSet) {
+TEST_F(Step18Seccomp, TryThis2_NoNewPrivsIsStillSet) {
   support::reread("Try this");
   const auto result = run_container({"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();

@@ -52,7 +52,7 @@ TEST_F(Step19SeccompArguments, TryThis1_CloneNewuserPastStep18sFilterNotStep19s)
 }
 
 // Try this 2: `busybox linux32 uname -m; busybox linux64 uname -m` inside step 19.
-TEST_F(Step19SeccompArguments, TryThis2_Linux32AndLinux64AreAllowed) {
+TEST_F(Step19SeccompArguments, TryThis2_Linux32AndLinux64AreStillAllowed) {
   support::reread("Try this");
   utsname host{};
   ASSERT_EQ(::uname(&host), 0);

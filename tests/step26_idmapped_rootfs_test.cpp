@@ -66,7 +66,7 @@ TEST_F(Step26IdmappedRootfs, TryThis2_AFileMadeInsideIsTheHostRootsOnTheHost) {
 
 // Try this 3: an ordinary user (nobody) runs step 26 on a rootfs of its own (here the
 // copy, given to nobody): `id; ls -ln /` show root inside, and root's files.
-TEST_F(Step26IdmappedRootfs, TryThis3_OnItsOwnRootfsAUserIsRootInside) {
+TEST_F(Step26IdmappedRootfs, TryThis3_OnItsOwnRootfsAUserIsStillRootInside) {
   support::reread("Try this");
   ASSERT_EQ(
       support::run(support::on_path({"chown", "-R", "65534:65534", rootfs().native()})).exit_code,

@@ -140,7 +140,7 @@ TEST_F(Step30RootlessPidsLimit, TryThis1_Step29ShowsTheCallersLimitStep30Its64) 
 }
 
 // Try this 2: root inside cannot raise the limit: "Operation not permitted".
-TEST_F(Step30RootlessPidsLimit, TryThis2_UlimitIsRefused) {
+TEST_F(Step30RootlessPidsLimit, TryThis2_UlimitIsStillRefused) {
   support::reread("Try this");
   const auto result = run_container({"/bin/sh", "-c", "ulimit -u 100000"}, kNobody);
   EXPECT_NE(result.exit_code, 0) << result.describe();
