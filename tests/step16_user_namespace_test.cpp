@@ -102,7 +102,7 @@ std::string cap_eff_in(const std::string& status) {
 }
 
 // Try this 3: `grep Cap /proc/self/status` inside (run by root) and on the host.
-TEST_F(Step16UserNamespace, TryThis3_RootInsideHoldsEveryCapabilityTheKernelKnows) {
+TEST_F(Step16UserNamespace, TryThis3_RootInsideStillHoldsEveryCapabilityTheKernelKnows) {
   support::reread("Try this");
   const auto result = run_container({"/bin/sh", "-c", "grep Cap /proc/self/status"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();

@@ -82,6 +82,10 @@ TEST_F(Step24NetworkNamespace, TryThis1_Step23ListsTheHostsDevicesStep24OnlyLo) 
   const auto step24 = run_container({"/bin/cat", "/proc/net/dev"});
   EXPECT_EQ(step24.exit_code, 0) << step24.describe();
   EXPECT_EQ(interfaces(step24.out), std::vector<std::string>{"lo"}) << step24.describe();
+  // and a namespace of its own, also where the host has no device but lo (a guest kernel)
+  const auto ns = run_container({"/bin/readlink", "/proc/self/ns/net"});
+  EXPECT_NE(ns.out, std::filesystem::read_symlink("/proc/self/ns/net").native() + "\n")
+      << ns.describe();
 }
 
 // Try this 3: a service on the host's 127.0.0.1 (on a port of the kernel's choice, not
