@@ -237,7 +237,7 @@ struct Container {
   common::CommandLine command_line;
   std::filesystem::path cgroup;  // the folder of its pids cgroup; empty: none
   bool foreground = false;  // the step had the terminal: the command takes it over
-  int go_ahead[2] = {-1, -1};  // a pipe: end-of-file once the step has written our id maps
+  int go_ahead[2] = {-1, -1};  // a pipe: a byte once the step has written our id maps
   char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
 };
 
@@ -477,12 +477,12 @@ void die_with_step() {
   common::check(::setpgid(0, 0), "setpgid", "0");
 }
 
-// Wait for our id maps, then become root of the user namespace: root inside, an
-// unprivileged id outside. Drop the step's groups where setgroups is allowed.
+// Wait for our id maps (end-of-file instead: the step failed), then become root of the user
+// namespace: root inside, an unprivileged id outside. Drop the step's groups where allowed.
 void become_root(const int (&go_ahead)[2]) {
-  char ignored;
+  char go = 0;
   common::check(::close(go_ahead[1]), "close", "maps pipe");
-  common::check(::read(go_ahead[0], &ignored, 1), "read", "maps pipe");
+  if (common::check(::read(go_ahead[0], &go, 1), "read", "maps pipe") == 0) ::_exit(125);
   if (::setgroups(0, nullptr) == -1 && errno != EPERM)
     throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
@@ -583,7 +583,7 @@ int main(int argc, char* argv[]) try {
               CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &container),
       "clone", "CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS");
   write_id_maps(pid);
-  common::check(::close(container.go_ahead[1]), "close", "maps pipe");  // PID 1 may go on
+  common::check(::write(container.go_ahead[1], "1", 1), "write", "maps pipe");  // go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
   // The tools beside the step (ps, kill) know PID 1 by this number.
