@@ -5,12 +5,14 @@
 // property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step18_*'` runs one
 // step's rows; make check and make mutants do so).
 
+#include <grp.h>
 #include <mqueue.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,8 +37,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Root inside the container of a root-run step is this host uid from step 16 on.
-constexpr const char* kContainerRootOnTheHost = "2000000000";
+// Root inside the container of a root-run step is this host uid from step 16 on; from
+// step 31 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
+constexpr unsigned kContainerRootOnTheHost = 2000000000;
+bool is_container_root(unsigned id) {
+  return id >= kContainerRootOnTheHost && (id - kContainerRootOnTheHost) % 65536 == 0;
+}
 
 class StepProperty : public support::ContainerTest,
                      public ::testing::WithParamInterface<std::string> {
@@ -612,9 +618,12 @@ TEST_P(UserNamespace, RootInsideIsAnUnprivilegedUserOutside) {
   const pid_t init = running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const std::string status = common::read_file("/proc/" + std::to_string(init) + "/status");
-  const std::string id = kContainerRootOnTheHost;
-  EXPECT_EQ(status_field(status, "Uid"), "\t" + id + "\t" + id + "\t" + id + "\t" + id) << status;
-  EXPECT_EQ(status_field(status, "Gid"), "\t" + id + "\t" + id + "\t" + id + "\t" + id) << status;
+  unsigned id = 0;
+  std::sscanf(status_field(status, "Uid").c_str(), "%u", &id);
+  EXPECT_TRUE(is_container_root(id)) << status;
+  const std::string ids = "\t" + std::to_string(id);
+  EXPECT_EQ(status_field(status, "Uid"), ids + ids + ids + ids) << status;
+  EXPECT_EQ(status_field(status, "Gid"), ids + ids + ids + ids) << status;
   expect_nothing_left_running(process.wait(10s));
 }
 
@@ -934,7 +943,7 @@ TEST_P(KeptLayer, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   EXPECT_EQ(used.exit_code, 0) << used.describe();
   struct stat upper {};
   ASSERT_EQ(::stat((own / "upper" / "kept").c_str(), &upper), 0) << used.describe();
-  EXPECT_EQ(upper.st_uid, 2000000000u);
+  EXPECT_TRUE(is_container_root(upper.st_uid)) << upper.st_uid;
 
   // nobody's folder, with upper -> a folder of root's (as /etc would be).
   const fs::path victim = place.path() / "victim", planted = place.path() / "planted";
@@ -1014,5 +1023,49 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
   support::unmount_all_under(rootfs());
 }
 PROPERTY_SINCE(Ipc, 29);
+
+// --- 31: host ids of its own ------------------------------------------------------------
+
+// The host uid root inside PID `pid` has (the second field of its uid_map), or 0.
+unsigned host_root_of(pid_t pid) {
+  const std::string map = common::read_file("/proc/" + std::to_string(pid) + "/uid_map");
+  unsigned inside = 1, outside = 0;
+  std::sscanf(map.c_str(), "%u %u", &inside, &outside);
+  return inside == 0 ? outside : 0;
+}
+
+// What kill(2) of `target` with SIGKILL gives a host process with uid and gid `id`: 0, or
+// the errno.
+int kill_as(unsigned id, pid_t target) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(id, id, id) != 0 ||
+        ::setresuid(id, id, id) != 0)
+      ::_exit(255);
+    ::_exit(::kill(target, SIGKILL) == 0 ? 0 : errno);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+// The attacker's side: two root-run containers at once have host ids of their own, and a
+// host process with one's ids (a set-user-ID file it made, run on the host) cannot kill
+// the other's PID 1.
+using IdRanges = StepProperty;
+TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
+  support::reread("Goal");
+  const std::vector<std::string> sleeper = {"/bin/sh", "-c", "echo ready; exec sleep 3"};
+  support::Subprocess attacker(container(sleeper)), victim(container(sleeper));
+  const pid_t from = running_init(attacker), to = running_init(victim);
+  ASSERT_GT(from, 0) << attacker.so_far().describe();
+  ASSERT_GT(to, 0) << victim.so_far().describe();
+  EXPECT_TRUE(is_container_root(host_root_of(from))) << host_root_of(from);
+  EXPECT_NE(host_root_of(from), host_root_of(to)) << "both are host uid " << host_root_of(to);
+  EXPECT_EQ(kill_as(host_root_of(from), to), EPERM);
+  EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
+  EXPECT_EQ(attacker.wait(10s).exit_code, 0);
+}
+PROPERTY_SINCE(IdRanges, 31);
 
 }  // namespace
