@@ -38,7 +38,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // Root inside the container of a root-run step is this host uid from step 16 on; from
-// step 31 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
+// step 32 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
 constexpr unsigned kContainerRootOnTheHost = 2000000000;
 bool is_container_root(unsigned id) {
   return id >= kContainerRootOnTheHost && (id - kContainerRootOnTheHost) % 65536 == 0;
@@ -1024,7 +1024,7 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
 }
 PROPERTY_SINCE(Ipc, 29);
 
-// --- 31: host ids of its own ------------------------------------------------------------
+// --- 32: host ids of its own ------------------------------------------------------------
 
 // The host uid root inside PID `pid` has (the second field of its uid_map), or 0.
 unsigned host_root_of(pid_t pid) {
@@ -1066,6 +1066,6 @@ TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
   EXPECT_EQ(attacker.wait(10s).exit_code, 0);
 }
-PROPERTY_SINCE(IdRanges, 31);
+PROPERTY_SINCE(IdRanges, 32);
 
 }  // namespace

@@ -1,6 +1,6 @@
-// Step 31: run by root, each container gets host ids no other running container has, so
+// Step 32: run by root, each container gets host ids no other running container has, so
 // that none can signal another's processes or read its files. Chapter:
-// steps/31_id_ranges/README.md.
+// steps/32_id_ranges/README.md.
 
 #include <arpa/inet.h>  // htonl, inet_ntoa
 #include <fcntl.h>  // open

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class Step31IdRanges : public support::ContainerTest {
+class Step32IdRanges : public support::ContainerTest {
  protected:
   // A container of `step` that says "ready" and sleeps; its PID 1's host PID, or -1.
   static pid_t start(support::Subprocess& process) {
@@ -56,9 +56,9 @@ int kill_as(unsigned id, pid_t target) {
 
 // The attacker's side: a host process with one container's ids (a set-user-ID file it
 // made, run on the host) kills the other container's PID 1 in step 30, where every
-// container's root is host uid 2000000000. From step 31: EPERM (and tests/property_test.cpp
+// container's root is host uid 2000000000. From step 32: EPERM (and tests/property_test.cpp
 // tries it on every later step).
-TEST_F(Step31IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
+TEST_F(Step32IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   support::reread("Goal");
   for (const std::string& step : {std::string(TRY_THIS_STEP_30), program()}) {
     support::Subprocess attacker(sleeper(step)), victim(sleeper(step));
@@ -81,7 +81,7 @@ TEST_F(Step31IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
 // lowest free range, it gets a higher one, and the next run on it asks for that one again,
 // so root inside owns what the first run wrote. While a container runs on the layer, a
 // second is refused (exit 125), never given other ids over it.
-TEST_F(Step31IdRanges, AKeptLayerKeepsItsRange) {
+TEST_F(Step32IdRanges, AKeptLayerKeepsItsRange) {
   support::reread("Pitfalls");
   support::TempDir place;
   place.open_to_everyone();  // the container's root, another host uid, passes through
@@ -114,7 +114,7 @@ TEST_F(Step31IdRanges, AKeptLayerKeepsItsRange) {
 }
 
 // Rootless, the one id the user may map is the range: nothing to reserve.
-TEST_F(Step31IdRanges, StillRootlessRootInsideIsTheCaller) {
+TEST_F(Step32IdRanges, StillRootlessRootInsideIsTheCaller) {
   support::reread("What changed");
   const auto result =
       run_container({"/bin/sh", "-c", "cat /proc/self/uid_map"}, {.as_user = 65534});
@@ -123,8 +123,8 @@ TEST_F(Step31IdRanges, StillRootlessRootInsideIsTheCaller) {
   EXPECT_NE(result.out.find(" 65534 "), std::string::npos) << result.describe();
 }
 
-// Try this 1: two containers of step 31 at once are two host users; of step 30, one.
-TEST_F(Step31IdRanges, TryThis1_Step31GivesTwoContainersTwoUsersStep30One) {
+// Try this 1: two containers of step 32 at once are two host users; of step 30, one.
+TEST_F(Step32IdRanges, TryThis1_Step32GivesTwoContainersTwoUsersStep30One) {
   support::reread("Try this");
   for (const std::string& step : {program(), std::string(TRY_THIS_STEP_30)}) {
     support::Subprocess first(sleeper(step)), second(sleeper(step));
@@ -141,7 +141,7 @@ TEST_F(Step31IdRanges, TryThis1_Step31GivesTwoContainersTwoUsersStep30One) {
 }
 
 // Try this 2: "0" inside both runs on one kept layer; on the host, one owner, the range's.
-TEST_F(Step31IdRanges, TryThis2_AKeptLayerIsRootsInsideAndOneRangesOutside) {
+TEST_F(Step32IdRanges, TryThis2_AKeptLayerIsRootsInsideAndOneRangesOutside) {
   support::reread("Try this");
   support::TempDir place;
   place.open_to_everyone();
