@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 17, 24, 29 and 30 are these tests.
+// that step on: the door tables of chapters 17, 24, 29, 30 and 31 are these tests.
 
 #include <arpa/inet.h>
 #include <mqueue.h>
@@ -35,8 +35,11 @@ struct Door {
   std::string name;  // the helper's word for it
   std::string closed_by;  // the first step in which it is shut
   bool rootless = false;  // tried by nobody (uid 65534), in the steps from 16 on
+  std::string first = "";  // the first step that has what it attacks, if not 10
 };
 
+// proc_sys attacks a sysctl of the container's own IPC namespace: before 29 the namespace
+// is the host's, whose sysctls the host's root alone may write (root inside, before 16).
 const std::vector<Door> kDoors = {{"fd", "14_pivot_root"},
                                   {"chroot", "14_pivot_root"},
                                   {"environ", "16_user_namespace"},
@@ -48,15 +51,19 @@ const std::vector<Door> kDoors = {{"fd", "14_pivot_root"},
                                   {"loopback", "24_network_namespace"},
                                   {"sysv_shm", "29_ipc_namespace"},
                                   {"mqueue", "29_ipc_namespace"},
-                                  {"fork_bomb", "30_rootless_pids_limit", true}};
+                                  {"fork_bomb", "30_rootless_pids_limit", true},
+                                  {"interrupts", "31_masked_proc"},
+                                  {"interrupts", "31_masked_proc", true},
+                                  {"proc_sys", "31_masked_proc", false, "29_ipc_namespace"},
+                                  {"proc_sys", "31_masked_proc", true, "29_ipc_namespace"}};
 
 // Every step with every door, but a rootless door before step 16 (which first runs
-// without root).
+// without root), and a door before the step that brings what it attacks.
 std::vector<std::tuple<std::string, Door>> rows() {
   std::vector<std::tuple<std::string, Door>> all;
   for (const std::string& step : kSteps) {
     for (const Door& door : kDoors) {
-      if (!door.rootless || step >= "16") all.emplace_back(step, door);
+      if ((!door.rootless || step >= "16") && step >= door.first) all.emplace_back(step, door);
     }
   }
   return all;
@@ -200,10 +207,12 @@ TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
 }
 
 std::string name_of(const ::testing::TestParamInfo<std::tuple<std::string, Door>>& info) {
-  // "_shut_here" where this step is the one that shuts the door: the labs' self-check
-  // runs those rows against the step before, which they must fail.
+  // "_rootless" for the rows tried by nobody; "_shut_here" where this step is the one that
+  // shuts the door: the labs' self-check runs those rows against the step before, which
+  // they must fail.
   const auto& [step, door] = info.param;
-  return "step" + step + "_" + door.name + (step == door.closed_by ? "_shut_here" : "");
+  return "step" + step + "_" + door.name + (door.rootless ? "_rootless" : "") +
+         (step == door.closed_by ? "_shut_here" : "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Doors, Escape, ::testing::ValuesIn(rows()), name_of);

@@ -1024,6 +1024,33 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
 }
 PROPERTY_SINCE(Ipc, 29);
 
+// --- 31: masked and read-only /proc paths ------------------------------------------------
+
+// Docker's masked paths read empty or list nothing, where this kernel has them (the
+// container's is the same), and /proc/sys refuses writes with EROFS even where root
+// inside owns the sysctl: its own IPC namespace's kernel.shmmax, which steps 29 and 30 let
+// it write. As root and as nobody.
+using MaskedProc = StepProperty;
+TEST_P(MaskedProc, MaskedPathsReadEmptyAndProcSysRefusesWrites) {
+  support::reread("Goal");
+  std::string script = "cat /proc/interrupts /proc/keys";
+  for (const char* file : {"/proc/kcore", "/proc/timer_list", "/proc/sched_debug"})
+    if (fs::exists(file)) script += std::string("; cat ") + file;
+  for (const char* folder : {"/proc/acpi", "/proc/asound", "/proc/scsi"})
+    if (fs::is_directory(folder)) script += std::string("; ls -A ") + folder;
+  script +=
+      "; v=$(cat /proc/sys/kernel/shmmax) && echo $v >/proc/sys/kernel/shmmax && echo written";
+  for (const bool rootless : {false, true}) {
+    support::ProcessOptions options;
+    if (rootless) options.as_user = 65534;
+    const auto result = run_in_container({"/bin/sh", "-c", script}, options);
+    EXPECT_EQ(result.out, "") << (rootless ? "as nobody\n" : "as root\n") << result.describe();
+    EXPECT_NE(result.err.find("/proc/sys/kernel/shmmax: Read-only file system"), std::string::npos)
+        << (rootless ? "as nobody\n" : "as root\n") << result.describe();
+  }
+}
+PROPERTY_SINCE(MaskedProc, 31);
+
 // --- 32: host ids of its own ------------------------------------------------------------
 
 // The host uid root inside PID `pid` has (the second field of its uid_map), or 0.

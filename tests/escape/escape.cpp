@@ -23,6 +23,9 @@
 //   escape syscall NAME       make the call NAME, print errno=<name> or ok
 //   escape fork_bomb N        start N processes that wait (a bounded fork bomb); they end
 //                             with the container
+//   escape interrupts         read the host's interrupts per device in /proc/interrupts
+//   escape proc_sys           write a sysctl root inside owns, its IPC namespace's
+//                             kernel.shmmax (the value it holds: nothing changes)
 //   escape orphans            leave an orphan, print zombies=N once it has ended
 
 #include <arpa/inet.h>
@@ -211,6 +214,18 @@ int door_fork_bomb(int count) {
   return escaped("fork_bomb", std::to_string(count) + " processes started");
 }
 
+// A sysctl of the container's own IPC namespace: its root owns it, so only a read-only
+// /proc/sys stops the write. The value written is the one read: nothing changes.
+int door_proc_sys() {
+  const char* path = "/proc/sys/kernel/shmmax";
+  const std::string value = slurp(path);
+  const int opened = ::open(path, O_WRONLY);
+  if (opened == -1) return blocked("proc_sys", std::string(path) + ": " + std::strerror(errno));
+  if (::write(opened, value.data(), value.size()) == -1)
+    return blocked("proc_sys", std::string("write: ") + std::strerror(errno));
+  return escaped("proc_sys", std::string("wrote ") + path);
+}
+
 // IPC objects that outlive their maker unless removed: a System V shared memory segment
 // (1 MiB), message queue and semaphore set, and a POSIX message queue.
 int make_ipc(key_t key, const char* name, bool wait) {
@@ -396,6 +411,8 @@ int main(int argc, char* argv[]) {
     return door_sysv_shm(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)));
   if (door == "mqueue" && argc == 3) return door_mqueue(argv[2]);
   if (door == "fork_bomb" && argc == 3) return door_fork_bomb(std::atoi(argv[2]));
+  if (door == "interrupts") return door_find("interrupts", "/proc/interrupts", "CPU0");
+  if (door == "proc_sys") return door_proc_sys();
   if (door == "make_ipc" && (argc == 4 || argc == 5))
     return make_ipc(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)), argv[3],
                     argc == 5 && std::string(argv[4]) == "wait");
@@ -410,6 +427,6 @@ int main(int argc, char* argv[]) {
   std::fprintf(stderr,
                "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | "
                "cgroup | cgroup_path | sysfs | loopback PORT | sysv_shm KEY | mqueue NAME | "
-               "make_ipc KEY NAME [wait] | syscall NAME | fork_bomb N\n");
+               "make_ipc KEY NAME [wait] | syscall NAME | fork_bomb N | interrupts | proc_sys\n");
   return 2;
 }
