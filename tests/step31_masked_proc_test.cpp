@@ -20,10 +20,13 @@ std::vector<std::string> masked_folders_here() {
   return found;
 }
 
-// Reads the masked files that every kernel has, then lists each masked folder this one has.
+// Reads the masked files that every kernel has, then lists each masked folder this one has
+// and tries to write in it (it says so if it could).
 std::string read_the_masked_paths() {
   std::string script = "cat /proc/interrupts /proc/keys";
-  for (const std::string& folder : masked_folders_here()) script += "; ls -A " + folder;
+  for (const std::string& folder : masked_folders_here())
+    script +=
+        "; ls -A " + folder + "; touch " + folder + "/x 2>/dev/null && echo wrote in " + folder;
   return script + "; echo end";
 }
 
@@ -35,7 +38,8 @@ const std::string kWriteOwnSysctl =
 class Step31MaskedProc : public support::ContainerTest {};
 
 // /proc/interrupts (the host's devices and their activity) and /proc/keys read empty:
-// /dev/null is bound on them. The masked folders list nothing: an empty tmpfs.
+// /dev/null is bound on them. The masked folders list nothing, and take no file: an empty
+// read-only tmpfs.
 TEST_F(Step31MaskedProc, TheMaskedPathsReadEmpty) {
   support::reread("Goal");
   const auto result = run_container({"/bin/sh", "-c", read_the_masked_paths()});
