@@ -208,6 +208,22 @@ void remove_cgroup_tree(const fs::path& cgroup) {
   remove_cgroup(cgroup);
 }
 
+std::string no_ipc_sysctl_for_its_root() {
+  static const std::string why = [] {
+    ProcessOptions nobody;
+    nobody.as_user = 65534;
+    const ProcessResult result =
+        run({"/usr/bin/unshare", "--user", "--map-root-user", "--ipc", "/bin/sh", "-c",
+             "v=$(cat /proc/sys/kernel/shmmax) && echo $v >/proc/sys/kernel/shmmax"},
+            20s, nobody);
+    if (result.exit_code == 0) return std::string();
+    return "root of an IPC namespace a user made may not write its kernel.shmmax on this "
+           "kernel (unshare --user --map-root-user --ipc as nobody: " +
+           result.err.substr(0, result.err.find('\n')) + ")";
+  }();
+  return why;
+}
+
 std::string no_cgroup_for(const std::string& controller, const std::string& step) {
   try {
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();

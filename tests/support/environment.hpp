@@ -63,6 +63,12 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
 /// pids cgroup (chapter 20), where steps 22 on make a threaded one.
 std::string cannot_run_here(const std::string& program);
 
+/// \brief Why root inside an IPC namespace that an ordinary user made (the steps' own from
+/// 29 on) may not write that namespace's sysctls, such as `kernel.shmmax`, on this kernel,
+/// or "" if it may, as on Linux 6.18: on older kernels only the host's root may, and
+/// chapter 31's write before the step fails anyway. Asks `unshare` as nobody. Needs root.
+std::string no_ipc_sysctl_for_its_root();
+
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
 /// this test (in the host's cgroup namespace) sees it: its v1 hierarchy's line, else the
 /// v2 line. Throws common::CgroupError if the host has no such controller.
