@@ -55,12 +55,12 @@ int kill_as(unsigned id, pid_t target) {
 }
 
 // The attacker's side: a host process with one container's ids (a set-user-ID file it
-// made, run on the host) kills the other container's PID 1 in step 30, where every
+// made, run on the host) kills the other container's PID 1 in step 31, where every
 // container's root is host uid 2000000000. From step 32: EPERM (and tests/property_test.cpp
 // tries it on every later step).
 TEST_F(Step32IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   support::reread("Goal");
-  for (const std::string& step : {std::string(TRY_THIS_STEP_30), program()}) {
+  for (const std::string& step : {std::string(TRY_THIS_STEP_31), program()}) {
     support::Subprocess attacker(sleeper(step)), victim(sleeper(step));
     const pid_t from = start(attacker), to = start(victim);
     ASSERT_GT(from, 0) << attacker.so_far().describe();
@@ -70,7 +70,7 @@ TEST_F(Step32IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
       EXPECT_EQ(error, EPERM) << std::strerror(error);
       EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
     } else {
-      EXPECT_EQ(error, 0) << "step 30: " << std::strerror(error);
+      EXPECT_EQ(error, 0) << "step 31: " << std::strerror(error);
       victim.wait(10s);
     }
     attacker.wait(10s);
@@ -123,10 +123,10 @@ TEST_F(Step32IdRanges, StillRootlessRootInsideIsTheCaller) {
   EXPECT_NE(result.out.find(" 65534 "), std::string::npos) << result.describe();
 }
 
-// Try this 1: two containers of step 32 at once are two host users; of step 30, one.
-TEST_F(Step32IdRanges, TryThis1_Step32GivesTwoContainersTwoUsersStep30One) {
+// Try this 1: two containers of step 32 at once are two host users; of step 31, one.
+TEST_F(Step32IdRanges, TryThis1_Step32GivesTwoContainersTwoUsersStep31One) {
   support::reread("Try this");
-  for (const std::string& step : {program(), std::string(TRY_THIS_STEP_30)}) {
+  for (const std::string& step : {program(), std::string(TRY_THIS_STEP_31)}) {
     support::Subprocess first(sleeper(step)), second(sleeper(step));
     const pid_t one = start(first), two = start(second);
     ASSERT_GT(one, 0) << first.so_far().describe();
@@ -141,7 +141,7 @@ TEST_F(Step32IdRanges, TryThis1_Step32GivesTwoContainersTwoUsersStep30One) {
 }
 
 // Try this 2: "0" inside both runs on one kept layer; on the host, one owner, the range's.
-TEST_F(Step32IdRanges, TryThis2_AKeptLayerIsRootsInsideAndOneRangesOutside) {
+TEST_F(Step32IdRanges, TryThis2_StillAKeptLayerIsRootsInsideAndOneRangesOutside) {
   support::reread("Try this");
   support::TempDir place;
   place.open_to_everyone();

@@ -18,7 +18,7 @@
 #include <sys/mount.h>  // mount, umount2, open_tree, mount_setattr, move_mount
 #include <sys/prctl.h>  // prctl
 #include <sys/resource.h>  // setrlimit, RLIMIT_NPROC
-#include <sys/socket.h>  // socket, socketpair, sendmsg, recvmsg, AF_VSOCK
+#include <sys/socket.h>  // socket, AF_VSOCK
 #include <sys/stat.h>  // mkdir
 #include <sys/syscall.h>  // SYS_pidfd_open
 #include <sys/wait.h>  // waitpid
@@ -432,46 +432,13 @@ void configure_network(const std::optional<Cable>& cable) {
   }
 }
 
-// The step hands PID 1 a byte (our id maps are written: go on) and maybe a descriptor,
-// which only a Unix socket can carry: an SCM_RIGHTS message gives the receiver its own
-// descriptor of the same open file, or here mount (unix(7), cmsg(3)).
-void send_go_ahead(int sock, int fd) {
-  char go = 1;
-  iovec byte{&go, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fd)]{};
-  msghdr message{nullptr, 0, &byte, 1, fd == -1 ? nullptr : control, fd == -1 ? 0 : sizeof control,
-                 0};
-  if (fd != -1) {
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    *header = {CMSG_LEN(sizeof fd), SOL_SOCKET, SCM_RIGHTS};
-    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-  }
-  common::check(::sendmsg(sock, &message, 0), "sendmsg", "to PID 1");
-}
-
-// PID 1's side: waits for the byte, returns the descriptor that came with it, or -1.
-int wait_for_go_ahead(int sock) {
-  char go = 0;
-  iovec byte{&go, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-  msghdr message{nullptr, 0, &byte, 1, control, sizeof control, 0};
-  if (common::check(::recvmsg(sock, &message, MSG_CMSG_CLOEXEC), "recvmsg", "from the step") == 0) {
-    throw std::runtime_error("the step ended before it wrote our id maps");
-  }
-  int fd = -1;
-  if (const cmsghdr* header = CMSG_FIRSTHDR(&message);
-      header != nullptr && header->cmsg_type == SCM_RIGHTS) {
-    std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
-  }
-  return fd;
-}
-
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   CommandLine command_line;  // the step's own: PID 1 reads --keep
   std::vector<std::filesystem::path> cgroups = {};  // the folders of its cgroups, if it has any
   bool foreground = false;  // the step had the terminal: the command takes it over
-  int go_ahead[2] = {-1, -1};  // a socket pair: a byte once the step has written our id maps
+  int go_ahead[2] = {-1, -1};  // a pipe: a byte once the step has written our id maps
+  int rootfs_tree = -1;  // run by root: a copy of the rootfs's mount, idmapped by the step
   char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
   std::optional<Cable> cable = {};  // --net
   int kept[2] = {-1, -1};  // --keep: DIR/upper and DIR/work, opened by the step
@@ -732,7 +699,7 @@ void mask_proc_paths() {
 }
 
 // pivot_root(2) wants the new root to be a mount point: bind-mount the rootfs on itself
-// (MS_REC: with the mounts under it). Or, where the step sent the rootfs idmapped
+// (MS_REC: with the mounts under it). Or, given the step's idmapped copy of the rootfs
 // (`idmapped`, else -1), attach that mount on it instead (move_mount(2)).
 void bind_rootfs(const std::string& rootfs, int idmapped) {
   if (idmapped == -1) {
@@ -790,16 +757,16 @@ void die_with_step() {
   common::check(::setpgid(0, 0), "setpgid", "0");
 }
 
-// Wait for our id maps, then become root of the user namespace: root inside, an
-// unprivileged id outside. Drop the step's groups where setgroups is allowed.
-int become_root(const int (&go_ahead)[2]) {
-  common::check(::close(go_ahead[1]), "close", "maps socket");
-  const int idmapped_rootfs = wait_for_go_ahead(go_ahead[0]);
+// Wait for our id maps (end-of-file instead: the step failed), then become root of the user
+// namespace: root inside, an unprivileged id outside. Drop the step's groups where allowed.
+void become_root(const int (&go_ahead)[2]) {
+  char go = 0;
+  common::check(::close(go_ahead[1]), "close", "maps pipe");
+  if (common::check(::read(go_ahead[0], &go, 1), "read", "maps pipe") == 0) ::_exit(125);
   if (::setgroups(0, nullptr) == -1 && errno != EPERM)
     throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
-  return idmapped_rootfs;
 }
 
 // Where no cgroup can be had under ours without root (unless one was delegated to the
@@ -870,13 +837,13 @@ int container_init(void* arg) try {
   // A cgroup namespace, whose root is the cgroup we are now in: /proc/self/cgroup shows
   // "/" there, and no cgroup path leads above it (cgroup_namespaces(7)).
   common::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
-  const int idmapped_rootfs = become_root(container.go_ahead);
+  become_root(container.go_ahead);
   limit_processes(container.process_limit);  // before any process of ours but PID 1
   die_with_step();
   set_hostname();
   configure_network(container.cable);  // the host's devices are not in our network namespace
   make_mounts_private();
-  bind_rootfs(command_line.rootfs, idmapped_rootfs);
+  bind_rootfs(command_line.rootfs, container.rootfs_tree);
   mount_overlay(container.command_line, container.kept);  // with --keep
   mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
@@ -951,22 +918,27 @@ pid_t start_pid1(Container& container, const std::list<Cgroup>& cgroups) {
 // Run by root, root inside is host uid 2000000000, and the rootfs's files, the host
 // root's, are not its own. An idmapped mount of the rootfs shows each file's owner
 // through the container's id map (mount_setattr(2), MOUNT_ATTR_IDMAP): on disk 0, seen
-// inside as 0. A copy of the mount (open_tree(2), OPEN_TREE_CLONE) goes to PID 1; the
-// host's view is unchanged. The copy joins the peer group of a shared original (a tmpfs
-// /tmp under systemd): made private, PID 1's mounts on it stay its own, and pivot_root
-// accepts it (mount_setattr(2), "propagation"). Rootless, the rootfs is the user's own.
-common::Fd idmap_rootfs(const std::string& rootfs, pid_t pid) {
+// inside as 0. It is made on a copy of the rootfs's mount (open_tree(2),
+// OPEN_TREE_CLONE): the host's view is unchanged. The copy is made before PID 1 is
+// cloned, so PID 1 has a descriptor of the same mount (clone(2) copies the table), and
+// idmapped once PID 1's user namespace exists. Made private, PID 1's mounts on it stay
+// its own and pivot_root accepts it, also where the rootfs is on a shared mount (a tmpfs
+// /tmp under systemd). Rootless, the rootfs is the user's own: no copy.
+common::Fd copy_rootfs(const std::string& rootfs) {
   if (::geteuid() != 0) return common::Fd();
-  common::Fd tree(
+  return common::Fd(
       common::check(::open_tree(AT_FDCWD, rootfs.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
                     "open_tree", rootfs));
+}
+
+void idmap_rootfs(const common::Fd& tree, const std::string& rootfs, pid_t pid) {
+  if (tree.get() == -1) return;
   const std::string user_namespace = "/proc/" + std::to_string(pid) + "/ns/user";
   const common::Fd ids(
       common::check(::open(user_namespace.c_str(), O_RDONLY | O_CLOEXEC), "open", user_namespace));
   mount_attr idmap{MOUNT_ATTR_IDMAP, 0, MS_PRIVATE, static_cast<std::uint64_t>(ids.get())};
   common::check(::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &idmap, sizeof idmap),
                 "mount_setattr", "MOUNT_ATTR_IDMAP " + common::idmap_support(rootfs));
-  return tree;
 }
 
 }  // namespace
@@ -1028,15 +1000,16 @@ int main(int argc, char* argv[]) try {
   if (command_line.given("--net") && ::geteuid() != 0)
     throw std::runtime_error("--net needs root: the host's end of its cable is a host device");
   if (command_line.given("--net")) container.cable = plan_cable();
-  common::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, container.go_ahead),
-                "socketpair", "maps");
+  common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
+  const common::Fd rootfs_tree = copy_rootfs(command_line.rootfs);
+  container.rootfs_tree = rootfs_tree.get();
   find_host_strings(argc, argv, container.host_strings);
 
   const pid_t pid = start_pid1(container, cgroups);
   write_id_maps(pid);
   if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 sets up its end
-  // PID 1 may go on, given the idmapped rootfs if there is one (closed here once sent).
-  send_go_ahead(container.go_ahead[1], idmap_rootfs(command_line.rootfs, pid).get());
+  idmap_rootfs(rootfs_tree, command_line.rootfs, pid);
+  common::check(::write(container.go_ahead[1], "1", 1), "write", "maps pipe");  // go on
   // clone returns the child's PID in *our* namespace; in its new one it is PID 1
   // (pid_namespaces(7)); ours is the host's unless the step itself runs in a container.
   // The tools beside the step (ps, kill) know PID 1 by this number.

@@ -666,6 +666,43 @@ void pivot_into(const std::string& rootfs) {
   common::check(::chdir("/"), "chdir", "/");
 }
 
+// Docker's lists (moby, daemon/pkg/oci/defaults.go): what /proc shows of the host's memory,
+// keyrings, interrupts (proc(5)), timers and devices; the kernel's variables and controls.
+constexpr const char* kMaskedPaths[] = {"/proc/acpi",        "/proc/asound", "/proc/interrupts",
+                                        "/proc/kcore",       "/proc/keys",   "/proc/latency_stats",
+                                        "/proc/sched_debug", "/proc/scsi",   "/proc/timer_list",
+                                        "/proc/timer_stats"};
+constexpr const char* kReadOnlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                          "/proc/sysrq-trigger"};
+
+// /dev/null bound on a file hides it (mount_namespaces(7), /etc/shadow); on a folder, an
+// empty read-only tmpfs. A read-only path is bound on itself, then made read-only "without
+// affecting other mounts" (mount(2), MS_REMOUNT | MS_BIND; nosuid... kept): EROFS whoever
+// owns the file, even root inside for its IPC namespace's sysctls. Missing: skipped, ENOENT only.
+void mask_proc_paths() {
+  const auto exists = [](const char* path, struct stat& found) {
+    if (::stat(path, &found) == 0) return true;
+    if (errno == ENOENT) return false;
+    throw common::SyscallError(errno, "stat", path);
+  };
+  struct stat found {};
+  for (const char* path : kMaskedPaths) {
+    if (!exists(path, found)) continue;
+    common::check(S_ISDIR(found.st_mode)
+                      ? ::mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=4k,nr_inodes=1")
+                      : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr),
+                  "mount", path);
+  }
+  for (const char* path : kReadOnlyPaths) {
+    if (!exists(path, found)) continue;
+    common::check(::mount(path, path, nullptr, MS_BIND, nullptr), "mount", path);
+    common::check(
+        ::mount(nullptr, path, nullptr,
+                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+        "mount", path);
+  }
+}
+
 // pivot_root(2) wants the new root to be a mount point: bind-mount the rootfs on itself
 // (MS_REC: with the mounts under it). Or, given the step's idmapped copy of the rootfs
 // (`idmapped`, else -1), attach that mount on it instead (move_mount(2)).
@@ -816,6 +853,7 @@ int container_init(void* arg) try {
   mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
   pivot_into(command_line.rootfs);
+  mask_proc_paths();  // after pivot_root: Docker's paths, and the container's /dev/null
   close_host_descriptors();
   clear_environment(container.host_strings);
 
