@@ -57,6 +57,16 @@ page() {
         gsub(/\t/, "\\&#9;", s)   # and expands tabs to spaces
         return s
       }
+      # A code word with a hyphen (--pids-max, step20-4242-aB3xYz) is kept on one line:
+      # a browser would break it after a hyphen ("--" at the end of a line).
+      function nobr(s,    n, parts, i, out) {
+        n = split(s, parts, / /); out = ""
+        for (i = 1; i <= n; i++) {
+          if (parts[i] ~ /-/) parts[i] = "<span class=\"nobr\">" parts[i] "</span>"
+          out = out (i > 1 ? " " : "") parts[i]
+        }
+        return out
+      }
       function esc_text(s) {
         gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
         return s
@@ -77,7 +87,7 @@ page() {
           after = substr(rest, end_at + 1)
           match(after, /^[^ \t*`]*/)
           trail = substr(after, 1, RLENGTH); line = substr(after, RLENGTH + 1)
-          html = esc_text(lead) "<code>" esc(substr(rest, 1, end_at - 1)) "</code>" esc_text(trail)
+          html = esc_text(lead) "<code>" nobr(esc(substr(rest, 1, end_at - 1))) "</code>" esc_text(trail)
           if (keep == "" && lead == "" && out ~ /\\endhtmlonly$/)
             out = substr(out, 1, length(out) - length("\\endhtmlonly")) html "\\endhtmlonly"
           else

@@ -13,13 +13,21 @@ For every chapter (steps/NN_topic/README.md) and its page (HTML_DIR/stepNN.html)
   code spans of the Markdown's folded part), and there are as many as in the Markdown;
 - no code of the Markdown with "--" or "---" shown with an en or em dash in its place;
 - the page shows the real diff from the previous step (diff -u of the two main.cpp);
+- each box of a drawing has its sides under its corners (+---+ over | ... |), and a
+  block draws with ASCII, box drawing (U+2500-257F) and "…" only, which monospace
+  fonts have at one column wide (a ✗ or ◀ from a fallback font shifts the line);
+- each word of inline code with a hyphen (--pids-max) is white-space: nowrap, so that
+  no line ends in "--";
 - every <pre> (pictures, transcripts, the diff) scrolls instead of wrapping: the page's
   stylesheets (Doxygen's, then docs/course.css), cascaded as a browser does, give it
   overflow-x: auto and white-space: pre.
 For every page: no "&#", "&amp;#", "<code>" or unrendered Markdown (a backtick, "**",
 "](") in the visible text; each chapter's transcript marks the typed commands. A number in
 the subtitle is the number of steps; the main page is in the navigation once, at the
-top, and each page's sections under that page.
+top, and each page's sections under that page. Inline code is display: inline, as in
+any Markdown page (not Doxygen's inline-block, which breaks a line inside "(`code`)").
+Every href, src and data of every page (the API reference too) leads to a file of the site,
+and to an anchor of that page; each common/ file's source page lists all its lines.
 Python 3 standard library only (Debian 12's python3).
 """
 import html
@@ -263,6 +271,14 @@ def check_page(page, root, problems):
         for m in re.finditer(re.escape(bad), text):
             problems.append(f"{name}: the text shows {bad!r}: ...{squash(text[max(0, m.start() - 40):m.end() + 40])}...")
             break
+    # Doxygen's stylesheet makes <code> an inline-block: a line then breaks between "("
+    # and the code, or before the ")" after it, and a long span runs off the column.
+    rules = page_rules(page)
+    for n in root.walk():
+        if n.tag == "code" and computed(n, rules, "display") not in (None, "inline"):
+            problems.append(f"{name}: inline code `{squash(n.text())[:40]}` is shown as display: {computed(n, rules, 'display')},"
+                            " not inline (a line breaks inside \"(`code`)\"; a long span cannot wrap)")
+            break
     # Unrendered Markdown, outside code.
     prose = []
 
@@ -277,6 +293,37 @@ def check_page(page, root, problems):
         s = "".join(prose)
         problems.append(f"{name}: unrendered Markdown: ...{squash(s[max(0, m.start() - 40):m.end() + 40])}...")
         break
+
+
+def misdrawn_boxes(block):
+    """The lines of a drawing whose box side is not under its corner: for each top border
+    (+---+ or ┌───┐) with a side (| or │) under its left corner, every line down to the bottom border
+    has a side under the right corner too (or a joint, or an arrow crossing it), and the
+    bottom border a corner."""
+    # Box-drawing characters read as their ASCII kin: corners and joints as +.
+    shown = block.split("\n")
+    lines = block.translate(str.maketrans("┌┐└┘├┤┬┴┼─│", "+++++++++-|")).split("\n")
+
+    def at(line, col):
+        return line[col] if col < len(line) else " "
+
+    bad = []
+    for i, line in enumerate(lines):
+        for m in re.finditer(r"\+-[-+]*-\+", line):
+            left, right = m.start(), m.end() - 1
+            j = i + 1
+            if j < len(lines) and at(lines[j], left) != "|" and "|" in (at(lines[j], left - 1), at(lines[j], left + 1)):
+                bad.append(shown[j])  # the side one column off its corner
+                continue
+            if j >= len(lines) or at(lines[j], left) != "|":
+                continue  # a bottom border, or a line of dashes
+            while j < len(lines) and at(lines[j], left) == "|":
+                if at(lines[j], right) not in "|+-<>":
+                    bad.append(shown[j])
+                j += 1
+            if j < len(lines) and at(lines[j], left) == "+" and at(lines[j], right) != "+":
+                bad.append(shown[j])
+    return bad
 
 
 def check_chapter(readme, prev, page, root, problems):
@@ -298,6 +345,14 @@ def check_chapter(readme, prev, page, root, problems):
         if block.strip("\n") not in pre_texts:
             first = block.strip("\n").splitlines()[0] if block.strip() else ""
             problems.append(f"{name}: fenced block starting {first!r} is not the text of any <pre> ({why_missing(block, pre_texts)})")
+    for block in fenced:
+        odd = sorted({c for c in block if ord(c) > 127 and not ("\u2500" <= c <= "\u257f" or c == "\u2026")})
+        if odd:
+            first = block.strip("\n").splitlines()[0] if block.strip() else ""
+            problems.append(f"{name}: the block starting {first!r} draws with {''.join(odd)!r}: a monospace font may lack them,"
+                            " and a wider glyph from another font shifts the rest of the line (ASCII, box drawing and … only)")
+        for line in misdrawn_boxes(block):
+            problems.append(f"{name}: a box of a drawing has its right side out of line with its corners: {line.strip()!r}")
     # Doxygen's Markdown makes "--" an en dash and "---" an em dash, even in code.
     for code in {squash(span) for span, _, _ in spans} | {squash(block) for block in fenced}:
         if "--" in code:
@@ -313,6 +368,18 @@ def check_chapter(readme, prev, page, root, problems):
             overflow, space = computed(pre, rules, "overflow-x"), computed(pre, rules, "white-space")
             problems.append(f"{name}: <pre class=\"{pre.attrs.get('class', '')}\"> wraps or runs off the page: its stylesheets give it"
                             f" overflow-x: {overflow or 'visible'} and white-space: {space or 'pre'}, not auto and pre")
+    # A code word with a hyphen stays on one line (no line ending in "--").
+    broken = None
+    for n in nodes:
+        if n.tag != "code" or broken:
+            continue
+        for holder in n.walk():
+            texts = [c for c in holder.children if isinstance(c, str)]
+            if any("-" in word for t in texts for word in t.split()) and computed(holder, rules, "white-space") != "nowrap":
+                broken = f"{name}: the code `{squash(n.text())[:40]}` may break after a hyphen: its words with a hyphen are not white-space: nowrap"
+                break
+    if broken:
+        problems.append(broken)
     folds = [n for n in nodes if n.tag == "details"]
     if len(folds) != len(details):
         problems.append(f"{name}: {len(folds)} <details> on the page, {len(details)} in the chapter")
@@ -361,6 +428,47 @@ def check_navigation(path, problems):
         problems.append(f"{path.name}: the main page is not at the top of the navigation ({seen[0]} is)")
 
 
+def check_links(out, problems):
+    """Every link and image (the chart's <object data> too) of every page leads to a file of
+    the site, and to an anchor there."""
+    pages = sorted(out.glob("*.html"))
+    anchors = {}
+
+    def ids(target):
+        if target not in anchors:
+            anchors[target] = set(re.findall(r'\b(?:id|name)="([^"]+)"', target.read_text(encoding="utf-8")))
+        return anchors[target]
+
+    for page in pages:
+        seen = set()
+        for url in re.findall(r'\b(?:href|src|data)="([^"]*)"', page.read_text(encoding="utf-8")):
+            url = html.unescape(url)
+            if re.match(r"^[a-zA-Z][\w+.-]*:", url) or url.startswith("//") or url in seen:
+                continue  # http(s), mailto, javascript: not part of the site
+            seen.add(url)
+            path, _, anchor = url.partition("#")
+            target = (page.parent / path) if path else page
+            if not target.is_file():
+                problems.append(f"{page.name}: a link to {url} leads to no file")
+            elif anchor and target.suffix == ".html" and anchor not in ids(target):
+                problems.append(f"{page.name}: a link to {url}: {target.name} has no anchor {anchor!r}")
+
+
+def check_sources(out, common, problems):
+    """Each common/ file's source page lists every line of it, its comments included."""
+    for source in sorted([*common.glob("*.hpp"), *common.glob("*.cpp")]):
+        page = out / (source.name.replace("_", "__").replace(".", "_8") + "_source.html")
+        if not page.exists():
+            problems.append(f"{page.name}: missing, for common/{source.name}")
+            continue
+        count = len(source.read_text(encoding="utf-8").splitlines())
+        shown = {int(n) for n in re.findall(r'id="l(\d+)"', page.read_text(encoding="utf-8"))}
+        missing = sorted(set(range(1, count + 1)) - shown)
+        if missing:
+            problems.append(f"{page.name}: {len(missing)} of the {count} lines of common/{source.name} are not listed"
+                            f" (from line {missing[0]}: comments stripped?)")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: python3 tests/docs_site_check.py HTML_DIR STEPS_DIR")
@@ -377,7 +485,7 @@ def main():
         root = parse(page)
         check_page(page, root, problems)
         check_chapter(readme, prev, page, root, problems)
-    for page in [out / "index.html", *sorted(out.glob("performance*.html"))]:
+    for page in [out / "index.html", out / "glossary.html", *sorted(out.glob("performance*.html"))]:
         if page.exists():
             check_page(page, parse(page), problems)
     index = parse(out / "index.html")
@@ -388,6 +496,8 @@ def main():
         if (int(count) if count.isdigit() else words.index(count)) != len(chapters):
             problems.append(f"index.html: the subtitle {brief!r} counts {count} programs; there are {len(chapters)}")
     check_navigation(out / "navtreedata.js", problems)
+    check_links(out, problems)
+    check_sources(out, steps.parent / "common", problems)
     for p in problems:
         print("docs_site:", p)
     if problems:
