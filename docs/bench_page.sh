@@ -52,7 +52,11 @@ tmp=$(mktemp)
   echo "  \`CLONE_INTO_CGROUP\` (v2 only: a v1 hierarchy can only be joined by a write), on the"
   echo "  same hierarchy; \"unshare in a pids cgroup\" pays what the first cgroup step pays for"
   echo "  its cgroup, beside it, and \"bwrap ... in its cgroups\" what the last step pays for its"
-  echo "  own. The phase table above gives this run's figure for each write (\`strace -T\`)."
+  if [ -f "$bench/results.md" ] && [ -f "$bench/bench.svg" ]; then
+    echo "  own. The phase table above gives this run's figure for each write (\`strace -T\`)."
+  else
+    echo "  own. The phase table of \`sudo make bench\` gives each write's figure (\`strace -T\`)."
+  fi
   echo "- runc also parses an OCI bundle, pivots root and runs as two processes (the runtime"
   echo "  and its init), which shows in its time and memory."
 } >"$tmp"
