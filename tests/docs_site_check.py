@@ -18,7 +18,8 @@ For every chapter (steps/NN_topic/README.md) and its page (HTML_DIR/stepNN.html)
   fonts have at one column wide (a ✗ or ◀ from a fallback font shifts the line);
 - each word of inline code with a hyphen (--pids-max) is white-space: nowrap, so that
   no line ends in "--";
-- every <pre> (pictures, transcripts, the diff) scrolls instead of wrapping: the page's
+- every <pre> (pictures, transcripts, the diff) and the whole program (a div.fragment
+  of div.line) scrolls instead of wrapping: the page's
   stylesheets (Doxygen's, then docs/course.css), cascaded as a browser does, give it
   overflow-x: auto and white-space: pre.
 For every page: no "&#", "&amp;#", "<code>" or unrendered Markdown (a backtick, "**",
@@ -380,6 +381,16 @@ def check_chapter(readme, prev, page, root, problems):
                 break
     if broken:
         problems.append(broken)
+    # The whole program (\include): a div.fragment of div.line, pre-wrap in Doxygen's
+    # stylesheet, so a long line wrapped under the next line's number.
+    for frag in (n for n in nodes if n.tag == "div" and "fragment" in n.classes()):
+        line = next((n for n in frag.walk() if n.tag == "div" and "line" in n.classes()), None)
+        overflow = computed(frag, rules, "overflow-x")
+        space = computed(line, rules, "white-space") if line else None
+        if overflow != "auto" or (line and space != "pre"):
+            problems.append(f"{name}: the whole program wraps or runs off the page: its div.fragment has overflow-x:"
+                            f" {overflow or 'visible'} and its lines white-space: {space}, not auto and pre")
+            break
     folds = [n for n in nodes if n.tag == "details"]
     if len(folds) != len(details):
         problems.append(f"{name}: {len(folds)} <details> on the page, {len(details)} in the chapter")
