@@ -7,6 +7,7 @@
 
 #include <grp.h>
 #include <mqueue.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -1094,5 +1095,27 @@ TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   EXPECT_EQ(attacker.wait(10s).exit_code, 0);
 }
 PROPERTY_SINCE(IdRanges, 32);
+
+// --- 33: the user namespace's owner ------------------------------------------------------
+
+// The attacker's side: a container holds every inotify instance the kernel gives it
+// (fs.inotify.max_user_instances, 128 by default). The kernel charges them to the owner of
+// its user namespace too: from step 33 on, the container's first host id, so the host's
+// root can still make one. (Before, root was the owner: root's inotify_init1 failed with
+// EMFILE while the container lived. Not tried here, as it would starve the host's root.)
+using NamespaceOwner = StepProperty;
+TEST_P(NamespaceOwner, AContainerHoldingEveryInotifyInstanceLeavesRootItsOwn) {
+  support::reread("Goal");
+  add_escape_helper();
+  support::Subprocess process(container({"/escape", "inotify_hold"}));
+  ASSERT_TRUE(process.wait_for_output("holds", 10s)) << process.so_far().describe();
+  const int own = ::inotify_init1(IN_CLOEXEC);
+  EXPECT_NE(own, -1) << "root's inotify_init1: " << std::strerror(errno);
+  if (own != -1) ::close(own);
+  process.signal(SIGTERM);
+  process.wait(10s);
+  EXPECT_NE(process.so_far().out.find("holds "), std::string::npos) << process.so_far().describe();
+}
+PROPERTY_SINCE(NamespaceOwner, 33);
 
 }  // namespace

@@ -27,6 +27,9 @@
 //   escape proc_sys           write a sysctl root inside owns, its IPC namespace's
 //                             kernel.shmmax (the value it holds: nothing changes)
 //   escape orphans            leave an orphan, print zombies=N once it has ended
+//   escape inotify_hold       make inotify instances until refused, print "holds N", then
+//                             sleep until killed
+//   escape securebits         print securebits=N (prctl PR_GET_SECUREBITS)
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -35,9 +38,11 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -392,6 +397,17 @@ long try_call(const std::string& name) {
   return call->second();
 }
 
+// Holds every inotify instance the kernel gives this user (fs.inotify.max_user_instances,
+// counted for the owner of each user namespace up to the host's: kernel/ucount.c).
+int inotify_hold() {
+  int held = 0;
+  while (held < 100000 && ::inotify_init1(IN_CLOEXEC) != -1) ++held;
+  std::printf("holds %d (%s)\n", held, std::strerror(errno));
+  std::fflush(stdout);
+  ::pause();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -407,6 +423,8 @@ int main(int argc, char* argv[]) {
   if (door == "cgroup_path") return door_cgroup_path();
   if (door == "loopback" && argc == 3) return door_loopback(std::atoi(argv[2]));
   if (door == "orphans") return count_unreaped_orphans();
+  if (door == "inotify_hold") return inotify_hold();
+  if (door == "securebits") return std::printf("securebits=%d\n", ::prctl(PR_GET_SECUREBITS)) < 0;
   if (door == "sysv_shm" && argc == 3)
     return door_sysv_shm(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)));
   if (door == "mqueue" && argc == 3) return door_mqueue(argv[2]);
