@@ -84,8 +84,9 @@ TEST_F(Step33NamespaceOwner, TryThis1_RootsInotifyWorksBesideTheAttacker) {
   attacker.wait(10s);
 }
 
-// Try this 2: the step sets SECBIT_NO_SETUID_FIXUP around clone; PID 1 clears it, so that
-// a command changing uid inside loses its capabilities as usual (capabilities(7)).
+// Try this 2: the step sets SECBIT_NO_SETUID_FIXUP around clone; the kernel gives PID 1,
+// in its new user namespace, the default securebits, so that a command changing uid inside
+// loses its capabilities as usual (capabilities(7)).
 TEST_F(Step33NamespaceOwner, TryThis2_StillNoSecurebitsInside) {
   support::reread("Try this");
   fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");

@@ -768,7 +768,6 @@ void become_root(const int (&go_ahead)[2]) {
   char go = 0;
   common::check(::close(go_ahead[1]), "close", "maps pipe");
   if (common::check(::read(go_ahead[0], &go, 1), "read", "maps pipe") == 0) ::_exit(125);
-  common::check(::prctl(PR_SET_SECUREBITS, 0), "prctl", "PR_SET_SECUREBITS");  // the step's
   if (::setgroups(0, nullptr) == -1 && errno != EPERM)
     throw common::SyscallError(errno, "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
@@ -880,8 +879,9 @@ int container_init(void* arg) try {
 // namespaces, message queue bytes...) to that owner too, up to the host's namespace
 // (user_namespaces(7); kernel/ucount.c). Made by root, a container could use up root's.
 // While an EffectiveUid lives, the step's effective uid is the container's first host id,
-// and its capabilities stay (SECBIT_NO_SETUID_FIXUP, capabilities(7)); PID 1, which
-// inherits the bit, clears it (become_root). The real and saved uids stay 0: root again.
+// and its capabilities stay (SECBIT_NO_SETUID_FIXUP, capabilities(7)); in the new user
+// namespace PID 1 starts with no securebits (kernel/user_namespace.c, set_cred_user_ns).
+// The real and saved uids stay 0: root again after.
 class EffectiveUid {
  public:
   explicit EffectiveUid(uid_t uid) : uid_(uid) {
