@@ -4,7 +4,7 @@
 # gives the guest its own /proc, /sys, /dev and temporary folder, mounts one cgroup layout on
 # /sys/fs/cgroup, runs ctest (RUN=mutants: that layout's mutations, tests/mutants/run.sh),
 # writes the result to $RESULTS and powers the guest off. The kernel passes the unknown boot
-# words LAYOUT, SOURCE, PRESET, RESULTS, LABELS and RUN as environment variables.
+# words LAYOUT, SOURCE, PRESET, RESULTS, LABELS, EXCLUDE and RUN as environment variables.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 
@@ -99,6 +99,8 @@ if [ "$RUN" = mutants ]; then
   set -- bash tests/mutants/run.sh --guest "$LAYOUT" "$PRESET" $(echo "${MUTANT_STEPS:-}" | tr , ' ')
 else
   set -- ctest --preset "$PRESET" -L "$LABELS"
+  # EXCLUDE: the property rows the machine's own make test runs (run.sh says which)
+  [ -z "${EXCLUDE:-}" ] || set -- "$@" -E "$EXCLUDE"
 fi
 sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$start_in" "$@" >>"$log" 2>&1
 echo "$RUN exit $?" >"$status"
