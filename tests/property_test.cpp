@@ -62,14 +62,6 @@ class StepProperty : public support::ContainerTest,
     expect_nothing_left_running(result);
     return result;
   }
-  // Waits until the command of `process` (which prints "ready") runs and the step has
-  // logged PID 1's number, then returns that number: PID 1 is in its cgroups by then (it
-  // may join them itself). -1 if either is missing after 10 s.
-  static pid_t running_init(support::Subprocess& process) {
-    if (!process.wait_for_output("PID 1 is PID", 10s) || !process.wait_for_output("ready", 10s))
-      return -1;
-    return support::host_pid_of_init(process.so_far().err);
-  }
   // Copies the attacker's helper into the rootfs: /escape.
   void add_escape_helper() const {
     fs::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
@@ -1054,29 +1046,6 @@ PROPERTY_SINCE(MaskedProc, 31);
 
 // --- 32: host ids of its own ------------------------------------------------------------
 
-// The host uid root inside PID `pid` has (the second field of its uid_map), or 0.
-unsigned host_root_of(pid_t pid) {
-  const std::string map = common::read_file("/proc/" + std::to_string(pid) + "/uid_map");
-  unsigned inside = 1, outside = 0;
-  std::sscanf(map.c_str(), "%u %u", &inside, &outside);
-  return inside == 0 ? outside : 0;
-}
-
-// What kill(2) of `target` with SIGKILL gives a host process with uid and gid `id`: 0, or
-// the errno.
-int kill_as(unsigned id, pid_t target) {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(id, id, id) != 0 ||
-        ::setresuid(id, id, id) != 0)
-      ::_exit(255);
-    ::_exit(::kill(target, SIGKILL) == 0 ? 0 : errno);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
-}
-
 // The attacker's side: two root-run containers at once have host ids of their own, and a
 // host process with one's ids (a set-user-ID file it made, run on the host) cannot kill
 // the other's PID 1.
@@ -1088,9 +1057,10 @@ TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   const pid_t from = running_init(attacker), to = running_init(victim);
   ASSERT_GT(from, 0) << attacker.so_far().describe();
   ASSERT_GT(to, 0) << victim.so_far().describe();
-  EXPECT_TRUE(is_container_root(host_root_of(from))) << host_root_of(from);
-  EXPECT_NE(host_root_of(from), host_root_of(to)) << "both are host uid " << host_root_of(to);
-  EXPECT_EQ(kill_as(host_root_of(from), to), EPERM);
+  EXPECT_TRUE(is_container_root(support::host_root_of(from))) << support::host_root_of(from);
+  EXPECT_NE(support::host_root_of(from), support::host_root_of(to))
+      << "both are host uid " << support::host_root_of(to);
+  EXPECT_EQ(support::kill_as(support::host_root_of(from), to), EPERM);
   EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
   EXPECT_EQ(attacker.wait(10s).exit_code, 0);
 }

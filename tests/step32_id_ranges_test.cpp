@@ -20,39 +20,10 @@ using namespace std::chrono_literals;
 
 class Step32IdRanges : public support::ContainerTest {
  protected:
-  // A container of `step` that says "ready" and sleeps; its PID 1's host PID, or -1.
-  static pid_t start(support::Subprocess& process) {
-    if (!process.wait_for_output("PID 1 is PID", 10s) || !process.wait_for_output("ready", 10s))
-      return -1;
-    return support::host_pid_of_init(process.so_far().err);
-  }
   std::vector<std::string> sleeper(const std::string& step) const {
     return container_of(step, {"/bin/sh", "-c", "echo ready; exec sleep 3"});
   }
 };
-
-// The host uid root inside PID `pid` has: the second field of its uid_map's line.
-unsigned host_root_of(pid_t pid) {
-  const std::string map = common::read_file("/proc/" + std::to_string(pid) + "/uid_map");
-  unsigned inside = 1, outside = 0;
-  std::sscanf(map.c_str(), "%u %u", &inside, &outside);
-  return inside == 0 ? outside : 0;
-}
-
-// What kill(2) of `target` with SIGKILL gives a host process with uid and gid `id`:
-// 0, or the errno.
-int kill_as(unsigned id, pid_t target) {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(id, id, id) != 0 ||
-        ::setresuid(id, id, id) != 0)
-      ::_exit(255);
-    ::_exit(::kill(target, SIGKILL) == 0 ? 0 : errno);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
-}
 
 // The attacker's side: a host process with one container's ids (a set-user-ID file it
 // made, run on the host) kills the other container's PID 1 in step 31, where every
@@ -62,10 +33,10 @@ TEST_F(Step32IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   support::reread("Goal");
   for (const std::string& step : {std::string(TRY_THIS_STEP_31), program()}) {
     support::Subprocess attacker(sleeper(step)), victim(sleeper(step));
-    const pid_t from = start(attacker), to = start(victim);
+    const pid_t from = support::running_init(attacker), to = support::running_init(victim);
     ASSERT_GT(from, 0) << attacker.so_far().describe();
     ASSERT_GT(to, 0) << victim.so_far().describe();
-    const int error = kill_as(host_root_of(from), to);
+    const int error = support::kill_as(support::host_root_of(from), to);
     if (step == program()) {
       EXPECT_EQ(error, EPERM) << std::strerror(error);
       EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
@@ -89,7 +60,7 @@ TEST_F(Step32IdRanges, AKeptLayerKeepsItsRange) {
   {
     support::Subprocess holder(container(
         {"--keep", (place.path() / "held").native(), "/bin/sh", "-c", "echo ready; exec sleep 3"}));
-    ASSERT_GT(start(holder), 0) << holder.so_far().describe();
+    ASSERT_GT(support::running_init(holder), 0) << holder.so_far().describe();
     const auto made = run_container({"--keep", keep, "/bin/sh", "-c", "echo kept > /kept"});
     ASSERT_EQ(made.exit_code, 0) << made.describe();
     EXPECT_EQ(holder.wait(10s).exit_code, 0);
@@ -105,7 +76,7 @@ TEST_F(Step32IdRanges, AKeptLayerKeepsItsRange) {
 
   support::Subprocess running(
       container({"--keep", keep, "/bin/sh", "-c", "echo ready; exec sleep 3"}));
-  ASSERT_GT(start(running), 0) << running.so_far().describe();
+  ASSERT_GT(support::running_init(running), 0) << running.so_far().describe();
   const auto refused = run_container({"--keep", keep, "/bin/true"});
   EXPECT_EQ(refused.exit_code, 125) << refused.describe();
   EXPECT_NE(refused.err.find("--keep: its host ids are a running container's"), std::string::npos)
@@ -128,13 +99,13 @@ TEST_F(Step32IdRanges, TryThis1_Step32GivesTwoContainersTwoUsersStep31One) {
   support::reread("Try this");
   for (const std::string& step : {program(), std::string(TRY_THIS_STEP_31)}) {
     support::Subprocess first(sleeper(step)), second(sleeper(step));
-    const pid_t one = start(first), two = start(second);
+    const pid_t one = support::running_init(first), two = support::running_init(second);
     ASSERT_GT(one, 0) << first.so_far().describe();
     ASSERT_GT(two, 0) << second.so_far().describe();
     if (step == program())
-      EXPECT_NE(host_root_of(one), host_root_of(two));
+      EXPECT_NE(support::host_root_of(one), support::host_root_of(two));
     else
-      EXPECT_EQ(host_root_of(one), host_root_of(two));
+      EXPECT_EQ(support::host_root_of(one), support::host_root_of(two));
     first.wait(10s);
     second.wait(10s);
   }

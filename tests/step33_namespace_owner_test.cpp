@@ -22,24 +22,10 @@ using namespace std::chrono_literals;
 
 class Step33NamespaceOwner : public support::ContainerTest {
  protected:
-  // A container of `step` that says "ready" and sleeps; its PID 1's host PID, or -1.
-  static pid_t start(support::Subprocess& process) {
-    if (!process.wait_for_output("PID 1 is PID", 10s) || !process.wait_for_output("ready", 10s))
-      return -1;
-    return support::host_pid_of_init(process.so_far().err);
-  }
   std::vector<std::string> sleeper(const std::string& step) const {
     return container_of(step, {"/bin/sh", "-c", "echo ready; exec sleep 3"});
   }
 };
-
-// The host uid root inside PID `pid` has: the second field of its uid_map's line.
-unsigned host_root_of(pid_t pid) {
-  const std::string map = common::read_file("/proc/" + std::to_string(pid) + "/uid_map");
-  unsigned inside = 1, outside = 0;
-  std::sscanf(map.c_str(), "%u %u", &inside, &outside);
-  return inside == 0 ? outside : 0;
-}
 
 // The owner of PID `pid`'s user namespace, as the kernel says (ioctl_ns(2),
 // NS_GET_OWNER_UID), or -1.
@@ -59,10 +45,10 @@ TEST_F(Step33NamespaceOwner, TheUserNamespaceBelongsToTheContainersFirstId) {
   support::reread("Goal");
   for (const std::string& step : {std::string(TRY_THIS_STEP_32), program()}) {
     support::Subprocess process(sleeper(step));
-    const pid_t init = start(process);
+    const pid_t init = support::running_init(process);
     ASSERT_GT(init, 0) << process.so_far().describe();
     if (step == program())
-      EXPECT_EQ(owner_of(init), static_cast<long>(host_root_of(init)));
+      EXPECT_EQ(owner_of(init), static_cast<long>(support::host_root_of(init)));
     else
       EXPECT_EQ(owner_of(init), 0) << "step 32";
     EXPECT_EQ(process.wait(10s).exit_code, 0);
@@ -100,7 +86,7 @@ TEST_F(Step33NamespaceOwner, StillRootlessTheNamespaceIsTheCallers) {
   support::reread("What changed");
   support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 3"}),
                               {.as_user = 65534});
-  const pid_t init = start(process);
+  const pid_t init = support::running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   EXPECT_EQ(owner_of(init), 65534);
   EXPECT_EQ(process.wait(10s).exit_code, 0);

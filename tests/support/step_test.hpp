@@ -3,8 +3,14 @@
 /// \brief Fixtures for a step's tests: run the program under test as a user would.
 /// Header-only: PROGRAM_UNDER_TEST differs per test executable.
 
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
+#include <fstream>
 #include <optional>
 #include <regex>
 #include <string>
@@ -22,6 +28,40 @@ inline pid_t host_pid_of_init(const std::string& err) {
   std::smatch match;
   if (!std::regex_search(err, match, std::regex("PID 1 is PID ([0-9]+)"))) return -1;
   return std::stoi(match[1]);
+}
+
+/// \brief Waits until the command of \p process (a step whose command prints "ready") runs
+/// and the step has logged PID 1's number, then returns that number: PID 1 is in its
+/// cgroups by then (it may join them itself). -1 if either is missing after 10 seconds.
+inline pid_t running_init(Subprocess& process) {
+  using namespace std::chrono_literals;
+  if (!process.wait_for_output("PID 1 is PID", 10s) || !process.wait_for_output("ready", 10s))
+    return -1;
+  return host_pid_of_init(process.so_far().err);
+}
+
+/// \brief The host uid that root inside PID \p pid's user namespace is (the second field
+/// of its uid_map, user_namespaces(7)), or 0 if uid 0 is not mapped first.
+inline unsigned host_root_of(pid_t pid) {
+  std::ifstream map("/proc/" + std::to_string(pid) + "/uid_map");
+  unsigned inside = 1, outside = 0;
+  map >> inside >> outside;
+  return inside == 0 ? outside : 0;
+}
+
+/// \brief What kill(2) of \p target with SIGKILL gives a host process with uid and gid
+/// \p id and no groups: 0, or the errno.
+inline int kill_as(unsigned id, pid_t target) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(id, id, id) != 0 ||
+        ::setresuid(id, id, id) != 0)
+      ::_exit(255);
+    ::_exit(::kill(target, SIGKILL) == 0 ? 0 : errno);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
 
 /// \brief \p argv as a shell runs a command: its program found on `$PATH` (run() and
