@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 17, 24, 29, 30 and 31 are these tests.
+// that step on: the door tables of chapters 20, 29, 34, 35 and 36 are these tests.
 
 #include <arpa/inet.h>
 #include <mqueue.h>
@@ -34,36 +34,36 @@ const std::vector<std::string> kSteps = support::steps_from("10");
 struct Door {
   std::string name;  // the helper's word for it
   std::string closed_by;  // the first step in which it is shut
-  bool rootless = false;  // tried by nobody (uid 65534), in the steps from 16 on
+  bool rootless = false;  // tried by nobody (uid 65534), in the steps from 18 on
   std::string first = "";  // the first step that has what it attacks, if not 10
 };
 
-// proc_sys attacks a sysctl of the container's own IPC namespace: before 29 the namespace
-// is the host's, whose sysctls the host's root alone may write (root inside, before 16).
-const std::vector<Door> kDoors = {{"fd", "14_pivot_root"},
-                                  {"chroot", "14_pivot_root"},
-                                  {"environ", "16_user_namespace"},
-                                  {"map_files", "16_user_namespace"},
-                                  {"cgroup", "16_user_namespace"},
-                                  {"sysfs", "16_user_namespace"},
-                                  {"cmdline", "17_capabilities"},
-                                  {"cgroup_path", "20_cgroup_namespace"},
-                                  {"loopback", "24_network_namespace"},
-                                  {"sysv_shm", "29_ipc_namespace"},
-                                  {"mqueue", "29_ipc_namespace"},
-                                  {"fork_bomb", "30_rootless_pids_limit", true},
-                                  {"interrupts", "31_masked_proc"},
-                                  {"interrupts", "31_masked_proc", true},
-                                  {"proc_sys", "31_masked_proc", false, "29_ipc_namespace"},
-                                  {"proc_sys", "31_masked_proc", true, "29_ipc_namespace"}};
+// proc_sys attacks a sysctl of the container's own IPC namespace: before 34 the namespace
+// is the host's, whose sysctls the host's root alone may write (root inside, before 18).
+const std::vector<Door> kDoors = {{"fd", "15_pivot_root"},
+                                  {"chroot", "15_pivot_root"},
+                                  {"environ", "18_user_namespace"},
+                                  {"map_files", "18_user_namespace"},
+                                  {"cgroup", "18_user_namespace"},
+                                  {"sysfs", "18_user_namespace"},
+                                  {"cmdline", "20_capabilities"},
+                                  {"cgroup_path", "24_cgroup_namespace"},
+                                  {"loopback", "29_network_namespace"},
+                                  {"sysv_shm", "34_ipc_namespace"},
+                                  {"mqueue", "34_ipc_namespace"},
+                                  {"fork_bomb", "35_rootless_pids_limit", true},
+                                  {"interrupts", "36_masked_proc"},
+                                  {"interrupts", "36_masked_proc", true},
+                                  {"proc_sys", "36_masked_proc", false, "34_ipc_namespace"},
+                                  {"proc_sys", "36_masked_proc", true, "34_ipc_namespace"}};
 
-// Every step with every door, but a rootless door before step 16 (which first runs
+// Every step with every door, but a rootless door before step 18 (which first runs
 // without root), and a door before the step that brings what it attacks.
 std::vector<std::tuple<std::string, Door>> rows() {
   std::vector<std::tuple<std::string, Door>> all;
   for (const std::string& step : kSteps) {
     for (const Door& door : kDoors) {
-      if ((!door.rootless || step >= "16") && step >= door.first) all.emplace_back(step, door);
+      if ((!door.rootless || step >= "18") && step >= door.first) all.emplace_back(step, door);
     }
   }
   return all;
@@ -205,7 +205,7 @@ TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
         << "step " << step << " lets the attacker out through '" << door.name << "'\n"
         << result.describe();
   }
-  // Before step 13, what the attacker mounts lands in the host's (this test's) mount table.
+  // Before step 14, what the attacker mounts lands in the host's (this test's) mount table.
   support::unmount_all_under(rootfs());
 }
 

@@ -2,7 +2,7 @@
 // parameterised by step, instantiated for the steps from the one whose chapter introduces
 // it to the last one CMakeLists.txt lists: a new last step gets all of them, and a later
 // step that drops one (a refactor, a student's lab) fails it. Each test's name says the
-// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step18_*'` runs one
+// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step22_*'` runs one
 // step's rows; make check and make mutants do so).
 
 #include <grp.h>
@@ -38,8 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Root inside the container of a root-run step is this host uid from step 16 on; from
-// step 32 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
+// Root inside the container of a root-run step is this host uid from step 18 on; from
+// step 37 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
 constexpr unsigned kContainerRootOnTheHost = 2000000000;
 bool is_container_root(unsigned id) {
   return id >= kContainerRootOnTheHost && (id - kContainerRootOnTheHost) % 65536 == 0;
@@ -69,7 +69,7 @@ class StepProperty : public support::ContainerTest,
   }
 };
 
-// gtest names each row after its step: "step18_seccomp".
+// gtest names each row after its step: "step22_seccomp".
 std::string step_row(const ::testing::TestParamInfo<std::string>& info) {
   return "step" + info.param;
 }
@@ -238,23 +238,23 @@ TEST_P(Init, Pid1ReapsOrphans) {
 }
 PROPERTY_SINCE(Init, 09);
 
-// --- 10: pids cgroup (12 on: kill -9 of the step takes it away) -----------------------------
+// --- 10: pids cgroup (13 on: kill -9 of the step takes it away) -----------------------------
 
 class Cgroups : public StepProperty {
  protected:
   void SetUp() override {
     StepProperty::SetUp();
     if (IsSkipped()) return;
-    // From step 20 on, the cgroup goes under the step's own; on cgroup v2 that needs a
-    // step started from the root cgroup (chapter 20).
+    // From step 24 on, the cgroup goes under the step's own; on cgroup v2 that needs a
+    // step started from the root cgroup (chapter 24).
     if (const std::string why = support::no_cgroup_for("pids", step_name());
-        from("20") && !why.empty())
+        from("24") && !why.empty())
       GTEST_SKIP() << why;
   }
-  // The limits --memory and --cpus ask for, where the host can give them (21 on).
+  // The limits --memory and --cpus ask for, where the host can give them (25 on).
   std::vector<std::string> limits() const {
     std::vector<std::string> args;
-    if (!from("21")) return args;
+    if (!from("25")) return args;
     if (support::no_cgroup_for("memory", step_name()).empty())
       args.insert(args.end(), {"--memory", "64M"});
     if (support::no_cgroup_for("cpu", step_name()).empty())
@@ -293,7 +293,7 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(CgroupsAsRoot, 16);
+PROPERTY_SINCE(CgroupsAsRoot, 18);
 
 // Without root, where no cgroup was delegated to the user, the step may run without its
 // default pids limit (it says so); never without one asked for with --pids-max. From 30
@@ -306,7 +306,7 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   const auto fallback = support::run(
       {program(), "--rootfs", support::built_rootfs().native(), "/bin/true"}, 20s, options);
   EXPECT_EQ(fallback.exit_code, 0) << fallback.describe();
-  EXPECT_NE(fallback.err.find(from("30") ? "PID 1 limits the container to 64 processes"
+  EXPECT_NE(fallback.err.find(from("35") ? "PID 1 limits the container to 64 processes"
                                          : "without a process limit"),
             std::string::npos)
       << fallback.describe();
@@ -314,7 +314,7 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
       {program(), "--rootfs", support::built_rootfs().native(), "--pids-max", "9", "/bin/true"},
       20s, options);
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
-  if (from("30")) {
+  if (from("35")) {
     EXPECT_EQ(result.exit_code, 0) << result.describe();
     EXPECT_NE(result.err.find("PID 1 limits the container to 9 processes with RLIMIT_NPROC"),
               std::string::npos)
@@ -324,9 +324,9 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(LimitAskedForRootless, 16);
+PROPERTY_SINCE(LimitAskedForRootless, 18);
 
-// From 30 on, a rootless container's pids limit holds without a cgroup: RLIMIT_NPROC,
+// From 35 on, a rootless container's pids limit holds without a cgroup: RLIMIT_NPROC,
 // counted in its own user namespace. PID 1, the shell and two sleeps are --pids-max 4;
 // the third sleep is refused, and root inside cannot raise the limit.
 using RootlessPidsLimit = StepProperty;
@@ -343,7 +343,7 @@ TEST_P(RootlessPidsLimit, RootlessTheLimitHoldsWithoutACgroup) {
   EXPECT_EQ(result.out, "1\n2\n") << result.describe();
   EXPECT_NE(result.err.find("can't fork"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(RootlessPidsLimit, 30);
+PROPERTY_SINCE(RootlessPidsLimit, 35);
 
 // As root, a limit the kernel refuses is an error, never dropped: here the step runs in a
 // mount and cgroup namespace of its own whose /sys/fs/cgroup is a tmpfs laid out as a
@@ -368,7 +368,7 @@ PROPERTY_SINCE(PidsLimitAsRoot, 10);
 // PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
 // the container's root (an unprivileged uid on the host, 15 on) may not enter, so its
 // tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A
-// child of clone3 with no stack of its own (23 on) goes on in main, as after fork(2): it
+// child of clone3 with no stack of its own (28 on) goes on in main, as after fork(2): it
 // must _exit(2), or it runs the step's destructors too (~Cgroup waits 2 s for the cgroup
 // PID 1 itself is in, then says it could not remove it).
 using Pid1Failure = Cgroups;
@@ -398,14 +398,14 @@ TEST_P(Pid1Failure, APid1ThatFailsEarlySaysWhyOnceAndLeavesNothing) {
   }
   EXPECT_GT(made, 0) << result.describe();
 }
-PROPERTY_SINCE(Pid1Failure, 16);
+PROPERTY_SINCE(Pid1Failure, 18);
 
 PROPERTY_SINCE(Cgroups, 10);
 
-// --- 22: threaded controllers beside other processes --------------------------------------
+// --- 26: threaded controllers beside other processes --------------------------------------
 
 // On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
-// test-hosts' desktop layout), steps 20 and 21 refuse to run as root; from 22 on the
+// test-hosts' desktop layout), steps 24 and 25 refuse to run as root; from 26 on the
 // container's cgroup is threaded, and its limit holds.
 using ThreadedCgroups = Cgroups;
 TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
@@ -417,11 +417,11 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(ThreadedCgroups, 22);
+PROPERTY_SINCE(ThreadedCgroups, 26);
 
 // There, with --memory, the container's cgroup is a domain one higher up (where memory is
 // handed down), and every limit holds in it; the Janitor rows (whose limits() include
-// --memory here from 22 on) check that kill -9 of the step leaves no cgroup there either.
+// --memory here from 26 on) check that kill -9 of the step leaves no cgroup there either.
 using MemoryBesideOtherProcesses = Cgroups;
 TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses) {
   support::reread("Pitfalls");
@@ -438,9 +438,9 @@ TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses
   EXPECT_NE(pids.err.find("the pids limit refused"), std::string::npos) << pids.describe();
   expect_killed_by_memory_limit(step_name());
 }
-PROPERTY_SINCE(MemoryBesideOtherProcesses, 22);
+PROPERTY_SINCE(MemoryBesideOtherProcesses, 26);
 
-// From 21 on the default pids limit fits an interactive shell and its jobs (the article's
+// From 25 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.
 using DefaultPidsLimit = Cgroups;
 TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
@@ -456,9 +456,9 @@ TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
   EXPECT_EQ(result.err.find("refused"), std::string::npos) << result.describe();
   expect_nothing_left_running(result);
 }
-PROPERTY_SINCE(DefaultPidsLimit, 21);
+PROPERTY_SINCE(DefaultPidsLimit, 25);
 
-// --- 12: the janitor ---------------------------------------------------------------------
+// --- 13: the janitor ---------------------------------------------------------------------
 
 using Janitor = Cgroups;
 TEST_P(Janitor, KillNineOfTheStepRemovesEveryCgroupItMade) {
@@ -508,7 +508,7 @@ TEST_P(Janitor, Pid1DiesWithTheStepOnItsOwn) {
   support::remove_cgroups_of({process.pid()});  // the janitor's work, done here
   support::unmount_all_under(rootfs());
 }
-PROPERTY_SINCE(Janitor, 12);
+PROPERTY_SINCE(Janitor, 13);
 
 // --- 11: the terminal --------------------------------------------------------------------
 
@@ -530,7 +530,7 @@ TEST_P(Terminal, TheCommandStillReadsTheTerminal) {
 }
 PROPERTY_SINCE(Terminal, 11);
 
-// --- 13: mount namespace, private -------------------------------------------------------
+// --- 14: mount namespace, private -------------------------------------------------------
 
 // A rootfs on a mount of its own that is shared, as a tmpfs /tmp under systemd is: a
 // mount namespace whose mounts are private only at / still propagates the container's
@@ -561,9 +561,9 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
   support::unmount_all_under(shared.path());
   expect_no_mounts_left();
 }
-PROPERTY_SINCE(Mounts, 13);
+PROPERTY_SINCE(Mounts, 14);
 
-// --- 15: /dev and /tmp -------------------------------------------------------------------
+// --- 16: /dev and /tmp -------------------------------------------------------------------
 
 using DevAndTmp = StepProperty;
 TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
@@ -585,7 +585,7 @@ TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
 TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
   support::reread("Goal");
   const auto result = run_in_container({"/bin/ls", "/dev"});
-  const std::string mqueue = from("29") ? "mqueue\n" : "";  // the IPC namespace's queues
+  const std::string mqueue = from("34") ? "mqueue\n" : "";  // the IPC namespace's queues
   EXPECT_EQ(result.out,
             "fd\nfull\n" + mqueue +
                 "null\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
@@ -600,9 +600,9 @@ TEST_P(DevAndTmp, EachTmpfsHasASizeAWriterCannotPass) {
   EXPECT_EQ(df_kilobytes(result.out, "/tmp"), 64 * 1024) << result.describe();
   EXPECT_EQ(df_kilobytes(result.out, "/dev/shm"), 64 * 1024) << result.describe();
 }
-PROPERTY_SINCE(DevAndTmp, 15);
+PROPERTY_SINCE(DevAndTmp, 16);
 
-// --- 16: user namespace ------------------------------------------------------------------
+// --- 18: user namespace ------------------------------------------------------------------
 
 using UserNamespace = StepProperty;
 TEST_P(UserNamespace, RootInsideIsAnUnprivilegedUserOutside) {
@@ -645,7 +645,7 @@ TEST_P(UserNamespace, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
       << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(UserNamespace, 16);
+PROPERTY_SINCE(UserNamespace, 18);
 
 // Run as root, the container's root is uid 2000000000 on the host, and PID 1 mounts the
 // rootfs as that user: a rootfs in a home folder of mode 0750 (Ubuntu's) is out of its
@@ -668,9 +668,9 @@ TEST_P(RootfsReach, ARootfsTheContainersRootCannotReachIsRefusedFirst) {
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find(": cgroup /"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(RootfsReach, 16);
+PROPERTY_SINCE(RootfsReach, 18);
 
-// --- 17: capabilities --------------------------------------------------------------------
+// --- 20: capabilities --------------------------------------------------------------------
 
 // Docker's default set, as the kernel's bit mask: CHOWN 0, DAC_OVERRIDE 1, FOWNER 3,
 // FSETID 4, KILL 5, SETGID 6, SETUID 7, SETPCAP 8, NET_BIND_SERVICE 10, NET_RAW 13,
@@ -692,9 +692,9 @@ TEST_P(Capabilities, NoNewPrivileges) {
   const auto result = run_in_container({"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"});
   EXPECT_EQ(result.out, "NoNewPrivs:\t1\n") << result.describe();
 }
-PROPERTY_SINCE(Capabilities, 17);
+PROPERTY_SINCE(Capabilities, 20);
 
-// --- 18: seccomp -------------------------------------------------------------------------
+// --- 22: seccomp -------------------------------------------------------------------------
 
 // Each refused call, made by the attacker's helper with arguments that fail otherwise
 // where it is allowed (EscapeHelper below shows that on the host).
@@ -707,7 +707,7 @@ const std::vector<std::string> kRefusedCalls = {
     "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
     // clang-format on
 };
-// And those refused for their arguments (19 on): a namespace flag, a terminal request, a
+// And those refused for their arguments (23 on): a namespace flag, a terminal request, a
 // socket family, a persona.
 const std::vector<std::string> kRefusedArguments = {
     // clang-format off
@@ -782,9 +782,9 @@ TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
                                           << i386.describe();
   EXPECT_EQ(i386.out, "") << i386.describe();
 }
-PROPERTY_SINCE(Seccomp, 18);
+PROPERTY_SINCE(Seccomp, 22);
 
-// --- 19: seccomp, by argument ------------------------------------------------------------
+// --- 23: seccomp, by argument ------------------------------------------------------------
 
 using SeccompArguments = StepProperty;
 TEST_P(SeccompArguments, EachRefusedArgumentGetsEperm) {
@@ -805,7 +805,7 @@ TEST_P(SeccompArguments, Clone3GetsEnosys) {
          "to clone, whose flags it checks\n"
       << result.describe();
 }
-PROPERTY_SINCE(SeccompArguments, 19);
+PROPERTY_SINCE(SeccompArguments, 23);
 
 // On the host, every call of the tables above fails with another errno than EPERM: so an
 // EPERM inside is the filter's (or the missing capability's), not the arguments'.
@@ -823,7 +823,7 @@ TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
   }
 }
 
-// --- 21: memory and CPU limits -----------------------------------------------------------
+// --- 25: memory and CPU limits -----------------------------------------------------------
 
 using Limits = StepProperty;
 // From a v2 cgroup with processes in it (a desktop's session scope) no memory limit can be
@@ -858,12 +858,12 @@ TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
       << cpu;
   expect_nothing_left_running(process.wait(10s));
 }
-PROPERTY_SINCE(Limits, 21);
+PROPERTY_SINCE(Limits, 25);
 
-// --- 24: network namespace; 24: --net ---------------------------------------------------
+// --- 29: network namespace; 24: --net ---------------------------------------------------
 
 // A network namespace of its own: no device of the host's, only a loopback of its own,
-// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (25 on),
+// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (30 on),
 // eth0 too.
 using Network = StepProperty;
 TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
@@ -878,16 +878,16 @@ TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
   EXPECT_TRUE(devices.starts_with("lo: <LOOPBACK,UP")) << result.describe();
   EXPECT_EQ(std::count(devices.begin(), devices.end(), '\n'), 1) << "devices of the host's\n"
                                                                  << result.describe();
-  if (from("25")) {
+  if (from("30")) {
     const auto with_net =
         run_in_container({"--net", "/bin/sh", "-c", "ip link show lo; ip link show eth0"});
     EXPECT_NE(with_net.out.find("lo: <LOOPBACK,UP"), std::string::npos) << with_net.describe();
     EXPECT_NE(with_net.out.find("eth0@"), std::string::npos) << with_net.describe();
   }
 }
-PROPERTY_SINCE(Network, 24);
+PROPERTY_SINCE(Network, 29);
 
-// --- 26: the rootfs through the id map ---------------------------------------------------
+// --- 31: the rootfs through the id map ---------------------------------------------------
 
 using IdmappedRootfs = StepProperty;
 TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
@@ -896,9 +896,9 @@ TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
       run_in_container({"/bin/sh", "-c", "ls -lnd /bin/busybox /etc | awk '{print $3 \":\" $4}'"});
   EXPECT_EQ(result.out, "0:0\n0:0\n") << result.describe();
 }
-PROPERTY_SINCE(IdmappedRootfs, 26);
+PROPERTY_SINCE(IdmappedRootfs, 31);
 
-// --- 27: overlay -------------------------------------------------------------------------
+// --- 32: overlay -------------------------------------------------------------------------
 
 using Overlay = StepProperty;
 TEST_P(Overlay, TheRootfsNeverChanges) {
@@ -918,9 +918,9 @@ TEST_P(Overlay, TheUpperLayerHasASize) {
   const auto result = run_in_container({"/bin/df", "-k", "/"});
   EXPECT_EQ(df_kilobytes(result.out, "/"), 256 * 1024) << result.describe();
 }
-PROPERTY_SINCE(Overlay, 27);
+PROPERTY_SINCE(Overlay, 32);
 
-// --- 28: a kept layer --------------------------------------------------------------------
+// --- 33: a kept layer --------------------------------------------------------------------
 
 // --keep DIR as root: a folder of root's own is used (and its layers given to root
 // inside); one another user prepared, with a link planted in it, or in a folder others
@@ -959,9 +959,9 @@ TEST_P(KeptLayer, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   const auto exposed = run_in_container({"--keep", (open / "layer").native(), "/bin/true"});
   EXPECT_EQ(exposed.exit_code, 125) << exposed.describe();
 }
-PROPERTY_SINCE(KeptLayer, 28);
+PROPERTY_SINCE(KeptLayer, 33);
 
-// --- 29: IPC namespace -------------------------------------------------------------------
+// --- 34: IPC namespace -------------------------------------------------------------------
 
 // This test's IPC namespace (isolate_test_process()) is the host's for the step: the
 // System V objects in it, as /proc/sysvipc lists them (proc(5)).
@@ -1010,18 +1010,18 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
   EXPECT_EQ(sysv_ipc_objects(), before);
   EXPECT_EQ(remove_ipc_objects(key, name), std::vector<std::string>{})
       << "left on the host after kill -9 of the step";
-  // The janitor removes the cgroups (step 12); give it the time it takes.
+  // The janitor removes the cgroups (step 13); give it the time it takes.
   for (int i = 0; i < 250 && !support::cgroups_of({process.pid()}).empty(); ++i)
     std::this_thread::sleep_for(20ms);
   support::unmount_all_under(rootfs());
 }
-PROPERTY_SINCE(Ipc, 29);
+PROPERTY_SINCE(Ipc, 34);
 
-// --- 31: masked and read-only /proc paths ------------------------------------------------
+// --- 36: masked and read-only /proc paths ------------------------------------------------
 
 // Docker's masked paths read empty or list nothing, where this kernel has them (the
 // container's is the same), and /proc/sys refuses writes with EROFS even where root
-// inside owns the sysctl: its own IPC namespace's kernel.shmmax, which steps 29 and 30 let
+// inside owns the sysctl: its own IPC namespace's kernel.shmmax, which steps 34 and 35 let
 // it write. As root and as nobody.
 using MaskedProc = StepProperty;
 TEST_P(MaskedProc, MaskedPathsReadEmptyAndProcSysRefusesWrites) {
@@ -1042,9 +1042,9 @@ TEST_P(MaskedProc, MaskedPathsReadEmptyAndProcSysRefusesWrites) {
         << (rootless ? "as nobody\n" : "as root\n") << result.describe();
   }
 }
-PROPERTY_SINCE(MaskedProc, 31);
+PROPERTY_SINCE(MaskedProc, 36);
 
-// --- 32: host ids of its own ------------------------------------------------------------
+// --- 37: host ids of its own ------------------------------------------------------------
 
 // The attacker's side: two root-run containers at once have host ids of their own, and a
 // host process with one's ids (a set-user-ID file it made, run on the host) cannot kill
@@ -1064,13 +1064,13 @@ TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
   EXPECT_EQ(attacker.wait(10s).exit_code, 0);
 }
-PROPERTY_SINCE(IdRanges, 32);
+PROPERTY_SINCE(IdRanges, 37);
 
-// --- 33: the user namespace's owner ------------------------------------------------------
+// --- 39: the user namespace's owner ------------------------------------------------------
 
 // The attacker's side: a container holds every inotify instance the kernel gives it
 // (fs.inotify.max_user_instances, 128 by default). The kernel charges them to the owner of
-// its user namespace too: from step 33 on, the container's first host id, so the host's
+// its user namespace too: from step 39 on, the container's first host id, so the host's
 // root can still make one. (Before, root was the owner: root's inotify_init1 failed with
 // EMFILE while the container lived. Not tried here, as it would starve the host's root.)
 using NamespaceOwner = StepProperty;
@@ -1086,6 +1086,6 @@ TEST_P(NamespaceOwner, AContainerHoldingEveryInotifyInstanceLeavesRootItsOwn) {
   process.wait(10s);
   EXPECT_NE(process.so_far().out.find("holds "), std::string::npos) << process.so_far().describe();
 }
-PROPERTY_SINCE(NamespaceOwner, 33);
+PROPERTY_SINCE(NamespaceOwner, 39);
 
 }  // namespace

@@ -59,7 +59,7 @@ TEST_F(Step08MountProc, MountThisStepLeavesCanBeCleanedUp) {
   const auto result = run_container({"/bin/true"});
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   // Without a mount namespace, the container's proc stays mounted on the host after the
-  // container ends: the chapter shows it, step 09 unmounts it, step 13 keeps it off the
+  // container ends: the chapter shows it, step 09 unmounts it, step 14 keeps it off the
   // host. The test takes it down itself.
   EXPECT_EQ(proc_mounts_at(rootfs() / "proc"), 1)
       << "the step should have mounted a proc at " << rootfs() / "proc"

@@ -23,7 +23,7 @@ TEST_F(Step09NestedClone, ExitStatusesPassBack) {
   expect_no_mounts_left();
 }
 
-// No mount namespace yet (step 13): the host sees /proc while the container runs, but
+// No mount namespace yet (step 14): the host sees /proc while the container runs, but
 // PID 1 takes it down when the command ends, which step 08 never did.
 TEST_F(Step09NestedClone, ProcIsUnmountedWhenTheCommandEnds) {
   support::reread("What changed");

@@ -96,7 +96,7 @@ TEST_F(Step10PidsCgroup, ContainerIsInItsCgroupWhileItRuns) {
 
 TEST_F(Step10PidsCgroup, ContainersStartedTogetherGetACgroupEach) {
   support::reread("Pitfalls");
-  // A rootfs each: without a mount namespace (step 13), containers on one rootfs stack
+  // A rootfs each: without a mount namespace (step 14), containers on one rootfs stack
   // their /proc mounts, and the first to unmount takes away another's.
   std::vector<std::unique_ptr<support::TempRootfs>> roots;
   std::vector<std::unique_ptr<support::Subprocess>> running;

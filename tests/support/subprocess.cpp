@@ -292,7 +292,7 @@ std::vector<std::pair<pid_t, char>> orphans_of_ours() {
 }  // namespace
 
 int kill_orphans() {
-  // A helper a step starts outside its container (step 12's janitor) ends right after the
+  // A helper a step starts outside its container (step 13's janitor) ends right after the
   // step: give such processes a moment before calling them left behind.
   const auto running = [] {
     int count = 0;
