@@ -11,6 +11,15 @@ set -u
 test_program=$1 lab=$2
 property_test=${3:-} escape_test=${4:-} step=${5:-}
 
+# A lab that was never built would fail every test too, and so look like a good check:
+# both programs must exist before anything is judged.
+for program in "$test_program" "$lab"; do
+  if [ ! -x "$program" ]; then
+    echo "selfcheck: $program is not built: cmake --build --preset default --target $(basename "$program")"
+    exit 1
+  fi
+done
+
 # The tests a GoogleTest log ($1) shows passing, but those named "Still" and those in the
 # list $2 (skipped by the reference run: they tell nothing on this host), one a line.
 passed_but_not() {
