@@ -76,11 +76,11 @@ TEST_F(Step15PivotRoot, TryThis1_Step14HandsDownTheHostsRootStep15DoesNot) {
                          rootfs().native()});
   };
   // Step 14 also passes on what the test process left open (ctest's, gtest's).
-  const auto in13 = listed(TRY_THIS_STEP_13);
+  const auto in14 = listed(TRY_THIS_STEP_14);
   for (const char* fd : {"0\n1\n", "2\n", "3\n", "8\n"})
-    EXPECT_NE(in13.out.find(fd), std::string::npos) << "step 14\n" << in13.describe();
-  const auto in14 = listed(program());
-  EXPECT_EQ(in14.out, "0\n1\n2\n3\n") << "step 15\n" << in14.describe();
+    EXPECT_NE(in14.out.find(fd), std::string::npos) << "step 14\n" << in14.describe();
+  const auto in15 = listed(program());
+  EXPECT_EQ(in15.out, "0\n1\n2\n3\n") << "step 15\n" << in15.describe();
   expect_no_mounts_left();
 }
 
@@ -104,14 +104,14 @@ TEST_F(Step15PivotRoot, TryThis2_NsenterWalksOutOfStep14Only) {
     if (!entry.path().filename().native().starts_with("."))
       names.insert(entry.path().filename().native());
   for (const std::string& name : names) host_root += name + "\n";  // ls's order: sorted
-  const auto [nsenter13, chroot13] = walk(TRY_THIS_STEP_13);
-  EXPECT_EQ(nsenter13, host_root) << "step 14: nsenter's walk should reach the host's /";
-  EXPECT_EQ(chroot13, "sh\n") << "step 14: chroot's walk stops at /x";
-  const auto [nsenter14, chroot14] = walk(program());
-  EXPECT_NE(nsenter14.find("x\n"), std::string::npos) << nsenter14;
-  EXPECT_NE(nsenter14.find("bin\n"), std::string::npos) << nsenter14;
-  EXPECT_NE(nsenter14, host_root) << "step 15: the walk reached the host's /";
-  EXPECT_EQ(chroot14, "sh\n") << "step 15: chroot's walk stops at /x";
+  const auto [nsenter14, chroot14] = walk(TRY_THIS_STEP_14);
+  EXPECT_EQ(nsenter14, host_root) << "step 14: nsenter's walk should reach the host's /";
+  EXPECT_EQ(chroot14, "sh\n") << "step 14: chroot's walk stops at /x";
+  const auto [nsenter15, chroot15] = walk(program());
+  EXPECT_NE(nsenter15.find("x\n"), std::string::npos) << nsenter15;
+  EXPECT_NE(nsenter15.find("bin\n"), std::string::npos) << nsenter15;
+  EXPECT_NE(nsenter15, host_root) << "step 15: the walk reached the host's /";
+  EXPECT_EQ(chroot15, "sh\n") << "step 15: chroot's walk stops at /x";
   expect_no_mounts_left();
 }
 

@@ -57,7 +57,7 @@ TEST_F(Step16DevSysTmp, TryThis1_DevPtsAndTtyInSteps14And15) {
   support::reread("Try this");
   const std::vector<std::string> command = {"/bin/sh", "-c",
                                             "ls /dev/pts; tty; ls -l /proc/self/fd/0"};
-  const std::string step15 = TRY_THIS_STEP_14;
+  const std::string step15 = TRY_THIS_STEP_15;
   for (const bool terminal : {true, false}) {
     SCOPED_TRACE(terminal ? "from a terminal" : "with </dev/null");
     // `</dev/null` as the host's shell would add it, before the step starts.

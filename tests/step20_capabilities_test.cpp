@@ -62,7 +62,7 @@ TEST_F(Step20Capabilities, TryThis1_CapshDecodesTheCommandsMask) {
 // Try this 2: `ping -c1 127.0.0.1` and `chown nobody /tmp/x` inside steps 18 and 20.
 TEST_F(Step20Capabilities, TryThis2_PingStillFailsAndChownStillWorksInSteps16And17) {
   support::reread("Try this");
-  for (const std::string& step : {std::string(TRY_THIS_STEP_16), program()}) {
+  for (const std::string& step : {std::string(TRY_THIS_STEP_18), program()}) {
     SCOPED_TRACE(step);
     const auto ping = run_container_of(step, {"/bin/ping", "-c1", "-W2", "127.0.0.1"});
     EXPECT_NE(ping.exit_code, 0) << ping.describe();

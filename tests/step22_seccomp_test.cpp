@@ -43,7 +43,7 @@ TEST_F(Step22Seccomp, RefusedCallsGetEperm) {
 TEST_F(Step22Seccomp, TryThis1_UnshareWorksInStep20AndNotIn18) {
   support::reread("Try this");
   const std::vector<std::string> command = {"/bin/sh", "-c", "busybox unshare -Urm true; echo $?"};
-  const auto step20 = run_container_of(TRY_THIS_STEP_17, command);
+  const auto step20 = run_container_of(TRY_THIS_STEP_20, command);
   EXPECT_EQ(step20.out, "0\n") << step20.describe();
   const auto step22 = run_container(command);
   EXPECT_EQ(step22.out, "1\n") << step22.describe();

@@ -45,7 +45,7 @@ TEST_F(Step23SeccompArguments, TryThis1_CloneNewuserPastStep22sFilterNotStep23s)
   std::filesystem::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
   std::filesystem::permissions(rootfs() / "escape", std::filesystem::perms::all);
   const std::vector<std::string> command = {"/escape", "syscall", "clone_newuser"};
-  const auto step22 = run_container_of(TRY_THIS_STEP_18, command);
+  const auto step22 = run_container_of(TRY_THIS_STEP_22, command);
   EXPECT_EQ(step22.out, "errno=EINVAL\n") << step22.describe();
   const auto step23 = run_container(command);
   EXPECT_EQ(step23.out, "errno=EPERM\n") << step23.describe();

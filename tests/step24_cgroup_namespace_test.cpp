@@ -189,7 +189,7 @@ TEST_F(Step24CgroupNamespace, TryThis1_TheCallersCgroupHoldsTheContainersWhileIt
 // Try this 2: `cat /proc/self/cgroup` inside step 23 (the host's paths) and step 24 (/).
 TEST_F(Step24CgroupNamespace, TryThis2_Step23ShowsTheHostsPathsStep24Root) {
   support::reread("Try this");
-  const auto step23 = run_container_of(TRY_THIS_STEP_19, {"/bin/cat", "/proc/self/cgroup"});
+  const auto step23 = run_container_of(TRY_THIS_STEP_23, {"/bin/cat", "/proc/self/cgroup"});
   EXPECT_EQ(step23.exit_code, 0) << step23.describe();
   const std::regex pids_line(pids_on_v2() ? "(^|\n)0::/([^\n]*/)?step23-[0-9]+-[^/\n]+\n"
                                           : ":pids:/([^\n]*/)?step23-[0-9]+-[^/\n]+\n");

@@ -85,7 +85,7 @@ TEST_F(Step28CloneIntoCgroup, TryThis1_StraceShowsTheWriteInStep26AndClone3In23)
   const std::regex cloned(R"(clone3\(\{flags=[^}]*CLONE_INTO_CGROUP[^}]*cgroup=[0-9]+)");
   const std::vector<std::string> strace = {"strace", "-f", "-y", "-e", "trace=clone3,write"};
   std::vector<std::string> step26 = strace, step28 = strace;
-  for (const std::string& arg : container_of(TRY_THIS_STEP_22, {"true"})) step26.push_back(arg);
+  for (const std::string& arg : container_of(TRY_THIS_STEP_26, {"true"})) step26.push_back(arg);
   for (const std::string& arg : container({"true"})) step28.push_back(arg);
   const auto before = support::run(support::on_path(step26));
   EXPECT_EQ(before.exit_code, 0) << before.describe();
@@ -101,7 +101,7 @@ TEST_F(Step28CloneIntoCgroup, TryThis1_StraceShowsTheWriteInStep26AndClone3In23)
 TEST_F(Step28CloneIntoCgroup, TryThis3_Pid1EndsInTheSameFolderInSteps22And23) {
   support::reread("Try this");
   std::vector<std::string> seen;
-  for (const std::string& step : {std::string(TRY_THIS_STEP_22), program()}) {
+  for (const std::string& step : {std::string(TRY_THIS_STEP_26), program()}) {
     support::Subprocess process(container_of(step, {"/bin/sh", "-c", "echo ready; sleep 30"}));
     EXPECT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
     const pid_t init = support::host_pid_of_init(process.so_far().err);

@@ -76,7 +76,7 @@ TEST_F(Step29NetworkNamespace, TryThis1_Step28ListsTheHostsDevicesStep29OnlyLo) 
   support::reread("Try this");
   std::ifstream file("/proc/net/dev");
   const std::string host((std::istreambuf_iterator<char>(file)), {});
-  const auto step28 = run_container_of(TRY_THIS_STEP_23, {"/bin/cat", "/proc/net/dev"});
+  const auto step28 = run_container_of(TRY_THIS_STEP_28, {"/bin/cat", "/proc/net/dev"});
   EXPECT_EQ(step28.exit_code, 0) << step28.describe();
   EXPECT_EQ(interfaces(step28.out), interfaces(host)) << step28.describe();
   const auto step29 = run_container({"/bin/cat", "/proc/net/dev"});
@@ -104,7 +104,7 @@ TEST_F(Step29NetworkNamespace, TryThis3_Step28ReachesTheHostsLoopbackStep29IsRef
   ASSERT_EQ(::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length), 0);
   const std::string command =
       "echo hello | nc 127.0.0.1 " + std::to_string(ntohs(address.sin_port)) + "; echo status=$?";
-  support::Subprocess step28(container_of(TRY_THIS_STEP_23, {"/bin/sh", "-c", command}));
+  support::Subprocess step28(container_of(TRY_THIS_STEP_28, {"/bin/sh", "-c", command}));
   // The service: takes the connection, reads what comes, and closes it.
   pollfd waiting{sock, POLLIN, 0};
   ASSERT_EQ(::poll(&waiting, 1, 10000), 1) << "no connection from step 28's container";

@@ -48,7 +48,7 @@ TEST_F(Step31IdmappedRootfs, RootlessTheRootfsIsStillTheUsersOwn) {
 TEST_F(Step31IdmappedRootfs, TryThis1_NobodyInStep30RootInStep31) {
   support::reread("Try this");
   const std::vector<std::string> command = {"/bin/stat", "-c", "%U", "/etc/passwd"};
-  const auto step30 = run_container_of(TRY_THIS_STEP_25, command);
+  const auto step30 = run_container_of(TRY_THIS_STEP_30, command);
   EXPECT_EQ(step30.out, "nobody\n") << step30.describe();
   const auto step31 = run_container(command);
   EXPECT_EQ(step31.out, "root\n") << step31.describe();

@@ -99,7 +99,7 @@ TEST_F(Step34IpcNamespace, TryThis1_Step32SharesTheHostsIpcNamespaceStep34HasIts
   const std::string host = fs::read_symlink("/proc/self/ns/ipc").native() + "\n";
   EXPECT_TRUE(host.starts_with("ipc:[")) << host;
   const std::vector<std::string> command = {"/bin/readlink", "/proc/self/ns/ipc"};
-  const auto step32 = run_container_of(TRY_THIS_STEP_27, command);
+  const auto step32 = run_container_of(TRY_THIS_STEP_32, command);
   EXPECT_EQ(step32.out, host) << step32.describe();
   const auto step34 = run_container(command);
   EXPECT_EQ(step34.exit_code, 0) << step34.describe();
@@ -114,7 +114,7 @@ TEST_F(Step34IpcNamespace, TryThis2_Step32ListsTheHostsQueueStep34OnlyTheHeading
   const int queue = ::msgget(IPC_PRIVATE, IPC_CREAT | 0644);
   ASSERT_NE(queue, -1) << std::strerror(errno);
   const std::vector<std::string> command = {"/bin/cat", "/proc/sysvipc/msg"};
-  const auto step32 = run_container_of(TRY_THIS_STEP_27, command);
+  const auto step32 = run_container_of(TRY_THIS_STEP_32, command);
   const auto step34 = run_container(command);
   ::msgctl(queue, IPC_RMID, nullptr);
   EXPECT_TRUE(std::regex_search(step32.out, std::regex("\\n +0 +" + std::to_string(queue) + " ")))

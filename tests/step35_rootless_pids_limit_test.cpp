@@ -132,7 +132,7 @@ TEST_F(Step35RootlessPidsLimit, TryThis1_Step34ShowsTheCallersLimitStep35Its64) 
     return value == RLIM_INFINITY ? std::string("unlimited") : std::to_string(value);
   };
   const std::vector<std::string> command = {"/bin/grep", "processes", "/proc/1/limits"};
-  const auto step34 = run_container_of(TRY_THIS_STEP_29, command, kNobody);
+  const auto step34 = run_container_of(TRY_THIS_STEP_34, command, kNobody);
   EXPECT_EQ(max_processes(step34.out), shown(own.rlim_cur) + " " + shown(own.rlim_max))
       << step34.describe();
   const auto step35 = run_container(command, kNobody);

@@ -101,7 +101,7 @@ TEST_F(Step36MaskedProc, TheCommandCannotUnmountAMask) {
 TEST_F(Step36MaskedProc, TryThis1_Step35ShowsTheHostsInterruptsStep36Nothing) {
   support::reread("Try this");
   const std::vector<std::string> command = {"head", "-2", "/proc/interrupts"};
-  const auto step35 = run_container_of(TRY_THIS_STEP_30, command, kNobody);
+  const auto step35 = run_container_of(TRY_THIS_STEP_35, command, kNobody);
   EXPECT_NE(step35.out.find("CPU0"), std::string::npos) << step35.describe();
   const auto step36 = run_container(command, kNobody);
   EXPECT_EQ(step36.exit_code, 0) << step36.describe();
@@ -125,7 +125,7 @@ TEST_F(Step36MaskedProc, TryThis3_Step35WritesTheSysctlStep36Refuses) {
   if (const std::string why = support::no_ipc_sysctl_for_its_root(); !why.empty())
     GTEST_SKIP() << why;
   const std::vector<std::string> command = {"/bin/sh", "-c", kWriteOwnSysctl};
-  const auto step35 = run_container_of(TRY_THIS_STEP_30, command, kNobody);
+  const auto step35 = run_container_of(TRY_THIS_STEP_35, command, kNobody);
   EXPECT_EQ(step35.out, "written\n") << step35.describe();
   const auto step36 = run_container(command, kNobody);
   EXPECT_NE(step36.err.find("Read-only file system"), std::string::npos) << step36.describe();

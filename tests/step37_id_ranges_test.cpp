@@ -31,7 +31,7 @@ class Step37IdRanges : public support::ContainerTest {
 // tries it on every later step).
 TEST_F(Step37IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   support::reread("Goal");
-  for (const std::string& step : {std::string(TRY_THIS_STEP_31), program()}) {
+  for (const std::string& step : {std::string(TRY_THIS_STEP_36), program()}) {
     support::Subprocess attacker(sleeper(step)), victim(sleeper(step));
     const pid_t from = support::running_init(attacker), to = support::running_init(victim);
     ASSERT_GT(from, 0) << attacker.so_far().describe();
@@ -97,7 +97,7 @@ TEST_F(Step37IdRanges, StillRootlessRootInsideIsTheCaller) {
 // Try this 1: two containers of step 37 at once are two host users; of step 36, one.
 TEST_F(Step37IdRanges, TryThis1_Step37GivesTwoContainersTwoUsersStep36One) {
   support::reread("Try this");
-  for (const std::string& step : {program(), std::string(TRY_THIS_STEP_31)}) {
+  for (const std::string& step : {program(), std::string(TRY_THIS_STEP_36)}) {
     support::Subprocess first(sleeper(step)), second(sleeper(step));
     const pid_t one = support::running_init(first), two = support::running_init(second);
     ASSERT_GT(one, 0) << first.so_far().describe();

@@ -43,7 +43,7 @@ long owner_of(pid_t pid) {
 // the container's first host id, root inside.
 TEST_F(Step39NamespaceOwner, TheUserNamespaceBelongsToTheContainersFirstId) {
   support::reread("Goal");
-  for (const std::string& step : {std::string(TRY_THIS_STEP_32), program()}) {
+  for (const std::string& step : {std::string(TRY_THIS_STEP_37), program()}) {
     support::Subprocess process(sleeper(step));
     const pid_t init = support::running_init(process);
     ASSERT_GT(init, 0) << process.so_far().describe();
