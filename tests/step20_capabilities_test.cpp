@@ -1,5 +1,3 @@
-#include <regex>
-
 #include "tests/support/step_test.hpp"
 
 namespace {
@@ -31,16 +29,6 @@ TEST_F(Step20Capabilities, NoNewPrivilegesAndNoMount) {
   expect_no_mounts_left();
 }
 
-TEST_F(Step20Capabilities, Pid1HoldsNoneOfTheHostsStrings) {
-  support::reread("Pitfalls");
-  const auto result = run_container({"/bin/sh", "-c", "tr -d '\\0' < /proc/1/cmdline | wc -c"},
-                                    {.extra_env = {"SECRET=do-not-show"}});
-  EXPECT_EQ(result.exit_code, 0) << result.describe();
-  EXPECT_EQ(result.out, "0\n") << "PID 1's command line still shows the host's words\n"
-                               << result.describe();
-  expect_no_mounts_left();
-}
-
 // Try this 1: `capsh --decode=00000000a80425fb` on the host names Docker's fourteen.
 TEST_F(Step20Capabilities, TryThis1_CapshDecodesTheCommandsMask) {
   support::reread("Try this");
@@ -60,7 +48,7 @@ TEST_F(Step20Capabilities, TryThis1_CapshDecodesTheCommandsMask) {
 }
 
 // Try this 2: `ping -c1 127.0.0.1` and `chown nobody /tmp/x` inside steps 18 and 20.
-TEST_F(Step20Capabilities, TryThis2_PingStillFailsAndChownStillWorksInSteps16And17) {
+TEST_F(Step20Capabilities, TryThis2_PingStillFailsAndChownStillWorksInSteps18And20) {
   support::reread("Try this");
   for (const std::string& step : {std::string(TRY_THIS_STEP_18), program()}) {
     SCOPED_TRACE(step);
@@ -72,18 +60,6 @@ TEST_F(Step20Capabilities, TryThis2_PingStillFailsAndChownStillWorksInSteps16And
     EXPECT_EQ(chown.exit_code, 0) << chown.describe();
     EXPECT_EQ(chown.out, "nobody\n") << chown.describe();
   }
-}
-
-// Try this 3: PID 1's command line, inside step 20: bytes, but all of them zeros.
-TEST_F(Step20Capabilities, TryThis3_Pid1sCommandLineIsAllZeros) {
-  support::reread("Try this");
-  const auto result = run_container(
-      {"/bin/sh", "-c", "cat /proc/1/cmdline | wc -c; tr -d '\\0' < /proc/1/cmdline | wc -c"});
-  EXPECT_EQ(result.exit_code, 0) << result.describe();
-  std::smatch match;
-  ASSERT_TRUE(std::regex_match(result.out, match, std::regex("([0-9]+)\n0\n")))
-      << result.describe();
-  EXPECT_GT(std::stoi(match[1]), 0) << result.describe();
 }
 
 }  // namespace

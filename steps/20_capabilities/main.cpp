@@ -1,5 +1,4 @@
-// Step 20: the command keeps only the capabilities a container needs, can gain no others,
-// and PID 1 holds nothing of the host's. Chapter: steps/20_capabilities/README.md.
+// Step 20: Docker's capabilities, and no new privileges. Chapter: steps/20_capabilities/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -14,12 +13,12 @@
 #include <sys/wait.h>  // waitpid
 #include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range, symlink, setresuid
 
-#include <algorithm>  // find, max
+#include <algorithm>  // find
 #include <cerrno>
 #include <csignal>  // SIGCHLD
 #include <cstddef>
 #include <cstdlib>  // clearenv, setenv, mkdtemp
-#include <cstring>  // strerror, strlen, memset
+#include <cstring>  // strerror
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -231,7 +230,6 @@ struct Container {
   std::filesystem::path cgroup;  // the folder of its pids cgroup; empty: none
   bool foreground = false;  // the step had the terminal: the command takes it over
   int go_ahead[2] = {-1, -1};  // a pipe: a byte once the step has written our id maps
-  char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
 };
 
 // Docker's default capabilities (moby, oci/caps/defaults.go): what ordinary programs do as
@@ -331,11 +329,8 @@ void set_hostname() {
 // Our environment (HOME, SSH_AUTH_SOCK, tokens...) belongs to the host. clearenv(3)
 // empties it for this process only: the parent's copy is untouched. It only resets
 // `environ`, so it cannot fail in glibc; execvp then searches glibc's default PATH.
-void clear_environment(char* const (&host_strings)[2]) {
+void clear_environment() {
   ::clearenv();
-  // clearenv forgets the strings, and our argv is parsed: blank both, or root inside could
-  // read the host's environment and our command line in /proc/1/environ and cmdline.
-  std::memset(host_strings[0], 0, host_strings[1] - host_strings[0]);
   // The programs are now the rootfs's: say where they are, and what terminal we have.
   common::check(::setenv("PATH", kPath, 1), "setenv", "PATH");
   common::check(::setenv("TERM", kTerm, 1), "setenv", "TERM");
@@ -419,15 +414,6 @@ std::list<Cgroup> make_cgroups(const CommandLine& command_line) {
   return cgroups;
 }
 
-// The kernel lays argv's strings and then the environment's out in one block (execve(2)).
-void find_host_strings(int argc, char* argv[], char* (&host_strings)[2]) {
-  host_strings[0] = argv[0];
-  host_strings[1] = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
-  for (char** variable = environ; *variable != nullptr; ++variable) {
-    host_strings[1] = std::max(host_strings[1], *variable + std::strlen(*variable) + 1);
-  }
-}
-
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
 // container up, runs the command as its child and cleans up after it.
 int container_init(void* arg) try {
@@ -445,7 +431,7 @@ int container_init(void* arg) try {
   mount_proc(command_line.rootfs);
   mount_dev_and_tmp(command_line.rootfs);
   pivot_into(command_line.rootfs);
-  clear_environment(container.host_strings);
+  clear_environment();
 
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
@@ -485,7 +471,6 @@ int main(int argc, char* argv[]) try {
                       .cgroup = cgroups.empty() ? "" : cgroups.front().dir()};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
-  find_host_strings(argc, argv, container.host_strings);
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
