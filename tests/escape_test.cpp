@@ -43,6 +43,7 @@ struct Door {
 const std::vector<Door> kDoors = {{"fd", "15_pivot_root"},
                                   {"chroot", "15_pivot_root"},
                                   {"environ", "18_user_namespace"},
+                                  {"environ", "20_capabilities", true},
                                   {"map_files", "18_user_namespace"},
                                   {"cgroup", "18_user_namespace"},
                                   {"sysfs", "18_user_namespace"},
