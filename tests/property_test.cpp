@@ -281,11 +281,11 @@ TEST_P(Cgroups, TheContainerRunsInAPidsCgroupOfItsOwnWithTheLimit) {
   support::unmount_all_under(rootfs());
 }
 
-// Without root, a step may run in its own cgroup where none was delegated to the user,
-// and says so; as root, a cgroup that cannot be made is an error, never a limit dropped.
-// Root of a user namespace is euid 0 with no right to the host's cgroup folders.
+// Without root, a step may run without a cgroup of its own where none was delegated to the
+// user, and says so (19 on); as root, a cgroup that cannot be made is still an error, never
+// a limit dropped. Root of a user namespace is euid 0 with no right to the host's cgroups.
 using CgroupsAsRoot = Cgroups;
-TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
+TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStillStopsTheStep) {
   support::reread("Pitfalls");
   const auto result = support::run({"/usr/bin/unshare", "--user", "--map-root-user", program(),
                                     "--rootfs", rootfs().native(), "/bin/true"});
@@ -293,7 +293,7 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStopsTheStep) {
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(CgroupsAsRoot, 18);
+PROPERTY_SINCE(CgroupsAsRoot, 19);
 
 // Without root, where no cgroup was delegated to the user, the step may run without its
 // default pids limit (it says so); never without one asked for with --pids-max. From 30
@@ -324,7 +324,7 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(LimitAskedForRootless, 18);
+PROPERTY_SINCE(LimitAskedForRootless, 19);
 
 // From 35 on, a rootless container's pids limit holds without a cgroup: RLIMIT_NPROC,
 // counted in its own user namespace. PID 1, the shell and two sleeps are --pids-max 4;
@@ -366,7 +366,7 @@ TEST_P(PidsLimitAsRoot, APidsMaxThatCannotBeWrittenStopsTheStep) {
 PROPERTY_SINCE(PidsLimitAsRoot, 10);
 
 // PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
-// the container's root (an unprivileged uid on the host, 15 on) may not enter, so its
+// the container's root (an unprivileged uid on the host, 18 on) may not enter, so its
 // tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A
 // child of clone3 with no stack of its own (28 on) goes on in main, as after fork(2): it
 // must _exit(2), or it runs the step's destructors too (~Cgroup waits 2 s for the cgroup
@@ -630,21 +630,6 @@ TEST_P(UserNamespace, TheCallersGroupsStayOutside) {
                                         << result.describe();
 }
 
-// Where unprivileged user namespaces are off (here user.max_user_namespaces 0, as some
-// hardened hosts set it; Debian's kernel.unprivileged_userns_clone and Ubuntu's AppArmor
-// are read the same way), the rootless step stops with 125 and one line that names the
-// setting and how to lift it, never a bare errno.
-TEST_P(UserNamespace, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
-  support::reread("Pitfalls");
-  const auto result =
-      run_in_container({"/bin/true"}, {.as_user = 65534, .user_namespaces_off = true});
-  EXPECT_EQ(result.exit_code, 125) << result.describe();
-  EXPECT_NE(result.err.find("user.max_user_namespaces is 0"), std::string::npos)
-      << result.describe();
-  EXPECT_NE(result.err.find("sudo sysctl -w user.max_user_namespaces="), std::string::npos)
-      << result.describe();
-  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
-}
 PROPERTY_SINCE(UserNamespace, 18);
 
 // Run as root, the container's root is uid 2000000000 on the host, and PID 1 mounts the
@@ -669,6 +654,26 @@ TEST_P(RootfsReach, ARootfsTheContainersRootCannotReachIsRefusedFirst) {
   EXPECT_EQ(result.err.find(": cgroup /"), std::string::npos) << result.describe();
 }
 PROPERTY_SINCE(RootfsReach, 18);
+
+// --- 19: rootless ------------------------------------------------------------------------
+
+using Rootless = StepProperty;
+// Where unprivileged user namespaces are off (here user.max_user_namespaces 0, as some
+// hardened hosts set it; Debian's kernel.unprivileged_userns_clone and Ubuntu's AppArmor
+// are read the same way), the rootless step stops with 125 and one line that names the
+// setting and how to lift it, never a bare errno.
+TEST_P(Rootless, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
+  support::reread("Pitfalls");
+  const auto result =
+      run_in_container({"/bin/true"}, {.as_user = 65534, .user_namespaces_off = true});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("user.max_user_namespaces is 0"), std::string::npos)
+      << result.describe();
+  EXPECT_NE(result.err.find("sudo sysctl -w user.max_user_namespaces="), std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+}
+PROPERTY_SINCE(Rootless, 19);
 
 // --- 20: capabilities --------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-// Step 18: a user namespace. Root inside is an unprivileged user outside, and the step runs
-// without root too (rootless). Chapter: steps/18_user_namespace/README.md.
+// Step 18: a user namespace. Root inside is an unprivileged user outside. Needs root.
+// Chapter: steps/18_user_namespace/README.md.
 
 #include <fcntl.h>  // open
 #include <grp.h>  // setgroups
@@ -21,7 +21,6 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -225,7 +224,7 @@ void mount_dev_and_tmp(const std::string& rootfs) {
 // Everything the container's first process needs to know, passed to it by clone(2).
 struct Container {
   common::CommandLine command_line;
-  std::filesystem::path cgroup;  // the folder of its pids cgroup; empty: none
+  std::filesystem::path cgroup;  // the folder of its pids cgroup
   bool foreground = false;  // the step had the terminal: the command takes it over
   int go_ahead[2] = {-1, -1};  // a pipe: a byte once the step has written our id maps
 };
@@ -235,15 +234,11 @@ constexpr unsigned kRootOutside = 2000000000;
 
 // Who is who in the container (user_namespaces(7)). Run by root, root inside is host uid
 // and gid 2000000000, 65536 ids from there, a range no distribution hands out to users.
-// Run by a user (rootless), root inside is that user, the one id it may map; and then
-// setgroups must be denied first, or dropping a group could grant access.
 void write_id_maps(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
-  const bool root = ::geteuid() == 0;
   const std::string range = std::to_string(kRootOutside) + " 65536";
-  if (!root) common::write_file(proc + "/setgroups", "deny");
-  common::write_file(proc + "/uid_map", "0 " + (root ? range : std::to_string(::geteuid()) + " 1"));
-  common::write_file(proc + "/gid_map", "0 " + (root ? range : std::to_string(::getegid()) + " 1"));
+  common::write_file(proc + "/uid_map", "0 " + range);
+  common::write_file(proc + "/gid_map", "0 " + range);
 }
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
@@ -349,32 +344,14 @@ void die_with_step() {
 }
 
 // Wait for our id maps (end-of-file instead: the step failed), then become root of the user
-// namespace: root inside, an unprivileged id outside. Drop the step's groups where allowed.
+// namespace: root inside, an unprivileged id outside. Drop the step's groups.
 void become_root(const int (&go_ahead)[2]) {
   char go = 0;
   common::check(::close(go_ahead[1]), "close", "maps pipe");
   if (common::check(::read(go_ahead[0], &go, 1), "read", "maps pipe") == 0) ::_exit(125);
-  if (::setgroups(0, nullptr) == -1 && errno != EPERM)
-    throw common::SyscallError(errno, "setgroups", "none");
+  common::check(::setgroups(0, nullptr), "setgroups", "none");
   common::check(::setresgid(0, 0, 0), "setresgid", "0");
   common::check(::setresuid(0, 0, 0), "setresuid", "0");
-}
-
-// Without root, a pids cgroup can only be had where one was delegated to the user: say
-// so in one line and run without the default limit (never without one --pids-max asked).
-std::list<Cgroup> make_cgroups(const CommandLine& command_line) {
-  std::list<Cgroup> cgroups;  // a list never moves what it holds
-  try {
-    cgroups.emplace_back(command_line.pids_max);
-    start_janitor(cgroups.front().dir());
-  } catch (const common::SyscallError& error) {  // no permission: without root, nothing delegated
-    if (::geteuid() == 0 || command_line.given("--pids-max") ||
-        (error.error() != EACCES && error.error() != EPERM))
-      throw;
-    common::log("no pids cgroup without root (", error.what(),
-                "): the container runs without a process limit");
-  }
-  return cgroups;
 }
 
 // clone(2) runs this function in the new process: the container's PID 1. It sets the
@@ -384,7 +361,7 @@ int container_init(void* arg) try {
   const common::CommandLine& command_line = container.command_line;
   // Join our cgroup first, while /sys is still the host's and before anything can fork, so
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
-  if (!container.cgroup.empty()) common::write_file(container.cgroup / "cgroup.procs", "0");
+  common::write_file(container.cgroup / "cgroup.procs", "0");
   become_root(container.go_ahead);
   die_with_step();
   close_host_descriptors();
@@ -427,11 +404,10 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc", "dev", "tmp"});
   // Run as root, root inside is uid and gid 2000000000 on the host (write_id_maps), and PID 1
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
-  if (::geteuid() == 0)
-    common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
-  std::list<Cgroup> cgroups = make_cgroups(command_line);
-  Container container{.command_line = command_line,
-                      .cgroup = cgroups.empty() ? "" : cgroups.front().dir()};
+  common::require_reachable_by(command_line.rootfs, kRootOutside, kRootOutside);
+  const Cgroup cgroup(command_line.pids_max);
+  start_janitor(cgroup.dir());
+  Container container{.command_line = command_line, .cgroup = cgroup.dir()};
   container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   common::check(::pipe2(container.go_ahead, O_CLOEXEC), "pipe2", "maps");
 
