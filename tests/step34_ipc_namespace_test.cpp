@@ -31,7 +31,7 @@ class Step34IpcNamespace : public support::ContainerTest {
     fs::permissions(rootfs() / "escape", fs::perms::all);
   }
   // Whether the host's IPC namespace holds the segment kKey or the queue kQueue; removes
-  // them, so that a step that leaves them (24) leaves nothing.
+  // them, so that a step that leaves them (33) leaves nothing.
   static bool host_has_them() {
     bool found = false;
     if (const int id = ::shmget(kKey, 0, 0); id != -1) {

@@ -88,7 +88,7 @@ TEST_F(Step36MaskedProc, TheReadOnlyPathsAreReadOnlyMounts) {
 }
 
 // The command cannot take a mask off: umount needs CAP_SYS_ADMIN (gone since 20) and the
-// filter refuses it (18).
+// filter refuses it (22).
 TEST_F(Step36MaskedProc, TheCommandCannotUnmountAMask) {
   support::reread("Pitfalls");
   const auto result =

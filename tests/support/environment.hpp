@@ -21,7 +21,7 @@ bool is_root() noexcept;
 
 /// \brief Moves this process into new UTS, mount and IPC namespaces (unshare(2)), its
 /// mounts made private, so nothing it or its children do to hostname, mounts and System V
-/// or POSIX IPC objects reaches the machine (a step before 25 leaves its container's IPC
+/// or POSIX IPC objects reaches the machine (a step before 34 leaves its container's IPC
 /// objects in the test's namespace, gone with it). Needs root. Throws SyscallError.
 void isolate_test_process();
 
