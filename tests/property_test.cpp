@@ -510,12 +510,12 @@ TEST_P(Janitor, Pid1DiesWithTheStepOnItsOwn) {
 }
 PROPERTY_SINCE(Janitor, 13);
 
-// --- 11: the terminal --------------------------------------------------------------------
+// --- 12: the terminal --------------------------------------------------------------------
 
 // A shell on a terminal reads what is typed only in the terminal's foreground process
 // group: any other reader is stopped by SIGTTIN (credentials(7), termios(3)). From step
-// 11 on the command has a process group of its own, so the step must hand it the
-// terminal (tcsetpgrp), or an interactive shell hangs; before, it shared the step's.
+// 11 on the command is not in the step's group (PID 1's, then from 12 its own), so the
+// step must hand it the terminal (tcsetpgrp), or an interactive shell hangs.
 using Terminal = StepProperty;
 TEST_P(Terminal, TheCommandStillReadsTheTerminal) {
   support::reread("What changed");
@@ -528,7 +528,7 @@ TEST_P(Terminal, TheCommandStillReadsTheTerminal) {
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   support::unmount_all_under(rootfs());
 }
-PROPERTY_SINCE(Terminal, 11);
+PROPERTY_SINCE(Terminal, 12);
 
 // --- 14: mount namespace, private -------------------------------------------------------
 

@@ -1,5 +1,4 @@
-// Step 11: PID 1's duties, as tini does them: every signal reaches the command once, the
-// terminal's too, and orphans are reaped. Needs root. Chapter: steps/11_init_duties/README.md.
+// Step 11: PID 1's duties, as tini does them. Needs root. Chapter: steps/11_init_duties/README.md.
 
 #include <sched.h>  // clone, CLONE_NEW*
 #include <sys/mman.h>  // mmap, mprotect, munmap
@@ -156,7 +155,6 @@ class Cgroup {
 struct Container {
   common::CommandLine command_line;
   std::filesystem::path cgroup;  // the folder of its pids cgroup
-  bool foreground = false;  // the step had the terminal: the command takes it over
 };
 
 // Every signal: the step and PID 1 block them all, and take them in turn (sigwaitinfo(2)).
@@ -166,17 +164,12 @@ const sigset_t kAllSignals = [] {
   return set;
 }();
 
-// The container's second process: it becomes the command, in a process group of its own
-// that gets the terminal if the step had it, so Ctrl-C reaches the command alone, once.
-int become_command(void* arg) try {
-  const auto& container = *static_cast<const Container*>(arg);
-  common::check(::setpgid(0, 0), "setpgid", "0");
-  if (container.foreground) common::check(::tcsetpgrp(0, ::getpgrp()), "tcsetpgrp", "stdin");
+// The container's second process: it becomes the command.
+int become_command(void* arg) {
+  const auto& command_line = *static_cast<const common::CommandLine*>(arg);
   // The signal mask survives execve(2): give the command its signals back.
   common::check(::sigprocmask(SIG_UNBLOCK, &kAllSignals, nullptr), "sigprocmask", "SIG_UNBLOCK");
-  return exec_command(container.command_line.command);
-} catch (const std::exception& error) {
-  return common::report_failure(error);
+  return exec_command(command_line.command);
 }
 
 // An init's wait loop. Every process orphaned in the namespace is re-parented to PID 1
@@ -248,8 +241,8 @@ int container_init(void* arg) try {
   // execvp would replace us and nobody would be left to clean up: run the command as a
   // child instead (it gets PID 2) and stay, as PID 1, until it ends.
   ChildStack stack;
-  const pid_t pid =
-      common::check(::clone(become_command, stack.top(), SIGCHLD, &container), "clone", "command");
+  const pid_t pid = common::check(
+      ::clone(become_command, stack.top(), SIGCHLD, &container.command_line), "clone", "command");
   const int status = reap_until(pid);
 
   // Clean up what we mounted (umount(2)); MNT_DETACH, because a leftover background
@@ -276,7 +269,6 @@ int main(int argc, char* argv[]) try {
   common::require_rootfs(command_line.rootfs, command_line.command[0], {"proc"});
   const Cgroup cgroup(command_line.pids_max);
   Container container{.command_line = command_line, .cgroup = cgroup.dir()};
-  container.foreground = ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
 
   ChildStack stack;
   // The child gets a copy of our memory, so it can read container through this pointer.
