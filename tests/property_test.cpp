@@ -210,7 +210,7 @@ TEST_P(Proc, ProcIsMountedNosuidNodevNoexec) {
     EXPECT_TRUE(has_option(options, option)) << "/proc without " << option << "\n"
                                              << result.describe();
   }
-  support::unmount_all_under(rootfs());  // steps 08-11 leave it in this test's namespace
+  support::unmount_all_under(rootfs());  // steps 08-13 leave it in this test's namespace
 }
 
 TEST_P(Proc, ProcListsOnlyTheContainersProcesses) {

@@ -1,5 +1,5 @@
 // Step 13: the container dies with the step, and a janitor removes the cgroup after a
-// kill -9 of the step. Against step 11's code both tests fail: PID 1 lives on, and the
+// kill -9 of the step. Against step 12's code both tests fail: PID 1 lives on, and the
 // cgroup stays.
 
 #include <signal.h>
