@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -48,40 +49,19 @@ TEST_F(Step37IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   }
 }
 
-// A kept layer keeps its range: made while another kept layer's container holds the
-// lowest free range, it gets a higher one, and the next run on it asks for that one again,
-// so root inside owns what the first run wrote. While a container runs on the layer, a
-// second is refused (exit 125), never given other ids over it.
-TEST_F(Step37IdRanges, AKeptLayerKeepsItsRange) {
+// A container with --keep still takes range 0, as in step 36: every kept layer's, with no
+// lock (step 38 gives each layer a range of its own).
+TEST_F(Step37IdRanges, StillAKeptLayerIsRangeZeros) {
   support::reread("Pitfalls");
   support::TempDir place;
   place.open_to_everyone();  // the container's root, another host uid, passes through
   const std::string keep = (place.path() / "layer").native();
-  {
-    support::Subprocess holder(container(
-        {"--keep", (place.path() / "held").native(), "/bin/sh", "-c", "echo ready; exec sleep 3"}));
-    ASSERT_GT(support::running_init(holder), 0) << holder.so_far().describe();
-    const auto made = run_container({"--keep", keep, "/bin/sh", "-c", "echo kept > /kept"});
-    ASSERT_EQ(made.exit_code, 0) << made.describe();
-    EXPECT_EQ(holder.wait(10s).exit_code, 0);
-  }
+  const auto result = run_container({"--keep", keep, "/bin/sh", "-c", "cat /proc/self/uid_map"});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.out.find(" 0 2000000000 "), std::string::npos) << result.describe();
   struct stat upper {};
   ASSERT_EQ(::stat((keep + "/upper").c_str(), &upper), 0);
-  const auto again = run_container(
-      {"--keep", keep, "/bin/sh", "-c", "stat -c %u /kept; echo more >> /kept && echo ok"});
-  EXPECT_EQ(again.out, "0\nok\n") << again.describe();
-  struct stat now {};
-  ASSERT_EQ(::stat((keep + "/upper").c_str(), &now), 0);
-  EXPECT_EQ(now.st_uid, upper.st_uid);
-
-  support::Subprocess running(
-      container({"--keep", keep, "/bin/sh", "-c", "echo ready; exec sleep 3"}));
-  ASSERT_GT(support::running_init(running), 0) << running.so_far().describe();
-  const auto refused = run_container({"--keep", keep, "/bin/true"});
-  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
-  EXPECT_NE(refused.err.find("--keep: its host ids are a running container's"), std::string::npos)
-      << refused.describe();
-  EXPECT_EQ(running.wait(10s).exit_code, 0);
+  EXPECT_EQ(upper.st_uid, 2000000000u);
 }
 
 // Rootless, the one id the user may map is the range: nothing to reserve.
@@ -111,22 +91,27 @@ TEST_F(Step37IdRanges, TryThis1_Step37GivesTwoContainersTwoUsersStep36One) {
   }
 }
 
-// Try this 2: "0" inside both runs on one kept layer; on the host, one owner, the range's.
-TEST_F(Step37IdRanges, TryThis2_StillAKeptLayerIsRootsInsideAndOneRangesOutside) {
+// Try this 2: while the container runs, the host's /proc/locks shows the step's open file
+// description lock (OFDLCK) on the byte of its range, in the lock file.
+TEST_F(Step37IdRanges, TryThis2_ProcLocksShowsTheRangesByteLocked) {
   support::reread("Try this");
-  support::TempDir place;
-  place.open_to_everyone();
-  const std::string keep = (place.path() / "layer").native();
-  std::vector<unsigned> owners;
-  for (int run = 0; run < 2; ++run) {
-    const auto result = run_container({"--keep", keep, "/bin/stat", "-c", "%u", "/"});
-    EXPECT_EQ(result.out, "0\n") << result.describe();
-    struct stat upper {};
-    ASSERT_EQ(::stat((keep + "/upper").c_str(), &upper), 0);
-    owners.push_back(upper.st_uid);
-  }
-  EXPECT_EQ(owners[0], owners[1]);
-  EXPECT_GE(owners[0], 2000000000u);
+  support::Subprocess process(sleeper(program()));
+  const pid_t init = support::running_init(process);
+  ASSERT_GT(init, 0) << process.so_far().describe();
+  const unsigned range = (support::host_root_of(init) - 2000000000u) / 65536;
+  struct stat lock_file {};
+  ASSERT_EQ(::stat("/run/container-course-ids.lock", &lock_file), 0) << std::strerror(errno);
+  // "1: OFDLCK ADVISORY  WRITE -1 08:01:1234 1023 1023" (proc(5), /proc/locks)
+  const std::string inode = ":" + std::to_string(lock_file.st_ino) + " ";
+  const std::string bytes = " " + std::to_string(range) + " " + std::to_string(range);
+  std::vector<std::string> found;
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);)
+    if (line.find("OFDLCK") != std::string::npos && line.find(inode) != std::string::npos &&
+        line.ends_with(bytes))
+      found.push_back(line);
+  EXPECT_EQ(found.size(), 1u) << "range " << range;
+  EXPECT_EQ(process.wait(10s).exit_code, 0);
 }
 
 }  // namespace

@@ -1,6 +1,4 @@
-// Step 37: run by root, each container gets host ids no other running container has, so
-// that none can signal another's processes or read its files. Chapter:
-// steps/37_id_ranges/README.md.
+// Step 37: each root-run container gets host ids of its own. Chapter: steps/37_id_ranges/README.md.
 
 #include <arpa/inet.h>  // htonl, inet_ntoa
 #include <fcntl.h>  // open
@@ -948,7 +946,7 @@ void idmap_rootfs(const common::Fd& tree, const std::string& rootfs, pid_t pid) 
 
 }  // namespace
 
-// --keep DIR: the layers, made now (main gives them to root inside). DIR must be the caller's
+// --keep DIR: the layers, made now and given to root inside. DIR must be the caller's
 // alone, where nobody else may rename it (why_not_private), and no link may be followed:
 // DIR/upper -> /etc, planted by another user, would give the container the host's /etc.
 // So the layers are made through DIR's descriptor (O_NOFOLLOW, mkdirat(2), openat(2),
@@ -969,36 +967,28 @@ std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
     common::Fd made(
         common::check(::openat(kept.get(), layer.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
                       "openat", dir + "/" + layer));
+    if (::geteuid() == 0)
+      common::check(::fchown(made.get(), kRootOutside, kRootOutside), "fchown", dir + "/" + layer);
     common::check(::fchmod(made.get(), 0700), "fchmod", dir + "/" + layer);
     return made;
   };
   return {open_layer("upper"), open_layer("work")};
 }
 
-// Run by root, each running container has 65536 host ids of its own: range n from
-// kRootOutside, n a byte of kIdLocks no other step holds a lock on (fcntl(2), "Open file
-// description locks"). Such a lock lasts until the last descriptor of its open file is
-// closed: the janitor's copy holds it until the container's last process is gone, also
-// after kill -9 of the step. Two containers in one range would be one user to the kernel:
-// a process of either could signal the other's, read what it keeps with --keep, and use up
-// the quotas they share (user_namespaces(7)). A kept layer's files are its range's for
-// good: a new layer takes the lowest free range, a container without one the highest.
+// Run by root, a running container without --keep gets 65536 host ids of its own: range n
+// from kRootOutside, n the highest byte of kIdLocks no other step holds an open file
+// description lock on (fcntl(2)); the janitor's copy holds it until the container's last
+// process is gone, also after kill -9. In one range, two are one user: each may kill the other's.
 unsigned reserve_ids(common::Fd& lock, const common::Fd& kept_upper) {
-  struct stat upper {};
-  if (kept_upper.get() != -1) common::check(::fstat(kept_upper.get(), &upper), "fstat", "upper");
-  const bool kept = upper.st_uid >= kRootOutside;  // written by an earlier run: its range
+  if (kept_upper.get() != -1) return kRootOutside;  // range 0, every kept layer's, unlocked
   lock = common::Fd(common::check(::open(kIdLocks, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600),
                                   "open", kIdLocks));
-  for (unsigned i = 0; i < kRanges; ++i) {
-    const unsigned n = kept                     ? (upper.st_uid - kRootOutside) / 65536
-                       : kept_upper.get() != -1 ? i
-                                                : kRanges - 1 - i;
+  for (unsigned n = kRanges - 1; n > 0; --n) {
     struct flock range = {F_WRLCK, SEEK_SET, n, 1, 0};  // type, from, start, length, pid 0
     if (::fcntl(lock.get(), F_OFD_SETLK, &range) == 0) return kRootOutside + n * 65536;
     if (errno != EAGAIN && errno != EACCES) throw common::SyscallError(errno, "fcntl", kIdLocks);
-    if (kept) throw std::runtime_error("--keep: its host ids are a running container's");
   }
-  throw std::runtime_error("all " + std::to_string(kRanges) + " ranges of host ids are taken");
+  throw std::runtime_error("all " + std::to_string(kRanges - 1) + " ranges of host ids are taken");
 }
 
 // Every step's main has this shape: when a step fails, report_failure prints why as
@@ -1022,9 +1012,6 @@ int main(int argc, char* argv[]) try {
   // Run as root, root inside is uid and gid first_id on the host (write_id_maps), and PID 1
   // mounts the rootfs as that user: each folder above it must let others pass (0750 homes).
   if (first_id != 0) common::require_reachable_by(command_line.rootfs, first_id, first_id);
-  for (const common::Fd& layer : kept)  // new, or already the range's
-    if (layer.get() != -1 && first_id != 0)
-      common::check(::fchown(layer.get(), first_id, first_id), "fchown", command_line.keep);
   std::list<Cgroup> cgroups = make_cgroups(command_line);
   Container container{.command_line = command_line, .kept = {kept[0].get(), kept[1].get()}};
   if (cgroups.empty()) container.process_limit = static_cast<rlim_t>(command_line.pids_max);
