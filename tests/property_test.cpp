@@ -1071,6 +1071,33 @@ TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
 }
 PROPERTY_SINCE(IdRanges, 37);
 
+// --- 38: a kept layer's host ids ---------------------------------------------------------
+
+// The attacker's side, between kept layers: two containers at once, each on a new kept
+// layer, have host ids of their own, and a host process with one's ids (a set-user-ID file
+// it left in its layer, run on the host) cannot kill the other's PID 1.
+using KeptIds = StepProperty;
+TEST_P(KeptIds, OneKeptLayersIdsCannotKillAnothersProcesses) {
+  support::reread("The doors");
+  support::TempDir place;
+  place.open_to_everyone();  // the containers' roots, other host uids, pass through
+  auto sleeper = [&](const char* layer) {
+    return container(
+        {"--keep", (place.path() / layer).native(), "/bin/sh", "-c", "echo ready; exec sleep 3"});
+  };
+  support::Subprocess attacker(sleeper("attacker")), victim(sleeper("victim"));
+  const pid_t from = running_init(attacker), to = running_init(victim);
+  ASSERT_GT(from, 0) << attacker.so_far().describe();
+  ASSERT_GT(to, 0) << victim.so_far().describe();
+  EXPECT_TRUE(is_container_root(support::host_root_of(from))) << support::host_root_of(from);
+  EXPECT_NE(support::host_root_of(from), support::host_root_of(to))
+      << "both are host uid " << support::host_root_of(to);
+  EXPECT_EQ(support::kill_as(support::host_root_of(from), to), EPERM);
+  EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
+  EXPECT_EQ(attacker.wait(10s).exit_code, 0);
+}
+PROPERTY_SINCE(KeptIds, 38);
+
 // --- 39: the user namespace's owner ------------------------------------------------------
 
 // The attacker's side: a container holds every inotify instance the kernel gives it
