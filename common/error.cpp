@@ -34,7 +34,7 @@ std::string describe(int error, std::string_view call, std::string_view argument
   text.append("(").append(argument).append("): ").append(std::strerror(error));
   if (error != EPERM && error != EACCES && error != ENOSPC) return text;
   // Without root, a user namespace is what makes namespaces and mounts possible (step
-  // 16 on): where the host restricts them, the call that makes one fails, or (AppArmor)
+  // 19 on): where the host restricts them, the call that makes one fails, or (AppArmor)
   // a later call of its root. Then say which setting does it and how to lift it.
   const bool in_own_namespace = root_of_a_user_namespace();
   if (argument.find("CLONE_NEWUSER") != std::string_view::npos || in_own_namespace) {

@@ -42,7 +42,7 @@ void require_rootfs(const std::string& dir, const std::string& command,
 void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid);
 
 /// \brief Why the open folder \p fd is no safe place for layers a container writes (step
-/// 28's `--keep DIR`), or "" if it is: the caller's own (its effective uid), writable by
+/// 33's `--keep DIR`), or "" if it is: the caller's own (its effective uid), writable by
 /// nobody else, in a folder of root's or the caller's that others cannot write unless it
 /// has the sticky bit (else they could rename it away and put another in its place,
 /// unlink(2)). Read through the descriptor (fstat(2), fstatat(2) of ".."), never the path,

@@ -1,6 +1,6 @@
 // Step 08: the child mounts a proc filesystem at the rootfs's /proc, so ps shows the
 // container's processes only. The mount outlives the container (step 09 unmounts it, step
-// 12 keeps it off the host). Needs root. The chapter is steps/08_mount_proc/README.md.
+// 14 keeps it off the host). Needs root. The chapter is steps/08_mount_proc/README.md.
 
 #include <sched.h>  // clone, CLONE_NEW*
 #include <sys/mman.h>  // mmap, mprotect, munmap
