@@ -563,17 +563,39 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
 }
 PROPERTY_SINCE(Mounts, 14);
 
-// --- 16: /dev and /tmp -------------------------------------------------------------------
+// --- 16: /dev ----------------------------------------------------------------------------
 
-using DevAndTmp = StepProperty;
-TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
+using Dev = StepProperty;
+TEST_P(Dev, DevHoldsNoDevicesOrSetuidPrograms) {
+  support::reread("What changed");
+  const auto result = run_in_container({"/bin/cat", "/proc/self/mountinfo"});
+  for (const std::string point : {"/dev", "/dev/pts"}) {
+    const std::string options = mount_options(result.out, point);
+    EXPECT_FALSE(options.empty()) << point << " is not mounted\n" << result.describe();
+    for (const std::string flag : {"nosuid", "noexec"})
+      EXPECT_TRUE(has_option(options, flag)) << point << " without " << flag;
+  }
+}
+
+TEST_P(Dev, DevHoldsOnlyTheUsualDevices) {
+  support::reread("Goal");
+  const auto result = run_in_container({"/bin/ls", "/dev"});
+  const std::string mqueue = from("34") ? "mqueue\n" : "";  // the IPC namespace's queues
+  const std::string shm = from("17") ? "shm\n" : "";  // a tmpfs of its own (step 17)
+  EXPECT_EQ(result.out, "fd\nfull\n" + mqueue + "null\nptmx\npts\nrandom\n" + shm +
+                            "stderr\nstdin\nstdout\ntty\nurandom\nzero\n")
+      << result.describe();
+}
+PROPERTY_SINCE(Dev, 16);
+
+// --- 17: /tmp and /dev/shm ---------------------------------------------------------------
+
+using Tmp = StepProperty;
+TEST_P(Tmp, TmpAndShmHoldNoDevicesOrSetuidPrograms) {
   support::reread("What changed");
   const auto result = run_in_container({"/bin/cat", "/proc/self/mountinfo"});
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
-      {"/dev", {"nosuid", "noexec"}},
-      {"/dev/pts", {"nosuid", "noexec"}},
-      {"/dev/shm", {"nosuid", "nodev", "noexec"}},
-      {"/tmp", {"nosuid", "nodev"}}};
+      {"/dev/shm", {"nosuid", "nodev", "noexec"}}, {"/tmp", {"nosuid", "nodev"}}};
   for (const auto& [point, flags] : expected) {
     const std::string options = mount_options(result.out, point);
     EXPECT_FALSE(options.empty()) << point << " is not mounted\n" << result.describe();
@@ -582,16 +604,7 @@ TEST_P(DevAndTmp, DevAndTmpHoldNoDevicesOrSetuidPrograms) {
   }
 }
 
-TEST_P(DevAndTmp, DevHoldsOnlyTheUsualDevices) {
-  support::reread("Goal");
-  const auto result = run_in_container({"/bin/ls", "/dev"});
-  const std::string mqueue = from("34") ? "mqueue\n" : "";  // the IPC namespace's queues
-  EXPECT_EQ(result.out,
-            "fd\nfull\n" + mqueue +
-                "null\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n")
-      << result.describe();
-}
-TEST_P(DevAndTmp, EachTmpfsHasASizeAWriterCannotPass) {
+TEST_P(Tmp, EachTmpfsHasASizeAWriterCannotPass) {
   support::reread("Pitfalls");
   // The attacker's side: 80 MiB into /tmp. Unsized, it takes them from the host's RAM.
   const auto result = run_in_container(
@@ -600,7 +613,7 @@ TEST_P(DevAndTmp, EachTmpfsHasASizeAWriterCannotPass) {
   EXPECT_EQ(df_kilobytes(result.out, "/tmp"), 64 * 1024) << result.describe();
   EXPECT_EQ(df_kilobytes(result.out, "/dev/shm"), 64 * 1024) << result.describe();
 }
-PROPERTY_SINCE(DevAndTmp, 16);
+PROPERTY_SINCE(Tmp, 17);
 
 // --- 18: user namespace ------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-// Step 16: a /dev of its own with six devices and a private devpts, no /sys, and a /tmp
-// that goes with the container. Needs root. Chapter: steps/16_dev_sys_tmp/README.md.
+// Step 17: a /tmp and a /dev/shm of its own, each a tmpfs with a size and a limit on its
+// files. Needs root. Chapter: steps/17_tmp/README.md.
 
 #include <fcntl.h>  // open
 #include <poll.h>  // poll
