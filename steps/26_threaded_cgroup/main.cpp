@@ -123,56 +123,26 @@ struct CommandLine : common::CommandLine {  // the rootfs and command, and this 
   }
 };
 
-// cgroup v2 lets a cgroup other than the root hand memory, a domain controller, down only
-// while it holds no process (cgroup-v2.rst, "No Internal Process Constraint"), so memory in
-// its cgroup.subtree_control says it holds none. The nearest such cgroup above `dir` (ours
-// holds this step) can take the container's, a domain cgroup. The limits of the cgroups
-// skipped on the way would not hold for it: the tightest of each goes into `limits` (a
-// cpu.max as a share of 100 ms periods), and so bounds the container alone.
-std::filesystem::path memory_parent(std::filesystem::path dir, CommandLine& limits) {
-  const std::string own = dir.native();
-  for (; std::filesystem::exists(dir / "cgroup.controllers"); dir = dir.parent_path()) {
-    if (common::contains_word(common::read_file(dir / "cgroup.subtree_control"), "memory"))
-      return dir;
-    long long max = 0, period = 0;  // "max", no limit, reads as no number
-    if (std::ifstream(dir / "memory.max") >> max)
-      limits.memory_max = std::min(limits.memory_max, max);
-    if (std::ifstream(dir / "pids.max") >> max)
-      limits.pids_max = std::min(limits.pids_max, static_cast<long>(max));
-    if (std::ifstream(dir / "cpu.max") >> max >> period)
-      limits.cpus = std::min(limits.cpus > 0 ? limits.cpus : 1e9,  // 0: none asked for
-                             static_cast<double>(max) / static_cast<double>(period));
-  }
-  throw common::CgroupError("cgroup v2: " + own +
-                            " holds processes (this step's), and no cgroup above it hands "
-                            "memory down: leave out --memory");
-}
-
 // A cgroup of our own, with a limit in each controller its hierarchy holds; the destructor
 // removes it when main returns: after the container ends, or when the step fails. It
 // goes under `parent`, the step's own cgroup (until step 23, the hierarchy's root), or,
-// for memory beside other processes, higher up (memory_parent).
+// for memory beside other processes, nowhere (refused below).
 class Cgroup {
  public:
-  Cgroup(common::CgroupParent parent, CommandLine limits) {
+  Cgroup(const common::CgroupParent& parent, const CommandLine& limits) {
     // cgroup v2: a child gets a controller's files (pids.max) only once its parent has
     // enabled that controller for its children (cgroup-v2.rst, "Enabling and Disabling").
     // With processes in it (ours holds this step) it may enable the threaded ones, pids and
     // cpu, but not memory ("Threads"); it becomes a thread root (a desktop's session scope),
     // where only a threaded cgroup may hold processes (cgroup.type, below). For memory the
-    // container's cgroup goes higher up instead: a domain one.
+    // container's cgroup would have to be a domain one: refused (27 goes higher up).
     const bool beside = parent.version == 2 && !parent.is_root;
     const bool domain = beside && std::ranges::count(parent.controllers, "memory") > 0;
     const bool thread_root = beside && !domain;
-    std::string where = ", under the step's own";
     if (domain) {
-      parent.dir = memory_parent(parent.dir, limits);
-      where = ", under " + parent.dir.native() +
-              ", the nearest cgroup that hands memory down: the step's own holds processes;"
-              " the tightest limits of the cgroups in between, copied, bound the container"
-              " alone, not with their other processes";
-      if (limits.cpus > 0 && std::ranges::count(parent.controllers, "cpu") == 0)
-        parent.controllers.push_back("cpu");  // a cpu.max copied
+      throw common::CgroupError("cgroup v2: " + parent.dir.native() +
+                                " holds processes (this step's), and a threaded cgroup cannot "
+                                "have memory: leave out --memory, or take step 27");
     }
     for (const std::string& controller : parent.controllers) {
       if (parent.version == 2 &&
@@ -196,7 +166,7 @@ class Cgroup {
       throw;
     }
     common::log("cgroup ", dir_.native(), " (v", parent.version, thread_root ? ", threaded" : "",
-                where, "):", limits_);
+                ", under the step's own):", limits_);
   }
 
   // rmdir(2) removes a cgroup with no process left in it; nothing else would. EBUSY: the
