@@ -419,9 +419,12 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
 }
 PROPERTY_SINCE(ThreadedCgroups, 26);
 
-// There, with --memory, the container's cgroup is a domain one higher up (where memory is
-// handed down), and every limit holds in it; the Janitor rows (whose limits() include
-// --memory here from 26 on) check that kill -9 of the step leaves no cgroup there either.
+// --- 27: memory beside other processes ---------------------------------------------------
+
+// There, with --memory (refused in 26), the container's cgroup is from 27 on a domain one
+// higher up (where memory is handed down), and every limit holds in it; the Janitor rows
+// (whose limits() include --memory here from 27 on) check that kill -9 of the step leaves
+// no cgroup there either.
 using MemoryBesideOtherProcesses = Cgroups;
 TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses) {
   support::reread("Pitfalls");
@@ -438,7 +441,7 @@ TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses
   EXPECT_NE(pids.err.find("the pids limit refused"), std::string::npos) << pids.describe();
   expect_killed_by_memory_limit(step_name());
 }
-PROPERTY_SINCE(MemoryBesideOtherProcesses, 26);
+PROPERTY_SINCE(MemoryBesideOtherProcesses, 27);
 
 // From 25 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.

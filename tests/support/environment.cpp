@@ -229,19 +229,26 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
     const bool threaded = controller == "pids" || controller == "cpu";
     if (own.version != 2 || own.is_root || (threaded && step >= "26")) return "";
-    // Steps 26 on make a memory cgroup under the nearest cgroup above that hands memory
+    // Steps 27 on make a memory cgroup under the nearest cgroup above that hands memory
     // down (memory in its cgroup.subtree_control), if there is one.
-    const bool goes_up = controller == "memory" && step >= "26";
+    const bool goes_up = controller == "memory" && step >= "27";
     for (fs::path dir = own.dir; goes_up && fs::exists(dir / "cgroup.controllers");
          dir = dir.parent_path()) {
       if (common::contains_word(common::read_file(dir / "cgroup.subtree_control"), "memory"))
         return "";
     }
     return "cgroup v2 from a cgroup with processes (" + own.dir.native() + "): no " + controller +
-           " cgroup under it" + (step >= "26" ? ", nor above it" : "");
+           " cgroup under it" + (goes_up ? ", nor above it" : "");
   } catch (const common::CgroupError& error) {
     return error.what();
   }
+}
+
+std::string not_beside_other_processes() {
+  const common::CgroupParent own = common::find_cgroup_parents({"pids"}).front();
+  if (own.version != 2) return "pids is on cgroup v1 here";
+  if (own.is_root) return "the test starts in the root cgroup";
+  return "";
 }
 
 std::string cannot_run_here(const std::string& program) {

@@ -53,9 +53,15 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
 /// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root, which
 /// holds processes: steps 24 and 25 enable no controller there, steps 26 on the threaded
-/// ones (pids, cpu), and for memory go up to the nearest cgroup that hands memory down
-/// (none above it: no memory cgroup; chapter 26).
+/// ones (pids, cpu), and steps 27 on for memory go up to the nearest cgroup that hands
+/// memory down (none above it: no memory cgroup; chapter 27).
 std::string no_cgroup_for(const std::string& controller, const std::string& step);
+
+/// \brief Why this test's cgroups are not beside other processes here, or "" if they are:
+/// cgroup v2 from a cgroup other than the root (a desktop's session scope; make
+/// test-hosts' desktop layout), where steps 26 on make threaded cgroups (chapter 26) and
+/// 27 on a memory cgroup higher up (chapter 27).
+std::string not_beside_other_processes();
 
 /// \brief Why the step \p program cannot run at all from where this test runs, as root,
 /// or "" if it can: steps 24 and 25 from a cgroup v2 cgroup with processes in it (a
