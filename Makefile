@@ -90,7 +90,7 @@ rootfs:
 	@sh rootfs/build-busybox.sh
 
 need-root:
-	@[ "$$(id -u)" = 0 ] || { echo "$(MAKECMDGOALS): needs root (steps 05-18, unshare, runc): sudo make $(MAKECMDGOALS)"; exit 1; }
+	@[ "$$(id -u)" = 0 ] || { echo "$(MAKECMDGOALS): needs root (steps 05-19, unshare, runc): sudo make $(MAKECMDGOALS)"; exit 1; }
 
 check-step:
 	@[ -n "$(STEP_DIR)" ] || { echo "no step $(STEP); steps are: $(STEPS)"; exit 1; }

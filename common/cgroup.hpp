@@ -3,7 +3,7 @@
 /// \brief Finding where a container's cgroups can be created on this host (cgroup v1, v2 or both).
 ///
 /// Only the probe lives here: which layout the host has and which folder is the parent.
-/// Creating, joining and removing the cgroup is step 10's lesson (and step 24's, under the
+/// Creating, joining and removing the cgroup is step 10's lesson (and step 26's, under the
 /// step's own cgroup) and stays in their code.
 
 #include <filesystem>
@@ -56,7 +56,7 @@ class CgroupError : public std::runtime_error {
 /// \param mount where cgroups are mounted, `/sys/fs/cgroup` on every systemd host.
 PidsCgroupParent find_pids_cgroup_parent(const std::filesystem::path& mount = "/sys/fs/cgroup");
 
-/// \brief A cgroup hierarchy the container gets a folder in (step 24 on): one on a pure v2
+/// \brief A cgroup hierarchy the container gets a folder in (step 26 on): one on a pure v2
 /// host, up to one per controller on a v1 or hybrid host.
 struct CgroupParent {
   int version;  ///< 1 or 2

@@ -53,7 +53,7 @@ Result check(Result result, std::string_view call, std::string_view argument = {
 }
 
 /// \brief Why this host refuses an ordinary user the user namespaces that rootless steps
-/// (19 on) need, with the fix, in one line; "" if it does not restrict them. Reads
+/// (20 on) need, with the fix, in one line; "" if it does not restrict them. Reads
 /// `user.max_user_namespaces` (0: none at all), Debian's old
 /// `kernel.unprivileged_userns_clone` (0) and Ubuntu's
 /// `kernel.apparmor_restrict_unprivileged_userns` (1: AppArmor gives the namespace no

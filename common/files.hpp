@@ -63,7 +63,7 @@ class Fd {
 
 /// \brief The folder at \p path, opened (O_PATH, O_NOFOLLOW) only if it is still the one
 /// \p checked is open on: same device and inode (stat(2)). For a check made through one
-/// descriptor and a use that needs a path again (step 33: overlayfs takes its layers by
+/// descriptor and a use that needs a path again (step 35: overlayfs takes its layers by
 /// path, as /proc/self/fd/N): a folder swapped in between is refused, not used. Throws
 /// SyscallError when a call fails, std::runtime_error when it is another folder.
 Fd open_as_checked(const std::string& path, int checked);

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// \brief The byte layout of rtnetlink requests (netlink(7), rtnetlink(7)): what a chapter
-/// sends is its lesson (steps 29 and 30 write out the message types, the fixed parts and
+/// sends is its lesson (steps 31 and 32 write out the message types, the fixed parts and
 /// the attributes); the padding, the lengths and reading the kernel's answer are not.
 
 #include <cstddef>

@@ -32,7 +32,7 @@ void require_rootfs(const std::string& dir, const std::string& command,
                     std::initializer_list<const char*> mount_points = {});
 
 /// \brief Refuses a rootfs that a container's root, mapped to an unprivileged \p uid and
-/// \p gid on the host (steps 18 on, run as root), could not reach.
+/// \p gid on the host (steps 19 on, run as root), could not reach.
 ///
 /// Every folder from `/` down to \p dir must let that user search it: by its owner's,
 /// group's or everyone else's `x` bit, whichever applies (path_resolution(7); ACLs are not
@@ -51,12 +51,12 @@ std::string why_not_private(int fd);
 
 /// \brief The type of the file system \p dir is on, by its statfs(2) magic number: "tmpfs",
 /// "ext4" (also ext2 and ext3), "xfs", "btrfs", "overlay", "nfs", "hostfs" and a few more;
-/// any other as its number ("0x…"). For error messages: an idmapped mount (step 31)
+/// any other as its number ("0x…"). For error messages: an idmapped mount (step 33)
 /// works on some types only. Throws SyscallError when statfs fails.
 /// \param dir a path on the file system.
 std::string filesystem_type(const std::string& dir);
 
-/// \brief For the error of an idmapped mount of \p dir (step 31): "on TYPE", and the first
+/// \brief For the error of an idmapped mount of \p dir (step 33): "on TYPE", and the first
 /// kernel whose TYPE allows idmapped mounts, or that it has none (ext4 and xfs 5.12, btrfs
 /// 5.15, overlay 5.19, tmpfs 6.3, fuse 6.12 where its daemon allows; nfs, hostfs and 9p
 /// none), as "on tmpfs (idmapped mounts from Linux 6.3)".

@@ -57,7 +57,7 @@ page() {
         gsub(/\t/, "\\&#9;", s)   # and expands tabs to spaces
         return s
       }
-      # A code word with a hyphen (--pids-max, step24-4242-aB3xYz) is kept on one line:
+      # A code word with a hyphen (--pids-max, step26-4242-aB3xYz) is kept on one line:
       # a browser would break it after a hyphen ("--" at the end of a line).
       function nobr(s,    n, parts, i, out) {
         n = split(s, parts, / /); out = ""

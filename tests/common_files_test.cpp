@@ -120,7 +120,7 @@ TEST(RequireRootfs, TheHostRootIsRefused) {
   EXPECT_THROW(common::require_rootfs("/usr/..", "/bin/sh", {"proc"}), common::RootfsError);
 }
 
-// --keep DIR (step 33): checked through a descriptor of the folder.
+// --keep DIR (step 35): checked through a descriptor of the folder.
 std::string why_not_private(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_DIRECTORY | O_CLOEXEC);
   if (fd == -1) return "open failed";

@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 20, 29, 34, 35 and 36 are these tests.
+// that step on: the door tables of chapters 21, 31, 36, 37 and 38 are these tests.
 
 #include <arpa/inet.h>
 #include <mqueue.h>
@@ -34,37 +34,37 @@ const std::vector<std::string> kSteps = support::steps_from("10");
 struct Door {
   std::string name;  // the helper's word for it
   std::string closed_by;  // the first step in which it is shut
-  bool rootless = false;  // tried by nobody (uid 65534), in the steps from 19 on
+  bool rootless = false;  // tried by nobody (uid 65534), in the steps from 20 on
   std::string first = "";  // the first step that has what it attacks, if not 10
 };
 
-// proc_sys attacks a sysctl of the container's own IPC namespace: before 34 the namespace
-// is the host's, whose sysctls the host's root alone may write (root inside, before 18).
+// proc_sys attacks a sysctl of the container's own IPC namespace: before 36 the namespace
+// is the host's, whose sysctls the host's root alone may write (root inside, before 19).
 const std::vector<Door> kDoors = {{"fd", "15_pivot_root"},
                                   {"chroot", "15_pivot_root"},
-                                  {"environ", "18_user_namespace"},
-                                  {"environ", "20_capabilities", true},
-                                  {"map_files", "18_user_namespace"},
-                                  {"cgroup", "18_user_namespace"},
-                                  {"sysfs", "18_user_namespace"},
-                                  {"cmdline", "21_wiped_strings"},
-                                  {"cgroup_path", "24_cgroup_namespace"},
-                                  {"loopback", "29_network_namespace"},
-                                  {"sysv_shm", "34_ipc_namespace"},
-                                  {"mqueue", "34_ipc_namespace"},
-                                  {"fork_bomb", "35_rootless_pids_limit", true},
-                                  {"interrupts", "36_masked_proc"},
-                                  {"interrupts", "36_masked_proc", true},
-                                  {"proc_sys", "36_masked_proc", false, "34_ipc_namespace"},
-                                  {"proc_sys", "36_masked_proc", true, "34_ipc_namespace"}};
+                                  {"environ", "19_user_namespace"},
+                                  {"environ", "21_capabilities", true},
+                                  {"map_files", "19_user_namespace"},
+                                  {"cgroup", "19_user_namespace"},
+                                  {"sysfs", "19_user_namespace"},
+                                  {"cmdline", "22_wiped_strings"},
+                                  {"cgroup_path", "26_cgroup_namespace"},
+                                  {"loopback", "31_network_namespace"},
+                                  {"sysv_shm", "36_ipc_namespace"},
+                                  {"mqueue", "36_ipc_namespace"},
+                                  {"fork_bomb", "37_rootless_pids_limit", true},
+                                  {"interrupts", "38_masked_proc"},
+                                  {"interrupts", "38_masked_proc", true},
+                                  {"proc_sys", "38_masked_proc", false, "36_ipc_namespace"},
+                                  {"proc_sys", "38_masked_proc", true, "36_ipc_namespace"}};
 
-// Every step with every door, but a rootless door before step 19 (which first runs
+// Every step with every door, but a rootless door before step 20 (which first runs
 // without root), and a door before the step that brings what it attacks.
 std::vector<std::tuple<std::string, Door>> rows() {
   std::vector<std::tuple<std::string, Door>> all;
   for (const std::string& step : kSteps) {
     for (const Door& door : kDoors) {
-      if ((!door.rootless || step >= "19") && step >= door.first) all.emplace_back(step, door);
+      if ((!door.rootless || step >= "20") && step >= door.first) all.emplace_back(step, door);
     }
   }
   return all;

@@ -2,7 +2,7 @@
 // parameterised by step, instantiated for the steps from the one whose chapter introduces
 // it to the last one CMakeLists.txt lists: a new last step gets all of them, and a later
 // step that drops one (a refactor, a student's lab) fails it. Each test's name says the
-// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step22_*'` runs one
+// property; its parameter, `stepNN_topic`, the step (`--gtest_filter='*/step23_*'` runs one
 // step's rows; make check and make mutants do so).
 
 #include <grp.h>
@@ -38,8 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Root inside the container of a root-run step is this host uid from step 18 on; from
-// step 37 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
+// Root inside the container of a root-run step is this host uid from step 19 on; from
+// step 39 on, the first of a range of 65536 of its own, a multiple of 65536 above it.
 constexpr unsigned kContainerRootOnTheHost = 2000000000;
 bool is_container_root(unsigned id) {
   return id >= kContainerRootOnTheHost && (id - kContainerRootOnTheHost) % 65536 == 0;
@@ -69,7 +69,7 @@ class StepProperty : public support::ContainerTest,
   }
 };
 
-// gtest names each row after its step: "step22_seccomp".
+// gtest names each row after its step: "step23_seccomp".
 std::string step_row(const ::testing::TestParamInfo<std::string>& info) {
   return "step" + info.param;
 }
@@ -245,16 +245,16 @@ class Cgroups : public StepProperty {
   void SetUp() override {
     StepProperty::SetUp();
     if (IsSkipped()) return;
-    // From step 24 on, the cgroup goes under the step's own; on cgroup v2 that needs a
-    // step started from the root cgroup (chapter 24).
+    // From step 26 on, the cgroup goes under the step's own; on cgroup v2 that needs a
+    // step started from the root cgroup (chapter 26).
     if (const std::string why = support::no_cgroup_for("pids", step_name());
-        from("24") && !why.empty())
+        from("26") && !why.empty())
       GTEST_SKIP() << why;
   }
-  // The limits --memory and --cpus ask for, where the host can give them (25 on).
+  // The limits --memory and --cpus ask for, where the host can give them (27 on).
   std::vector<std::string> limits() const {
     std::vector<std::string> args;
-    if (!from("25")) return args;
+    if (!from("27")) return args;
     if (support::no_cgroup_for("memory", step_name()).empty())
       args.insert(args.end(), {"--memory", "64M"});
     if (support::no_cgroup_for("cpu", step_name()).empty())
@@ -282,7 +282,7 @@ TEST_P(Cgroups, TheContainerRunsInAPidsCgroupOfItsOwnWithTheLimit) {
 }
 
 // Without root, a step may run without a cgroup of its own where none was delegated to the
-// user, and says so (19 on); as root, a cgroup that cannot be made is still an error, never
+// user, and says so (20 on); as root, a cgroup that cannot be made is still an error, never
 // a limit dropped. Root of a user namespace is euid 0 with no right to the host's cgroups.
 using CgroupsAsRoot = Cgroups;
 TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStillStopsTheStep) {
@@ -293,7 +293,7 @@ TEST_P(CgroupsAsRoot, AsRootACgroupThatCannotBeMadeStillStopsTheStep) {
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(CgroupsAsRoot, 19);
+PROPERTY_SINCE(CgroupsAsRoot, 20);
 
 // Without root, where no cgroup was delegated to the user, the step may run without its
 // default pids limit (it says so); never without one asked for with --pids-max. From 30
@@ -306,7 +306,7 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   const auto fallback = support::run(
       {program(), "--rootfs", support::built_rootfs().native(), "/bin/true"}, 20s, options);
   EXPECT_EQ(fallback.exit_code, 0) << fallback.describe();
-  EXPECT_NE(fallback.err.find(from("35") ? "PID 1 limits the container to 64 processes"
+  EXPECT_NE(fallback.err.find(from("37") ? "PID 1 limits the container to 64 processes"
                                          : "without a process limit"),
             std::string::npos)
       << fallback.describe();
@@ -314,7 +314,7 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
       {program(), "--rootfs", support::built_rootfs().native(), "--pids-max", "9", "/bin/true"},
       20s, options);
   EXPECT_EQ(result.err.find("without a process limit"), std::string::npos) << result.describe();
-  if (from("35")) {
+  if (from("37")) {
     EXPECT_EQ(result.exit_code, 0) << result.describe();
     EXPECT_NE(result.err.find("PID 1 limits the container to 9 processes with RLIMIT_NPROC"),
               std::string::npos)
@@ -324,9 +324,9 @@ TEST_P(LimitAskedForRootless, ALimitAskedForIsNeverDroppedWithoutRoot) {
   EXPECT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(LimitAskedForRootless, 19);
+PROPERTY_SINCE(LimitAskedForRootless, 20);
 
-// From 35 on, a rootless container's pids limit holds without a cgroup: RLIMIT_NPROC,
+// From 37 on, a rootless container's pids limit holds without a cgroup: RLIMIT_NPROC,
 // counted in its own user namespace. PID 1, the shell and two sleeps are --pids-max 4;
 // the third sleep is refused, and root inside cannot raise the limit.
 using RootlessPidsLimit = StepProperty;
@@ -343,7 +343,7 @@ TEST_P(RootlessPidsLimit, RootlessTheLimitHoldsWithoutACgroup) {
   EXPECT_EQ(result.out, "1\n2\n") << result.describe();
   EXPECT_NE(result.err.find("can't fork"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(RootlessPidsLimit, 35);
+PROPERTY_SINCE(RootlessPidsLimit, 37);
 
 // As root, a limit the kernel refuses is an error, never dropped: here the step runs in a
 // mount and cgroup namespace of its own whose /sys/fs/cgroup is a tmpfs laid out as a
@@ -368,7 +368,7 @@ PROPERTY_SINCE(PidsLimitAsRoot, 10);
 // PID 1 can fail before its root is up: here the rootfs's /tmp is a link into a folder
 // the container's root (an unprivileged uid on the host, 18 on) may not enter, so its
 // tmpfs mount gets EACCES. The step says so once, exits 125, and leaves no cgroup. A
-// child of clone3 with no stack of its own (28 on) goes on in main, as after fork(2): it
+// child of clone3 with no stack of its own (30 on) goes on in main, as after fork(2): it
 // must _exit(2), or it runs the step's destructors too (~Cgroup waits 2 s for the cgroup
 // PID 1 itself is in, then says it could not remove it).
 using Pid1Failure = Cgroups;
@@ -398,14 +398,14 @@ TEST_P(Pid1Failure, APid1ThatFailsEarlySaysWhyOnceAndLeavesNothing) {
   }
   EXPECT_GT(made, 0) << result.describe();
 }
-PROPERTY_SINCE(Pid1Failure, 18);
+PROPERTY_SINCE(Pid1Failure, 19);
 
 PROPERTY_SINCE(Cgroups, 10);
 
-// --- 26: threaded controllers beside other processes --------------------------------------
+// --- 28: threaded controllers beside other processes --------------------------------------
 
 // On cgroup v2 from a cgroup with other processes in it (a desktop's session scope; make
-// test-hosts' desktop layout), steps 24 and 25 refuse to run as root; from 26 on the
+// test-hosts' desktop layout), steps 26 and 27 refuse to run as root; from 28 on the
 // container's cgroup is threaded, and its limit holds.
 using ThreadedCgroups = Cgroups;
 TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
@@ -417,13 +417,13 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(ThreadedCgroups, 26);
+PROPERTY_SINCE(ThreadedCgroups, 28);
 
-// --- 27: memory beside other processes ---------------------------------------------------
+// --- 29: memory beside other processes ---------------------------------------------------
 
-// There, with --memory (refused in 26), the container's cgroup is from 27 on a domain one
+// There, with --memory (refused in 26), the container's cgroup is from 29 on a domain one
 // higher up (where memory is handed down), and every limit holds in it; the Janitor rows
-// (whose limits() include --memory here from 27 on) check that kill -9 of the step leaves
+// (whose limits() include --memory here from 29 on) check that kill -9 of the step leaves
 // no cgroup there either.
 using MemoryBesideOtherProcesses = Cgroups;
 TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses) {
@@ -441,9 +441,9 @@ TEST_P(MemoryBesideOtherProcesses, EveryLimitHoldsWithMemoryBesideOtherProcesses
   EXPECT_NE(pids.err.find("the pids limit refused"), std::string::npos) << pids.describe();
   expect_killed_by_memory_limit(step_name());
 }
-PROPERTY_SINCE(MemoryBesideOtherProcesses, 27);
+PROPERTY_SINCE(MemoryBesideOtherProcesses, 29);
 
-// From 25 on the default pids limit fits an interactive shell and its jobs (the article's
+// From 27 on the default pids limit fits an interactive shell and its jobs (the article's
 // 5 does not: a shell and five background sleeps are six), and still is one: 64.
 using DefaultPidsLimit = Cgroups;
 TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
@@ -459,7 +459,7 @@ TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
   EXPECT_EQ(result.err.find("refused"), std::string::npos) << result.describe();
   expect_nothing_left_running(result);
 }
-PROPERTY_SINCE(DefaultPidsLimit, 25);
+PROPERTY_SINCE(DefaultPidsLimit, 27);
 
 // --- 13: the janitor ---------------------------------------------------------------------
 
@@ -566,7 +566,7 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
 }
 PROPERTY_SINCE(Mounts, 14);
 
-// --- 16: /dev ----------------------------------------------------------------------------
+// --- 17: /dev ----------------------------------------------------------------------------
 
 using Dev = StepProperty;
 TEST_P(Dev, DevHoldsNoDevicesOrSetuidPrograms) {
@@ -583,15 +583,15 @@ TEST_P(Dev, DevHoldsNoDevicesOrSetuidPrograms) {
 TEST_P(Dev, DevHoldsOnlyTheUsualDevices) {
   support::reread("Goal");
   const auto result = run_in_container({"/bin/ls", "/dev"});
-  const std::string mqueue = from("34") ? "mqueue\n" : "";  // the IPC namespace's queues
-  const std::string shm = from("17") ? "shm\n" : "";  // a tmpfs of its own (step 17)
+  const std::string mqueue = from("36") ? "mqueue\n" : "";  // the IPC namespace's queues
+  const std::string shm = from("18") ? "shm\n" : "";  // a tmpfs of its own (step 18)
   EXPECT_EQ(result.out, "fd\nfull\n" + mqueue + "null\nptmx\npts\nrandom\n" + shm +
                             "stderr\nstdin\nstdout\ntty\nurandom\nzero\n")
       << result.describe();
 }
-PROPERTY_SINCE(Dev, 16);
+PROPERTY_SINCE(Dev, 17);
 
-// --- 17: /tmp and /dev/shm ---------------------------------------------------------------
+// --- 18: /tmp and /dev/shm ---------------------------------------------------------------
 
 using Tmp = StepProperty;
 TEST_P(Tmp, TmpAndShmHoldNoDevicesOrSetuidPrograms) {
@@ -616,9 +616,9 @@ TEST_P(Tmp, EachTmpfsHasASizeAWriterCannotPass) {
   EXPECT_EQ(df_kilobytes(result.out, "/tmp"), 64 * 1024) << result.describe();
   EXPECT_EQ(df_kilobytes(result.out, "/dev/shm"), 64 * 1024) << result.describe();
 }
-PROPERTY_SINCE(Tmp, 17);
+PROPERTY_SINCE(Tmp, 18);
 
-// --- 18: user namespace ------------------------------------------------------------------
+// --- 19: user namespace ------------------------------------------------------------------
 
 using UserNamespace = StepProperty;
 TEST_P(UserNamespace, RootInsideIsAnUnprivilegedUserOutside) {
@@ -646,7 +646,7 @@ TEST_P(UserNamespace, TheCallersGroupsStayOutside) {
                                         << result.describe();
 }
 
-PROPERTY_SINCE(UserNamespace, 18);
+PROPERTY_SINCE(UserNamespace, 19);
 
 // Run as root, the container's root is uid 2000000000 on the host, and PID 1 mounts the
 // rootfs as that user: a rootfs in a home folder of mode 0750 (Ubuntu's) is out of its
@@ -669,9 +669,9 @@ TEST_P(RootfsReach, ARootfsTheContainersRootCannotReachIsRefusedFirst) {
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
   EXPECT_EQ(result.err.find(": cgroup /"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(RootfsReach, 18);
+PROPERTY_SINCE(RootfsReach, 19);
 
-// --- 19: rootless ------------------------------------------------------------------------
+// --- 20: rootless ------------------------------------------------------------------------
 
 using Rootless = StepProperty;
 // Where unprivileged user namespaces are off (here user.max_user_namespaces 0, as some
@@ -689,9 +689,9 @@ TEST_P(Rootless, WithUserNamespacesOffTheStepNamesTheSettingAndTheFix) {
       << result.describe();
   EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
 }
-PROPERTY_SINCE(Rootless, 19);
+PROPERTY_SINCE(Rootless, 20);
 
-// --- 20: capabilities --------------------------------------------------------------------
+// --- 21: capabilities --------------------------------------------------------------------
 
 // Docker's default set, as the kernel's bit mask: CHOWN 0, DAC_OVERRIDE 1, FOWNER 3,
 // FSETID 4, KILL 5, SETGID 6, SETUID 7, SETPCAP 8, NET_BIND_SERVICE 10, NET_RAW 13,
@@ -713,9 +713,9 @@ TEST_P(Capabilities, NoNewPrivileges) {
   const auto result = run_in_container({"/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"});
   EXPECT_EQ(result.out, "NoNewPrivs:\t1\n") << result.describe();
 }
-PROPERTY_SINCE(Capabilities, 20);
+PROPERTY_SINCE(Capabilities, 21);
 
-// --- 22: seccomp -------------------------------------------------------------------------
+// --- 23: seccomp -------------------------------------------------------------------------
 
 // Each refused call, made by the attacker's helper with arguments that fail otherwise
 // where it is allowed (EscapeHelper below shows that on the host).
@@ -728,7 +728,7 @@ const std::vector<std::string> kRefusedCalls = {
     "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
     // clang-format on
 };
-// And those refused for their arguments (23 on): a namespace flag, a terminal request, a
+// And those refused for their arguments (25 on): a namespace flag, a terminal request, a
 // socket family, a persona.
 const std::vector<std::string> kRefusedArguments = {
     // clang-format off
@@ -803,9 +803,9 @@ TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
                                           << i386.describe();
   EXPECT_EQ(i386.out, "") << i386.describe();
 }
-PROPERTY_SINCE(Seccomp, 22);
+PROPERTY_SINCE(Seccomp, 23);
 
-// --- 23: seccomp, by argument ------------------------------------------------------------
+// --- 25: seccomp, by argument ------------------------------------------------------------
 
 using SeccompArguments = StepProperty;
 TEST_P(SeccompArguments, EachRefusedArgumentGetsEperm) {
@@ -826,7 +826,7 @@ TEST_P(SeccompArguments, Clone3GetsEnosys) {
          "to clone, whose flags it checks\n"
       << result.describe();
 }
-PROPERTY_SINCE(SeccompArguments, 23);
+PROPERTY_SINCE(SeccompArguments, 25);
 
 // On the host, every call of the tables above fails with another errno than EPERM: so an
 // EPERM inside is the filter's (or the missing capability's), not the arguments'.
@@ -844,7 +844,7 @@ TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
   }
 }
 
-// --- 25: memory and CPU limits -----------------------------------------------------------
+// --- 27: memory and CPU limits -----------------------------------------------------------
 
 using Limits = StepProperty;
 // From a v2 cgroup with processes in it (a desktop's session scope) no memory limit can be
@@ -879,12 +879,12 @@ TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
       << cpu;
   expect_nothing_left_running(process.wait(10s));
 }
-PROPERTY_SINCE(Limits, 25);
+PROPERTY_SINCE(Limits, 27);
 
-// --- 29: network namespace; 24: --net ---------------------------------------------------
+// --- 31: network namespace; 24: --net ---------------------------------------------------
 
 // A network namespace of its own: no device of the host's, only a loopback of its own,
-// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (30 on),
+// up (busybox's ip prints the flags by name; IFF_UP, netdevice(7)). With --net (32 on),
 // eth0 too.
 using Network = StepProperty;
 TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
@@ -899,16 +899,16 @@ TEST_P(Network, OnlyItsOwnLoopbackAndItIsUp) {
   EXPECT_TRUE(devices.starts_with("lo: <LOOPBACK,UP")) << result.describe();
   EXPECT_EQ(std::count(devices.begin(), devices.end(), '\n'), 1) << "devices of the host's\n"
                                                                  << result.describe();
-  if (from("30")) {
+  if (from("32")) {
     const auto with_net =
         run_in_container({"--net", "/bin/sh", "-c", "ip link show lo; ip link show eth0"});
     EXPECT_NE(with_net.out.find("lo: <LOOPBACK,UP"), std::string::npos) << with_net.describe();
     EXPECT_NE(with_net.out.find("eth0@"), std::string::npos) << with_net.describe();
   }
 }
-PROPERTY_SINCE(Network, 29);
+PROPERTY_SINCE(Network, 31);
 
-// --- 31: the rootfs through the id map ---------------------------------------------------
+// --- 33: the rootfs through the id map ---------------------------------------------------
 
 using IdmappedRootfs = StepProperty;
 TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
@@ -917,9 +917,9 @@ TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
       run_in_container({"/bin/sh", "-c", "ls -lnd /bin/busybox /etc | awk '{print $3 \":\" $4}'"});
   EXPECT_EQ(result.out, "0:0\n0:0\n") << result.describe();
 }
-PROPERTY_SINCE(IdmappedRootfs, 31);
+PROPERTY_SINCE(IdmappedRootfs, 33);
 
-// --- 32: overlay -------------------------------------------------------------------------
+// --- 34: overlay -------------------------------------------------------------------------
 
 using Overlay = StepProperty;
 TEST_P(Overlay, TheRootfsNeverChanges) {
@@ -939,9 +939,9 @@ TEST_P(Overlay, TheUpperLayerHasASize) {
   const auto result = run_in_container({"/bin/df", "-k", "/"});
   EXPECT_EQ(df_kilobytes(result.out, "/"), 256 * 1024) << result.describe();
 }
-PROPERTY_SINCE(Overlay, 32);
+PROPERTY_SINCE(Overlay, 34);
 
-// --- 33: a kept layer --------------------------------------------------------------------
+// --- 35: a kept layer --------------------------------------------------------------------
 
 // --keep DIR as root: a folder of root's own is used (and its layers given to root
 // inside); one another user prepared, with a link planted in it, or in a folder others
@@ -980,9 +980,9 @@ TEST_P(KeptLayer, KeepTakesOnlyAFolderNoOtherUserCouldPrepare) {
   const auto exposed = run_in_container({"--keep", (open / "layer").native(), "/bin/true"});
   EXPECT_EQ(exposed.exit_code, 125) << exposed.describe();
 }
-PROPERTY_SINCE(KeptLayer, 33);
+PROPERTY_SINCE(KeptLayer, 35);
 
-// --- 34: IPC namespace -------------------------------------------------------------------
+// --- 36: IPC namespace -------------------------------------------------------------------
 
 // This test's IPC namespace (isolate_test_process()) is the host's for the step: the
 // System V objects in it, as /proc/sysvipc lists them (proc(5)).
@@ -1036,13 +1036,13 @@ TEST_P(Ipc, TheContainersIpcObjectsEndWithItAlsoAfterKillNine) {
     std::this_thread::sleep_for(20ms);
   support::unmount_all_under(rootfs());
 }
-PROPERTY_SINCE(Ipc, 34);
+PROPERTY_SINCE(Ipc, 36);
 
-// --- 36: masked and read-only /proc paths ------------------------------------------------
+// --- 38: masked and read-only /proc paths ------------------------------------------------
 
 // Docker's masked paths read empty or list nothing, where this kernel has them (the
 // container's is the same), and /proc/sys refuses writes with EROFS even where root
-// inside owns the sysctl: its own IPC namespace's kernel.shmmax, which steps 34 and 35 let
+// inside owns the sysctl: its own IPC namespace's kernel.shmmax, which steps 36 and 37 let
 // it write. As root and as nobody.
 using MaskedProc = StepProperty;
 TEST_P(MaskedProc, MaskedPathsReadEmptyAndProcSysRefusesWrites) {
@@ -1063,9 +1063,9 @@ TEST_P(MaskedProc, MaskedPathsReadEmptyAndProcSysRefusesWrites) {
         << (rootless ? "as nobody\n" : "as root\n") << result.describe();
   }
 }
-PROPERTY_SINCE(MaskedProc, 36);
+PROPERTY_SINCE(MaskedProc, 38);
 
-// --- 37: host ids of its own ------------------------------------------------------------
+// --- 39: host ids of its own ------------------------------------------------------------
 
 // The attacker's side: two root-run containers at once have host ids of their own, and a
 // host process with one's ids (a set-user-ID file it made, run on the host) cannot kill
@@ -1085,9 +1085,9 @@ TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
   EXPECT_EQ(attacker.wait(10s).exit_code, 0);
 }
-PROPERTY_SINCE(IdRanges, 37);
+PROPERTY_SINCE(IdRanges, 39);
 
-// --- 38: a kept layer's host ids ---------------------------------------------------------
+// --- 40: a kept layer's host ids ---------------------------------------------------------
 
 // The attacker's side, between kept layers: two containers at once, each on a new kept
 // layer, have host ids of their own, and a host process with one's ids (a set-user-ID file
@@ -1112,13 +1112,13 @@ TEST_P(KeptIds, OneKeptLayersIdsCannotKillAnothersProcesses) {
   EXPECT_EQ(victim.wait(10s).exit_code, 0) << "the other container was killed";
   EXPECT_EQ(attacker.wait(10s).exit_code, 0);
 }
-PROPERTY_SINCE(KeptIds, 38);
+PROPERTY_SINCE(KeptIds, 40);
 
-// --- 39: the user namespace's owner ------------------------------------------------------
+// --- 41: the user namespace's owner ------------------------------------------------------
 
 // The attacker's side: a container holds every inotify instance the kernel gives it
 // (fs.inotify.max_user_instances, 128 by default). The kernel charges them to the owner of
-// its user namespace too: from step 39 on, the container's first host id, so the host's
+// its user namespace too: from step 41 on, the container's first host id, so the host's
 // root can still make one. (Before, root was the owner: root's inotify_init1 failed with
 // EMFILE while the container lived. Not tried here, as it would starve the host's root.)
 using NamespaceOwner = StepProperty;
@@ -1134,6 +1134,6 @@ TEST_P(NamespaceOwner, AContainerHoldingEveryInotifyInstanceLeavesRootItsOwn) {
   process.wait(10s);
   EXPECT_NE(process.so_far().out.find("holds "), std::string::npos) << process.so_far().describe();
 }
-PROPERTY_SINCE(NamespaceOwner, 39);
+PROPERTY_SINCE(NamespaceOwner, 41);
 
 }  // namespace

@@ -7,9 +7,9 @@ usage: python3 tests/renumber_steps.py . AFTER [AFTER...]
 A slot opens after each step AFTER (e.g. `. 11 19`): every later step moves up by one
 per slot below it. Renames the step folders and test files (git mv) and rewrites the
 step references it recognises in every tracked text file: folder and test names
-(13_mount_namespace, step13_..., Step13Mount...), prose (step 13, steps 13-29,
-chapters 11 and 20, since 16, STEP=13), the tests' from("23"), PROPERTY_SINCE(X, 23), TRY_THIS_STEP_23,
-"(26 on)", "// --- 23:" and "| [23 " table rows. It prints each line it changed.
+(13_mount_namespace, step13_..., Step13Mount...), prose (step 13, steps 13-31,
+chapters 11 and 21, since 17, STEP=13), the tests' from("25"), PROPERTY_SINCE(X, 25), TRY_THIS_STEP_25,
+"(28 on)", "// --- 25:" and "| [25 " table rows. It prints each line it changed.
 --filter does the same to a patch made before the renumbering (git format-patch), so
 work done meanwhile in another clone applies after it (git am -3).
 
@@ -59,20 +59,20 @@ rules = [
     # folder-like names: 13_mount_namespace, step13_..., Step13Mount...
     (re.compile(r"(?<![0-9A-Za-z.])(\d\d)(?=_[a-z])"), lambda x: ms(x.group(1))),
     (re.compile(r"([Ss]tep|STEP)(\d\d)(?![0-9])"), lambda x: x.group(1) + ms(x.group(2))),
-    # prose: step 13, steps 13–29, chapters 11, 20 and 29, since 16, STEP=13
+    # prose: step 13, steps 13–31, chapters 11, 21 and 31, since 17, STEP=13
     (re.compile(r"(\b(?:[Ss]teps?|[Cc]hapters?|[Ss]ince|[Uu]ntil|STEP=\"?|STEP=)\s*)(" + NUM +
                 r"(?:" + SEP + NUM + r"(?![0-9]|\.[0-9]))*)(?![0-9]|\.[0-9])"),
      lambda x: x.group(1) + sub_nums(x.group(2))),
-    # code: from("23"), steps_from("16"), no_cgroup_for("memory", "23"), ..._limit("23"),
-    # PROPERTY_SINCE(X, 23), TRY_THIS_STEP_23
+    # code: from("25"), steps_from("17"), no_cgroup_for("memory", "25"), ..._limit("25"),
+    # PROPERTY_SINCE(X, 25), TRY_THIS_STEP_25
     (re.compile(r"((?:from|steps_from|no_cgroup_for\([^()]*?,|_limit|>=|<|>|==)\s*\(?\s*\")(\d\d)\""),
      lambda x: x.group(1) + ms(x.group(2)) + '"'),
     (re.compile(r"(PROPERTY_SINCE\(\w+,\s*)(\d\d)\)"), lambda x: x.group(1) + ms(x.group(2)) + ")"),
     (re.compile(r"(TRY_THIS_STEP_)(\d\d)(?![0-9])"), lambda x: x.group(1) + ms(x.group(2))),
-    # (26 on), from 23 on, From 23 on, 19 on
+    # (28 on), from 25 on, From 25 on, 19 on
     (re.compile(r"((?:\(|[Ff]rom )\s*)(" + NUM + r")( on\b)"),
      lambda x: x.group(1) + ms(x.group(2)) + x.group(3)),
-    # "// --- 23: memory", "(23: threaded)", "| [23 resource"
+    # "// --- 25: memory", "(25: threaded)", "| [25 resource"
     (re.compile(r"(// --- )(\d\d)(:)"), lambda x: x.group(1) + ms(x.group(2)) + x.group(3)),
     (re.compile(r"(\()(\d\d)(: )"), lambda x: x.group(1) + ms(x.group(2)) + x.group(3)),
     (re.compile(r"(\| \[)(\d\d)( )"), lambda x: x.group(1) + ms(x.group(2)) + x.group(3)),

@@ -9,9 +9,9 @@ PROPERTY_SINCE(Janitor, 13); if (from("15")) {} // --- 14: mount namespace
 run(TRY_THIS_STEP_13); run(TRY_THIS_STEP_11);
 | [13 die_with_step](steps/13_die_with_step/README.md) | ... | 38 |
 Linux 5.12, 20 processes, uint32_t, (14 on)'
-expected='see step 14, steps 14–16 and chapters 11 and 15.
+expected='see step 14, steps 14–17 and chapters 11 and 15.
 tests/step14_die_with_step_test.cpp and steps/15_mount_namespace/main.cpp
-PROPERTY_SINCE(Janitor, 14); if (from("16")) {} // --- 15: mount namespace
+PROPERTY_SINCE(Janitor, 14); if (from("17")) {} // --- 15: mount namespace
 run(TRY_THIS_STEP_14); run(TRY_THIS_STEP_11);
 | [14 die_with_step](steps/14_die_with_step/README.md) | ... | 38 |
 Linux 5.12, 20 processes, uint32_t, (15 on)'

@@ -240,7 +240,7 @@ void clear_environment() {
 // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
 // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
 // nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
-// the namespace: in a user namespace (step 18) the kernel allows a new proc only then.
+// the namespace: in a user namespace (step 19) the kernel allows a new proc only then.
 void mount_proc(const std::string& rootfs) {
   const std::string proc = rootfs + "/proc";
   common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),

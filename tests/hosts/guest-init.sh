@@ -27,7 +27,7 @@ export TMPDIR=/dev/shm
 hostname guest
 # The guest's loopback, up as on any booted machine (the escape tests run a service there).
 "$SOURCE/rootfs/busybox/bin/busybox" ip link set lo up
-# Debian's UML kernel builds veth (step 30) and overlayfs (step 32) as modules, kept beside
+# Debian's UML kernel builds veth (step 32) and overlayfs (step 34) as modules, kept beside
 # the kernel, not in the host's /lib/modules; the rootfs's static busybox loads them (kmod
 # may be missing).
 for module in drivers/net/veth.ko fs/overlayfs/overlay.ko; do

@@ -72,7 +72,7 @@ echo "selfcheck: the reference step passes"
 lab_log=$(mktemp)
 if STEP_BINARY=$lab "$test_program" >"$lab_log" 2>&1; then
   rm -f "$lab_log"
-  # Some steps add what only some hosts can show (step 28: a pure cgroup v2 host).
+  # Some steps add what only some hosts can show (step 30: a pure cgroup v2 host).
   if [ "$skipped" -gt 0 ]; then
     echo "selfcheck: skipped: the $skipped tests that tell this step from the one before cannot run on this host"
     exit 77

@@ -16,7 +16,7 @@
 # the mutant; a mutant that passes them all SURVIVED: the tests miss that slip.
 #
 # Mutations tagged `ia32` run only where the kernel runs 32-bit system calls (else they
-# are listed as not tried). Mutations tagged with a cgroup layout (`[28_clone_into_cgroup unified]`) run in a
+# are listed as not tried). Mutations tagged with a cgroup layout (`[30_clone_into_cgroup unified]`) run in a
 # User-mode Linux guest with that layout, as make test-hosts does (tests/hosts/run.sh, one
 # guest per layout for all its mutations), since the code they change runs only there.
 #

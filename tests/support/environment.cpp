@@ -138,7 +138,7 @@ void remove_cgroup(const fs::path& cgroup) {
                              "): not removing it");
   }
   for (int attempt = 0; attempt < 100 && fs::exists(cgroup); ++attempt) {
-    // A threaded cgroup (26 on, under a cgroup with processes) lists threads only: the
+    // A threaded cgroup (28 on, under a cgroup with processes) lists threads only: the
     // whole process of each dies (signal(7)).
     const bool v2 = fs::exists(cgroup / "cgroup.threads");
     std::istringstream procs(common::read_file(cgroup / (v2 ? "cgroup.threads" : "cgroup.procs")));
@@ -164,7 +164,7 @@ std::vector<fs::path> cgroups_of(const std::vector<pid_t>& pids) {
     if (entry.is_symlink(error) || !fs::exists(entry.path() / "cgroup.procs", error)) continue;
     hierarchies.push_back(entry.path());
   }
-  // Steps name their cgroups `<program>-<pid>-<random>`, at any depth (from step 24 on,
+  // Steps name their cgroups `<program>-<pid>-<random>`, at any depth (from step 26 on,
   // under the step's own cgroup).
   std::vector<fs::path> found;
   for (const fs::path& hierarchy : hierarchies) {
@@ -228,10 +228,10 @@ std::string no_cgroup_for(const std::string& controller, const std::string& step
   try {
     const common::CgroupParent own = common::find_cgroup_parents({controller}).front();
     const bool threaded = controller == "pids" || controller == "cpu";
-    if (own.version != 2 || own.is_root || (threaded && step >= "26")) return "";
-    // Steps 27 on make a memory cgroup under the nearest cgroup above that hands memory
+    if (own.version != 2 || own.is_root || (threaded && step >= "28")) return "";
+    // Steps 29 on make a memory cgroup under the nearest cgroup above that hands memory
     // down (memory in its cgroup.subtree_control), if there is one.
-    const bool goes_up = controller == "memory" && step >= "27";
+    const bool goes_up = controller == "memory" && step >= "29";
     for (fs::path dir = own.dir; goes_up && fs::exists(dir / "cgroup.controllers");
          dir = dir.parent_path()) {
       if (common::contains_word(common::read_file(dir / "cgroup.subtree_control"), "memory"))
@@ -254,7 +254,7 @@ std::string not_beside_other_processes() {
 std::string cannot_run_here(const std::string& program) {
   const std::string name = fs::path(program).filename();  // stepNN_topic
   const std::string step = name.substr(4, 2);
-  if (!name.starts_with("step") || step < "24" || step >= "26") return "";
+  if (!name.starts_with("step") || step < "26" || step >= "28") return "";
   const std::string why = no_cgroup_for("pids", step);
   return why.empty() ? "" : "step " + step + " refuses to run here, as it should (" + why + ")";
 }
@@ -311,7 +311,7 @@ void TempDir::open_to_everyone() const {
 }
 
 TempRootfs::TempRootfs(const fs::path& source) : root_(dir_.path() / "rootfs") {
-  // From step 18 on, root inside the container is an unprivileged user outside: it must
+  // From step 19 on, root inside the container is an unprivileged user outside: it must
   // be able to reach the copy.
   dir_.open_to_everyone();
   if (!fs::exists(source / "bin" / "sh")) {

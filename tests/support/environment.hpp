@@ -52,27 +52,27 @@ void remove_cgroup_tree(const std::filesystem::path& cgroup);
 /// \brief Why \p step, run by this test, cannot have a cgroup of its own for \p controller
 /// (such as `memory`), or "" if it can: no such controller on the host (a v1 layout on a
 /// kernel without CONFIG_MEMCG_V1), or cgroup v2 from a cgroup other than the root, which
-/// holds processes: steps 24 and 25 enable no controller there, steps 26 on the threaded
-/// ones (pids, cpu), and steps 27 on for memory go up to the nearest cgroup that hands
-/// memory down (none above it: no memory cgroup; chapter 27).
+/// holds processes: steps 26 and 27 enable no controller there, steps 28 on the threaded
+/// ones (pids, cpu), and steps 29 on for memory go up to the nearest cgroup that hands
+/// memory down (none above it: no memory cgroup; chapter 29).
 std::string no_cgroup_for(const std::string& controller, const std::string& step);
 
 /// \brief Why this test's cgroups are not beside other processes here, or "" if they are:
 /// cgroup v2 from a cgroup other than the root (a desktop's session scope; make
-/// test-hosts' desktop layout), where steps 26 on make threaded cgroups (chapter 26) and
-/// 27 on a memory cgroup higher up (chapter 27).
+/// test-hosts' desktop layout), where steps 28 on make threaded cgroups (chapter 28) and
+/// 27 on a memory cgroup higher up (chapter 29).
 std::string not_beside_other_processes();
 
 /// \brief Why the step \p program cannot run at all from where this test runs, as root,
-/// or "" if it can: steps 24 and 25 from a cgroup v2 cgroup with processes in it (a
+/// or "" if it can: steps 26 and 27 from a cgroup v2 cgroup with processes in it (a
 /// desktop's session scope; make test-hosts' desktop layout) refuse to run without their
-/// pids cgroup (chapter 24), where steps 26 on make a threaded one.
+/// pids cgroup (chapter 26), where steps 28 on make a threaded one.
 std::string cannot_run_here(const std::string& program);
 
 /// \brief Why root inside an IPC namespace that an ordinary user made (the steps' own from
 /// 29 on) may not write that namespace's sysctls, such as `kernel.shmmax`, on this kernel,
 /// or "" if it may, as on Linux 6.18: on older kernels only the host's root may, and
-/// chapter 36's write before the step fails anyway. Asks `unshare` as nobody. Needs root.
+/// chapter 38's write before the step fails anyway. Asks `unshare` as nobody. Needs root.
 std::string no_ipc_sysctl_for_its_root();
 
 /// \brief The host folder of \p pid's cgroup for \p controller, from /proc/PID/cgroup as
