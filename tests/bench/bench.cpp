@@ -9,6 +9,7 @@
 //   [--svg FILE]
 //   [--markdown FILE]
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -32,6 +33,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -70,6 +72,7 @@ struct Row {
   std::string peer_of;  // a peer: the step row it compares with (a ratio under the table)
   std::string lacks;  // a peer: what it does not do that its step does (a note under the table)
   bool installed = true;  // false: a peer that is not on this machine
+  uid_t uid = 0;  // not 0: the program runs as this host uid and gid, without groups
   std::vector<double> ms;  // wall time of each timed run
   long peak_rss_kib = 0;  // the largest ru_maxrss of the runtime process
   int failures = 0;
@@ -99,12 +102,16 @@ std::optional<fs::path> find_in_path(const std::string& name) {
   return std::nullopt;
 }
 
-// In a child: stdio on /dev/null, then the row's program.
-[[noreturn]] void exec_row(std::vector<char*>& args) {
+// In a child: stdio on /dev/null, the row's user if it has one (after joining its cgroups:
+// their cgroup.procs are root's), then the row's program.
+[[noreturn]] void exec_row(std::vector<char*>& args, uid_t uid) {
   const int null = ::open("/dev/null", O_RDWR);
   ::dup2(null, 0);
   ::dup2(null, 1);
   ::dup2(null, 2);
+  if (uid != 0 && (::setgroups(0, nullptr) == -1 || ::setresgid(uid, uid, uid) == -1 ||
+                   ::setresuid(uid, uid, uid) == -1))
+    ::_exit(126);
   ::execv(args[0], args.data());
   ::_exit(127);
 }
@@ -137,7 +144,7 @@ double time_once(Row& row) {
     clone.exit_signal = SIGCHLD;
     clone.cgroup = static_cast<std::uint64_t>(folder);
     pid = static_cast<pid_t>(common::check(::syscall(SYS_clone3, &clone, sizeof clone), "clone3"));
-    if (pid == 0) exec_row(args);
+    if (pid == 0) exec_row(args, row.uid);
     ::close(folder);
   } else {
     pid = common::check(::fork(), "fork");
@@ -147,7 +154,7 @@ double time_once(Row& row) {
         if (procs == -1 || ::write(procs, "0", 1) != 1) ::_exit(126);
         ::close(procs);
       }
-      exec_row(args);
+      exec_row(args, row.uid);
     }
   }
   int status = 0;
@@ -182,32 +189,6 @@ std::string fixed(double value, int digits = 2) {
   return text.str();
 }
 
-// An OCI bundle for runc over the same rootfs, isolated as the last step is (but for its
-// user namespace, idmapped rootfs and overlay): PID, UTS, mount, network, IPC and cgroup
-// namespaces, the step's limits, its cgroups under the bench's own (a relative
-// cgroupsPath, as runc resolves it from its own cgroup).
-void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs, long pids_max) {
-  fs::create_directories(bundle);
-  std::ofstream config(bundle / "config.json");
-  config << R"({
-  "ociVersion": "1.0.2",
-  "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
-              "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin"], "cwd": "/"},
-  "root": {"path": ")"
-         << rootfs.native() << R"(", "readonly": false},
-  "hostname": "container",
-  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
-  "linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}, {"type": "mount"}, {"type": "network"},
-                           {"type": "ipc"}, {"type": "cgroup"}],
-            "cgroupsPath": "bench-runc-)"
-         << ::getpid() << R"(",
-            "resources": {"pids": {"limit": )"
-         << pids_max << R"(}, "memory": {"limit": 67108864},
-                          "cpu": {"quota": 100000, "period": 100000}}}
-}
-)";
-}
-
 // This process's cgroup in the v2 hierarchy (/sys/fs/cgroup, or its "unified" on a hybrid
 // host); empty if there is none.
 fs::path own_v2_cgroup() {
@@ -233,11 +214,30 @@ std::string chapter_title(const std::string& step) {
   return line.substr(colon + 2);
 }
 
+// What a constant of a step's main.cpp is set to: "kRanges = 1024;" gives "1024", and
+// "kReadOnlyPaths[] = {...};" the braces. Empty if the step has no such constant.
+std::string initialiser(const std::string& source, const std::string& name) {
+  std::smatch found;
+  if (!std::regex_search(source, found, std::regex(name + R"((\[\])? = ([^;]*);)"))) return {};
+  return found[2];
+}
+
+// Every match of `pattern` in `text` (its first group if it has one), in order.
+std::vector<std::string> all_of(const std::string& text, const std::string& pattern) {
+  std::vector<std::string> matches;
+  const std::regex regex(pattern);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), regex);
+       it != std::sregex_iterator(); ++it)
+    matches.push_back((*it)[it->size() > 1 ? 1 : 0]);
+  return matches;
+}
+
 // What a step does, asked of the step itself, never inferred from its number (steps are
 // split and renumbered): the options its --help lists (--pids-max: a pids cgroup of its
 // own; --memory and --cpus: a cgroup per controller; --net: a veth pair), and from its
-// main.cpp, whether it changes root (a chroot or pivot_root call) and whether it starts
-// PID 1 with clone3(CLONE_INTO_CGROUP) where it can.
+// main.cpp, whether it changes root (a chroot or pivot_root call), whether it starts
+// PID 1 with clone3(CLONE_INTO_CGROUP) where it can, and the lists and numbers the peers
+// beside the last step are set up with.
 struct Step {
   explicit Step(const std::string& name_, const fs::path& bin) : name(name_) {
     program = bin / ("step" + name);
@@ -249,6 +249,16 @@ struct Step {
     changes_root = source.find("::chroot(") != std::string::npos ||
                    source.find("SYS_pivot_root") != std::string::npos;
     clone_into_cgroup = source.find("CLONE_INTO_CGROUP") != std::string::npos;
+    const std::string quoted = R"re("([^"]*)")re";
+    masked_paths = all_of(initialiser(source, "kMaskedPaths"), quoted);
+    read_only_paths = all_of(initialiser(source, "kReadOnlyPaths"), quoted);
+    capabilities = all_of(initialiser(source, "kKeptCapabilities"), R"(CAP_[A-Z_]+)");
+    const std::string first = initialiser(source, "kRootOutside");
+    const std::string ranges_ = initialiser(source, "kRanges");
+    root_outside = first.empty() ? 0 : std::stoul(first);
+    ranges = ranges_.empty() ? 0 : std::stoul(ranges_);
+    const auto locks = all_of(initialiser(source, "kIdLocks"), quoted);
+    if (!locks.empty()) id_locks = locks.front();
   }
   // The usage line lists each option as "[--name ...]".
   bool takes(const std::string& option) const {
@@ -267,11 +277,19 @@ struct Step {
   std::string help;
   bool changes_root = false;
   bool clone_into_cgroup = false;
+  // Docker's masked and read-only /proc paths (kMaskedPaths, kReadOnlyPaths: step 38), the
+  // capabilities its command keeps (kKeptCapabilities: 20), and run by root, the host ids
+  // of root inside: ranges of 65536 from root_outside, range n taken by a lock on byte n of
+  // id_locks (37).
+  std::vector<std::string> masked_paths, read_only_paths, capabilities;
+  unsigned long root_outside = 0, ranges = 0;
+  std::string id_locks;
 };
 
 // The command line the bench gives a step: the limits a docker user would set where the
 // step takes them (a cgroup in each hierarchy), its cable where it has one, and /bin/true
 // from the rootfs (by its host path for a step that does not change root).
+constexpr long long kMemoryMax = 64LL << 20;  // --memory 64M, in bytes
 std::vector<std::string> step_argv(const Step& step, const fs::path& rootfs) {
   std::vector<std::string> argv{step.program.native(), "--rootfs", rootfs.native()};
   if (step.takes("--memory")) argv.insert(argv.end(), {"--memory", "64M", "--cpus", "1"});
@@ -312,15 +330,101 @@ CgroupWork cgroups_as(const Step& step) {
   work.limits = {{"pids.max", std::to_string(step.pids_max())}};
   if (step.takes("--memory")) {
     // v1 wants memory.memsw.limit_in_bytes no lower than memory.limit_in_bytes: that first.
-    work.limits.insert(work.limits.end(), {{"memory.max", "67108864"},
+    const std::string memory = std::to_string(kMemoryMax);
+    work.limits.insert(work.limits.end(), {{"memory.max", memory},
                                            {"memory.swap.max", "0"},
-                                           {"memory.limit_in_bytes", "67108864"},
-                                           {"memory.memsw.limit_in_bytes", "67108864"},
+                                           {"memory.limit_in_bytes", memory},
+                                           {"memory.memsw.limit_in_bytes", memory},
                                            {"cpu.max", "100000 100000"},
                                            {"cpu.cfs_quota_us", "100000"}});
   }
   work.clone3 = step.clone_into_cgroup && parents.size() == 1 && parents.front().version == 2;
   return work;
+}
+
+// An OCI bundle for runc over the same rootfs, isolated as the last step is (but for its
+// user namespace, idmapped rootfs and overlay): PID, UTS, mount, network, IPC and cgroup
+// namespaces, the step's limits, its cgroups under the bench's own (a relative
+// cgroupsPath, as runc resolves it from its own cgroup).
+void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs, long pids_max) {
+  fs::create_directories(bundle);
+  std::ofstream config(bundle / "config.json");
+  config << R"({
+  "ociVersion": "1.0.2",
+  "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
+              "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin"], "cwd": "/"},
+  "root": {"path": ")"
+         << rootfs.native() << R"(", "readonly": false},
+  "hostname": "container",
+  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+  "linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}, {"type": "mount"}, {"type": "network"},
+                           {"type": "ipc"}, {"type": "cgroup"}],
+            "cgroupsPath": "bench-runc-)"
+         << ::getpid() << R"(",
+            "resources": {"pids": {"limit": )"
+         << pids_max << R"(}, "memory": {"limit": 67108864},
+                          "cpu": {"quota": 100000, "period": 100000}}}
+}
+)";
+}
+
+// Host ids for the peers beside the last step, taken as the step takes a container's
+// when root runs it (reserve_ids): range n of 65536 from root_outside, held by an open file
+// description lock on byte n of id_locks (fcntl(2)), from the highest free one down, as for
+// a container without a kept layer. Unlike the step, the bench holds one range for its
+// whole run, for every run of every peer row (they never run at once); while it does, no
+// step here or elsewhere on the host takes it.
+unsigned long reserve_peer_ids(const Step& step, common::Fd& lock) {
+  if (step.root_outside == 0 || step.ranges == 0 || step.id_locks.empty())
+    throw std::runtime_error("steps/" + step.name +
+                             "/main.cpp: no kRootOutside, kRanges or kIdLocks to take ids from");
+  lock = common::Fd(static_cast<int>(
+      common::check(::open(step.id_locks.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600),
+                    "open", step.id_locks)));
+  for (unsigned long n = step.ranges; n-- > 0;) {
+    struct flock range = {F_WRLCK, SEEK_SET, static_cast<off_t>(n), 1, 0};
+    if (::fcntl(lock.get(), F_OFD_SETLK, &range) == 0) return step.root_outside + n * 65536;
+    if (errno != EAGAIN && errno != EACCES)
+      throw common::SyscallError(errno, "fcntl", step.id_locks);
+  }
+  throw std::runtime_error("all ranges of host ids in " + step.id_locks + " are taken");
+}
+
+// The last step's isolation as bubblewrap 0.8 spells it, for a bwrap run as host uid and
+// gid first_id (Row::uid): bwrap maps one id, root inside to its caller's (`0 first_id 1`),
+// in a user namespace that is first_id's, as the step's. The step's /dev, /dev/shm, mqueue
+// and /tmp (sizes in bytes); its masked /proc paths that this host's /proc has (the step
+// skips a missing one, bwrap would fail on it): /dev/null on a file (--dev-bind: --ro-bind
+// adds nodev, and reading gives EACCES instead of nothing), an empty read-only tmpfs on a
+// folder; the read-only ones as read-only binds of the bench's own /proc (bwrap binds only
+// host paths, and --remount-ro wants a mount point; a sysctl shows the reader's namespace
+// whatever /proc it is read through); its environment and the capabilities it keeps.
+std::vector<std::string> bwrap_as(const Step& step, const fs::path& rootfs) {
+  const std::string size = std::to_string(64 << 20);  // the step's /dev/shm and /tmp: 64m
+  std::vector<std::string> args = {"--unshare-user", "--uid", "0", "--gid", "0"};
+  args.insert(args.end(), {"--unshare-pid", "--unshare-uts", "--hostname", "container",
+                           "--unshare-ipc", "--unshare-net", "--unshare-cgroup"});
+  args.insert(args.end(), {"--bind", rootfs.native(), "/", "--dev", "/dev"});
+  args.insert(args.end(), {"--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"});
+  args.insert(args.end(), {"--mqueue", "/dev/mqueue", "--proc", "/proc"});
+  for (const std::string& path : step.masked_paths) {
+    if (!fs::exists(path)) continue;
+    if (fs::is_directory(path))
+      args.insert(args.end(), {"--size", "4096", "--tmpfs", path, "--remount-ro", path});
+    else
+      args.insert(args.end(), {"--dev-bind", "/dev/null", path});
+  }
+  for (const std::string& path : step.read_only_paths) {
+    if (fs::exists(path)) args.insert(args.end(), {"--ro-bind", path, path});
+  }
+  args.insert(args.end(), {"--perms", "1777", "--size", size, "--tmpfs", "/tmp"});
+  args.insert(args.end(), {"--clearenv", "--setenv", "PATH", "/bin:/sbin:/usr/bin:/usr/sbin",
+                           "--setenv", "TERM", "xterm"});
+  args.insert(args.end(), {"--cap-drop", "ALL"});
+  for (const std::string& capability : step.capabilities)
+    args.insert(args.end(), {"--cap-add", capability});
+  args.insert(args.end(), {"--new-session", "--die-with-parent", "/bin/true"});
+  return args;
 }
 
 // A peer's row: its program found in PATH (else "not installed"), then its arguments.
@@ -335,7 +439,9 @@ Row peer(std::string name, std::string what, const std::string& program,
   return row;
 }
 
-std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const fs::path& scratch) {
+// The rows, in the order of the table; id_lock holds the peers' range of host ids.
+std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const fs::path& scratch,
+                          common::Fd& id_lock) {
   const std::string true_path = (rootfs / "bin" / "true").native();
   std::vector<Row> rows;
   rows.emplace_back("fork + exec", "the floor: no isolation", std::vector<std::string>{true_path});
@@ -387,41 +493,34 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
   rows.push_back(peer("bwrap", "bubblewrap: PID, UTS, mount ns, bind rootfs, /proc", "bwrap",
                       {"--unshare-pid", "--unshare-uts", "--bind", rootfs.native(), "/", "--proc",
                        "/proc", "/bin/true"}));
-  // The isolation of the last step, as bubblewrap spells it; then the same in the cgroups
-  // the step would make, so their cost is a measured difference.
-  const std::vector<std::string> bwrap_as_last = {"--unshare-user",
-                                                  "--unshare-pid",
-                                                  "--unshare-uts",
-                                                  "--unshare-ipc",
-                                                  "--unshare-net",
-                                                  "--unshare-cgroup",
-                                                  "--bind",
-                                                  rootfs.native(),
-                                                  "/",
-                                                  "--dev",
-                                                  "/dev",
-                                                  "--proc",
-                                                  "/proc",
-                                                  "--tmpfs",
-                                                  "/tmp",
-                                                  "--cap-drop",
-                                                  "ALL",
-                                                  "--new-session",
-                                                  "--die-with-parent",
-                                                  "/bin/true"};
+  // The isolation of the last step, as bubblewrap can spell it, with host ids of a range
+  // the bench holds; then the same in the cgroups the step would make, so their cost is a
+  // measured difference.
+  const unsigned long first_id = reserve_peer_ids(last, id_lock);
+  const std::string ids = std::to_string(first_id);
   const std::string bwrap_lacks =
-      "a one-id user map (root to root) and no idmapped rootfs, no overlay (bwrap 0.8 has none), "
-      "no seccomp filter (bwrap loads only a compiled one), lo only (no veth pair), no janitor";
+      "its user map is one id, 0 to host " + ids +
+      " (bwrap maps root inside to its caller alone), not 65536; no idmapped rootfs and no "
+      "overlay (bwrap 0.8 has neither): the rootfs's files are nobody's inside, and root "
+      "cannot write them; no seccomp filter (bwrap loads only a compiled one); its "
+      "capabilities also ambient and inheritable; the read-only /proc paths are the bench's "
+      "/proc bound read-only; lo only (no veth pair); no janitor; its host ids a range the "
+      "bench holds, not one taken per container";
   Row bwrap_full = peer("bwrap (as step" + last.name + ")",
-                        "+ user, IPC, network, cgroup ns, /dev, tmpfs /tmp, no capabilities",
-                        "bwrap", bwrap_as_last);
+                        "+ user ns (root inside is host " + ids +
+                            ", one id, and owns it), IPC ns and /dev/mqueue, network, cgroup ns, "
+                            "/dev, /dev/shm, tmpfs /tmp, masked and read-only /proc paths, the "
+                            "step's capabilities",
+                        "bwrap", bwrap_as(last, rootfs));
+  bwrap_full.uid = static_cast<uid_t>(first_id);
   bwrap_full.peer_of = "step" + last.name;
-  bwrap_full.lacks = bwrap_lacks + "; no cgroups";
+  bwrap_full.lacks = bwrap_lacks + "; no cgroups, no limits";
   rows.push_back(bwrap_full);
   Row bwrap_cgroups = peer("bwrap (as step" + last.name + ") in its cgroups",
                            "as above, in the step's cgroups and limits, made, joined and removed "
                            "each run as the step does",
-                           "bwrap", bwrap_as_last);
+                           "bwrap", bwrap_as(last, rootfs));
+  bwrap_cgroups.uid = static_cast<uid_t>(first_id);
   bwrap_cgroups.cgroups = cgroups_as(last);
   bwrap_cgroups.peer_of = "step" + last.name;
   bwrap_cgroups.lacks = bwrap_lacks;
@@ -632,7 +731,8 @@ int main(int argc, char** argv) try {
   const support::TempDir scratch;
   const support::TempRootfs copy(options.rootfs);
   const fs::path& rootfs = copy.path();
-  std::vector<Row> rows = rows_for(options, rootfs, scratch.path());
+  common::Fd id_lock;  // held while the bench runs
+  std::vector<Row> rows = rows_for(options, rootfs, scratch.path(), id_lock);
 
   std::cerr << "bench: " << options.warmup << " warm-up and " << options.runs << " timed rounds of "
             << rows.size() << " rows, interleaved in a shuffled order (--seed " << options.seed
