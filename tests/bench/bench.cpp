@@ -253,6 +253,7 @@ struct Step {
     masked_paths = all_of(initialiser(source, "kMaskedPaths"), quoted);
     read_only_paths = all_of(initialiser(source, "kReadOnlyPaths"), quoted);
     capabilities = all_of(initialiser(source, "kKeptCapabilities"), R"(CAP_[A-Z_]+)");
+    refused_calls = all_of(initialiser(source, "kRefusedCalls"), R"(SYS_(\w+))");
     const std::string first = initialiser(source, "kRootOutside");
     const std::string ranges_ = initialiser(source, "kRanges");
     root_outside = first.empty() ? 0 : std::stoul(first);
@@ -278,10 +279,10 @@ struct Step {
   bool changes_root = false;
   bool clone_into_cgroup = false;
   // Docker's masked and read-only /proc paths (kMaskedPaths, kReadOnlyPaths: step 38), the
-  // capabilities its command keeps (kKeptCapabilities: 20), and run by root, the host ids
-  // of root inside: ranges of 65536 from root_outside, range n taken by a lock on byte n of
-  // id_locks (37).
-  std::vector<std::string> masked_paths, read_only_paths, capabilities;
+  // capabilities its command keeps (kKeptCapabilities: 20), the calls its filter refuses
+  // with EPERM (kRefusedCalls: 22), and run by root, the host ids of root inside: ranges
+  // of 65536 from root_outside, range n taken by a lock on byte n of id_locks (37).
+  std::vector<std::string> masked_paths, read_only_paths, capabilities, refused_calls;
   unsigned long root_outside = 0, ranges = 0;
   std::string id_locks;
 };
@@ -342,28 +343,77 @@ CgroupWork cgroups_as(const Step& step) {
   return work;
 }
 
-// An OCI bundle for runc over the same rootfs, isolated as the last step is (but for its
-// user namespace, idmapped rootfs and overlay): PID, UTS, mount, network, IPC and cgroup
-// namespaces, the step's limits, its cgroups under the bench's own (a relative
-// cgroupsPath, as runc resolves it from its own cgroup).
-void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs, long pids_max) {
+// A JSON array of strings (none here needs escaping: paths and names the bench chose).
+std::string json_array(const std::vector<std::string>& words) {
+  std::string array = "[";
+  for (const std::string& word : words) array += (array.size() > 1 ? ", \"" : "\"") + word + "\"";
+  return array + "]";
+}
+
+// An OCI bundle for runc over the same rootfs, isolated as the last step is: PID, UTS,
+// mount, network, IPC and cgroup namespaces, and a user namespace whose root is host id
+// `first_id`, 65536 ids mapped as the step maps them run by root; a /dev, /dev/shm and /tmp
+// of its own, sized as the step's, and the mqueue of its IPC namespace on /dev/mqueue;
+// the step's masked and read-only /proc paths (runc skips a missing one, as the step does),
+// the capabilities it keeps, no_new_privs, and its list of refused calls as a seccomp
+// profile (EPERM; clone3 ENOSYS); the step's limits, in cgroups under the bench's own (a
+// relative cgroupsPath, as runc resolves it from its own cgroup); memory.swap is memory
+// and swap together in the OCI spec: equal, no swap, as the step's memory.swap.max 0.
+void write_runc_bundle(const fs::path& bundle, const fs::path& rootfs, const Step& step,
+                       unsigned long first_id) {
+  const std::string capabilities = json_array(step.capabilities);
+  const std::string ids =
+      R"([{"containerID": 0, "hostID": )" + std::to_string(first_id) + R"(, "size": 65536}])";
+  std::string resources = R"({"pids": {"limit": )" + std::to_string(step.pids_max()) + "}";
+  if (step.takes("--memory"))
+    resources += R"(, "memory": {"limit": )" + std::to_string(kMemoryMax) + R"(, "swap": )" +
+                 std::to_string(kMemoryMax) + R"(}, "cpu": {"quota": 100000, "period": 100000})";
+  resources += "}";
   fs::create_directories(bundle);
   std::ofstream config(bundle / "config.json");
   config << R"({
   "ociVersion": "1.0.2",
   "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
-              "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin"], "cwd": "/"},
+              "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=xterm"], "cwd": "/",
+              "noNewPrivileges": true,
+              "capabilities": {"bounding": )"
+         << capabilities << R"(, "effective": )" << capabilities << R"(,
+                               "permitted": )"
+         << capabilities << R"(}},
   "root": {"path": ")"
          << rootfs.native() << R"(", "readonly": false},
   "hostname": "container",
-  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
-  "linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}, {"type": "mount"}, {"type": "network"},
-                           {"type": "ipc"}, {"type": "cgroup"}],
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc",
+     "options": ["nosuid", "noexec", "nodev"]},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "noexec", "mode=755", "size=64k"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+     "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+    {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+     "options": ["nosuid", "nodev", "noexec", "mode=1777", "size=64m", "nr_inodes=16k"]},
+    {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+     "options": ["nosuid", "nodev", "noexec"]},
+    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "nodev", "mode=1777", "size=64m", "nr_inodes=16k"]}],
+  "linux": {"namespaces": [{"type": "user"}, {"type": "pid"}, {"type": "uts"}, {"type": "mount"},
+                           {"type": "network"}, {"type": "ipc"}, {"type": "cgroup"}],
+            "uidMappings": )"
+         << ids << R"(, "gidMappings": )" << ids << R"(,
+            "maskedPaths": )"
+         << json_array(step.masked_paths) << R"(,
+            "readonlyPaths": )"
+         << json_array(step.read_only_paths) << R"(,
+            "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+              {"names": )"
+         << json_array(step.refused_calls) << R"(, "action": "SCMP_ACT_ERRNO", "errnoRet": )"
+         << EPERM << R"(},
+              {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": )"
+         << ENOSYS << R"(}]},
             "cgroupsPath": "bench-runc-)"
          << ::getpid() << R"(",
-            "resources": {"pids": {"limit": )"
-         << pids_max << R"(}, "memory": {"limit": 67108864},
-                          "cpu": {"quota": 100000, "period": 100000}}}
+            "resources": )"
+         << resources << R"(}
 }
 )";
 }
@@ -493,9 +543,9 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
   rows.push_back(peer("bwrap", "bubblewrap: PID, UTS, mount ns, bind rootfs, /proc", "bwrap",
                       {"--unshare-pid", "--unshare-uts", "--bind", rootfs.native(), "/", "--proc",
                        "/proc", "/bin/true"}));
-  // The isolation of the last step, as bubblewrap can spell it, with host ids of a range
-  // the bench holds; then the same in the cgroups the step would make, so their cost is a
-  // measured difference.
+  // The isolation of the last step, as bubblewrap and runc can spell it, with host ids of
+  // a range the bench holds; bwrap then the same in the cgroups the step would make, so
+  // their cost is a measured difference.
   const unsigned long first_id = reserve_peer_ids(last, id_lock);
   const std::string ids = std::to_string(first_id);
   const std::string bwrap_lacks =
@@ -525,15 +575,24 @@ std::vector<Row> rows_for(const Options& options, const fs::path& rootfs, const 
   bwrap_cgroups.peer_of = "step" + last.name;
   bwrap_cgroups.lacks = bwrap_lacks;
   rows.push_back(bwrap_cgroups);
-  Row runc = peer(
-      "runc", "OCI runtime: PID, UTS, mount, network, IPC, cgroup ns, pivot_root, limits", "runc",
-      {"--root", (scratch / "runc-state").native(), "run", "--bundle",
-       (scratch / "bundle").native(), "bench-" + std::to_string(::getpid())});
-  if (runc.installed) write_runc_bundle(scratch / "bundle", rootfs, last.pids_max());
+  Row runc = peer("runc",
+                  "OCI runtime: user ns (65536 ids from host " + ids +
+                      "), PID, UTS, mount, network, IPC ns and /dev/mqueue, cgroup ns, "
+                      "pivot_root, masked and read-only /proc paths, the step's capabilities and "
+                      "refused calls, limits",
+                  "runc",
+                  {"--root", (scratch / "runc-state").native(), "run", "--bundle",
+                   (scratch / "bundle").native(), "bench-" + std::to_string(::getpid())});
+  if (runc.installed) write_runc_bundle(scratch / "bundle", rootfs, last, first_id);
   runc.peer_of = "step" + last.name;
   runc.lacks =
-      "no user namespace, idmapped rootfs or overlay, no seccomp filter (none in the bundle), lo "
-      "only; but two processes (runtime and init) and an OCI bundle to parse";
+      "its user namespace is root's (runc makes it as root), so the kernel charges what the "
+      "container holds to root, not to its first host id; no idmapped rootfs and no overlay: the "
+      "rootfs's files are nobody's inside, and root cannot write them; its host ids a range the "
+      "bench holds, not one runc takes per container; the seccomp profile refuses the step's "
+      "calls, not its argument checks (namespace flags of clone and unshare, AF_VSOCK sockets, "
+      "TIOCSTI, personality); lo only (no veth pair); but two processes (runtime and init) and "
+      "an OCI bundle to parse";
   rows.push_back(runc);
   return rows;
 }
