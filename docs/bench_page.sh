@@ -57,8 +57,9 @@ tmp=$(mktemp)
   else
     echo "  own. The phase table of \`sudo make bench\` gives each write's figure (\`strace -T\`)."
   fi
-  echo "- runc also parses an OCI bundle, pivots root and runs as two processes (the runtime"
-  echo "  and its init), which shows in its time and memory."
+  echo "- runc also parses an OCI bundle, compiles its seccomp profile (libseccomp), pivots root"
+  echo "  and runs as two processes (the runtime and its init), which shows in its time and"
+  echo "  memory."
 } >"$tmp"
 cmp -s "$tmp" "$pages/performance.md" 2>/dev/null || cp "$tmp" "$pages/performance.md"
 rm -f "$tmp"
