@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 21, 31, 36, 37 and 38 are these tests.
+// that step on: the door tables of chapters 21, 31, 36, 37, 38 and 42 are these tests.
 
 #include <arpa/inet.h>
 #include <mqueue.h>
@@ -56,7 +56,8 @@ const std::vector<Door> kDoors = {{"fd", "15_pivot_root"},
                                   {"interrupts", "38_masked_proc"},
                                   {"interrupts", "38_masked_proc", true},
                                   {"proc_sys", "38_masked_proc", false, "36_ipc_namespace"},
-                                  {"proc_sys", "38_masked_proc", true, "36_ipc_namespace"}};
+                                  {"proc_sys", "38_masked_proc", true, "36_ipc_namespace"},
+                                  {"memory_hog", "42_default_memory"}};
 
 // Every step with every door, but a rootless door before step 20 (which first runs
 // without root), and a door before the step that brings what it attacks.
@@ -146,6 +147,11 @@ class Escape : public support::ContainerTest,
     if (std::get<1>(GetParam()).name == "proc_sys")
       if (const std::string why = support::no_ipc_sysctl_for_its_root(); !why.empty())
         GTEST_SKIP() << "proc_sys tries what this kernel may not allow: " << why;
+    // Shut by a default memory limit, which a host without a memory cgroup cannot give.
+    const auto& [step_name, door] = GetParam();
+    if (door.name == "memory_hog" && step_name >= door.closed_by)
+      if (const std::string why = support::no_cgroup_for("memory", step_name); !why.empty())
+        GTEST_SKIP() << "no memory cgroup to shut memory_hog with: " << why;
     // The host's secret: a file outside the rootfs, readable by anyone who reaches it.
     secret_dir_.open_to_everyone();
     std::ofstream(secret_dir_.path() / "secret") << "the host's secret\n";

@@ -30,6 +30,7 @@
 //   escape inotify_hold       make inotify instances until refused, print "holds N", then
 //                             sleep until killed
 //   escape securebits         print securebits=N (prctl PR_GET_SECUREBITS)
+//   escape memory_hog         allocate and touch 600 MiB in 1 MiB pieces, in a child
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -217,6 +218,30 @@ int door_fork_bomb(int count) {
                      "fork " + std::to_string(started + 1) + ": " + std::strerror(errno));
   }
   return escaped("fork_bomb", std::to_string(count) + " processes started");
+}
+
+// 600 MiB, more than step 42's default limit of 512 MiB, touched a MiB at a time, so that
+// each page is really charged. A child does it, offered first to the OOM killer
+// (oom_score_adj 1000, proc(5)), so the parent lives to say what happened to it.
+int door_memory_hog() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    std::ofstream("/proc/self/oom_score_adj") << "1000\n";
+    for (int mib = 0; mib < 600; ++mib) {
+      char* piece = static_cast<char*>(std::malloc(1 << 20));
+      if (piece == nullptr) ::_exit(1);
+      std::memset(piece, 1, 1 << 20);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  if (child == -1 || ::waitpid(child, &status, 0) == -1)
+    return blocked("memory_hog", std::string("fork: ") + std::strerror(errno));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return escaped("memory_hog", "600 MiB allocated and touched");
+  return blocked("memory_hog", WIFSIGNALED(status)
+                                   ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                   : std::string("malloc refused"));
 }
 
 // A sysctl of the container's own IPC namespace: its root owns it, so only a read-only
@@ -431,6 +456,7 @@ int main(int argc, char* argv[]) {
   if (door == "fork_bomb" && argc == 3) return door_fork_bomb(std::atoi(argv[2]));
   if (door == "interrupts") return door_find("interrupts", "/proc/interrupts", "CPU0");
   if (door == "proc_sys") return door_proc_sys();
+  if (door == "memory_hog") return door_memory_hog();
   if (door == "make_ipc" && (argc == 4 || argc == 5))
     return make_ipc(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)), argv[3],
                     argc == 5 && std::string(argv[4]) == "wait");
@@ -445,6 +471,7 @@ int main(int argc, char* argv[]) {
   std::fprintf(stderr,
                "usage: escape fd N FILE | chroot FILE | environ NAME | cmdline WORD | map_files | "
                "cgroup | cgroup_path | sysfs | loopback PORT | sysv_shm KEY | mqueue NAME | "
-               "make_ipc KEY NAME [wait] | syscall NAME | fork_bomb N | interrupts | proc_sys\n");
+               "make_ipc KEY NAME [wait] | syscall NAME | fork_bomb N | interrupts | proc_sys | "
+               "memory_hog\n");
   return 2;
 }
