@@ -414,7 +414,11 @@ TEST_P(ThreadedCgroups, BesideOtherProcessesThePidsLimitStillHolds) {
   if (own.version != 2 || own.is_root) GTEST_SKIP() << "the step starts in a root cgroup, or on v1";
   const auto result = run_in_container(
       {"--pids-max", "3", "/bin/sh", "-c", "sleep 1 & sleep 1 & sleep 1 & sleep 1 & wait"});
-  EXPECT_NE(result.err.find("v2, threaded"), std::string::npos) << result.describe();
+  // From 42 on, with its default memory limit, the container's cgroup is a domain one higher
+  // up wherever memory is handed down (MemoryBesideOtherProcesses); else a threaded one.
+  const bool domain = from("42") && support::no_cgroup_for("memory", step_name()).empty();
+  EXPECT_NE(result.err.find(domain ? "hands memory down" : "v2, threaded"), std::string::npos)
+      << result.describe();
   EXPECT_NE(result.err.find("the pids limit refused"), std::string::npos) << result.describe();
 }
 PROPERTY_SINCE(ThreadedCgroups, 28);
@@ -1135,5 +1139,30 @@ TEST_P(NamespaceOwner, AContainerHoldingEveryInotifyInstanceLeavesRootItsOwn) {
   EXPECT_NE(process.so_far().out.find("holds "), std::string::npos) << process.so_far().describe();
 }
 PROPERTY_SINCE(NamespaceOwner, 41);
+
+// --- 42: a default memory limit ----------------------------------------------------------
+
+// Run by root without --memory, the container's cgroup has a memory limit, 512 MiB (read
+// on the host); --memory still says how much. Where no memory cgroup can be had, the
+// Limits rows show the asked-for limit refused, and the step's own test the fallback.
+using DefaultMemoryLimit = StepProperty;
+TEST_P(DefaultMemoryLimit, WithoutMemoryTheContainersCgroupHas512MiB) {
+  support::reread("Goal");
+  const std::string no_memory = support::no_cgroup_for("memory", step_name());
+  if (!no_memory.empty()) GTEST_SKIP() << no_memory;
+  for (const auto& [options, limit] :
+       {std::pair<std::vector<std::string>, std::string>{{}, "536870912\n"},
+        {{"--memory", "64M"}, "67108864\n"}}) {
+    std::vector<std::string> args = options;
+    args.insert(args.end(), {"/bin/sh", "-c", "echo ready; exec sleep 1"});
+    support::Subprocess process(container(args));
+    const pid_t init = running_init(process);
+    ASSERT_GT(init, 0) << process.so_far().describe();
+    const fs::path memory = support::cgroup_of(init, "memory");
+    EXPECT_EQ(support::memory_limit_of(memory), limit) << memory;
+    expect_nothing_left_running(process.wait(10s));
+  }
+}
+PROPERTY_SINCE(DefaultMemoryLimit, 42);
 
 }  // namespace
