@@ -79,8 +79,8 @@ TEST_F(Step40KeptIds, OneKeptLayersIdsCannotKillAnotherOrReadItsFiles) {
   }
 }
 
-// A kept layer keeps its range: made while another kept layer's container holds the
-// lowest free range, it gets a higher one, and the next run on it asks for that one again,
+// A kept layer keeps its range: made while another kept layer's container holds a range,
+// it gets one of its own, and the next run on it asks for that one again,
 // so root inside owns what the first run wrote. While a container runs on the layer, a
 // second is refused (exit 125), never given other ids over it.
 TEST_F(Step40KeptIds, AKeptLayerKeepsItsRange) {

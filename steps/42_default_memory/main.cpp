@@ -1041,7 +1041,9 @@ std::array<common::Fd, 2> make_kept_layers(const std::string& dir) {
 // after kill -9 of the step. Two containers in one range would be one user to the kernel:
 // a process of either could signal the other's, read what it keeps with --keep, and use up
 // the quotas they share (user_namespaces(7)). A kept layer's files are its range's for
-// good: a new layer takes the lowest free range, a container without one the highest.
+// good. Nothing records an idle layer's range, so a new layer starts its search for a free
+// range at one its upper folder's inode number picks: two layers made apart seldom meet.
+// A container without one takes the highest free range.
 unsigned reserve_ids(common::Fd& lock, const common::Fd& kept_upper) {
   struct stat upper {};
   if (kept_upper.get() != -1) common::check(::fstat(kept_upper.get(), &upper), "fstat", "upper");
@@ -1050,7 +1052,7 @@ unsigned reserve_ids(common::Fd& lock, const common::Fd& kept_upper) {
                                   "open", kIdLocks));
   for (unsigned i = 0; i < kRanges; ++i) {
     const unsigned n = kept                     ? (upper.st_uid - kRootOutside) / 65536
-                       : kept_upper.get() != -1 ? i
+                       : kept_upper.get() != -1 ? (upper.st_ino + i) % kRanges
                                                 : kRanges - 1 - i;
     struct flock range = {F_WRLCK, SEEK_SET, n, 1, 0};  // type, from, start, length, pid 0
     if (::fcntl(lock.get(), F_OFD_SETLK, &range) == 0) return kRootOutside + n * 65536;
