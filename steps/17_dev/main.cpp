@@ -268,12 +268,11 @@ void clear_environment() {
 
 // A new proc filesystem mounted from inside the new PID namespace lists that namespace's
 // processes only (pid_namespaces(7), "/proc and PID namespaces"). nosuid, nodev, noexec:
-// nothing in /proc needs them. Mounted before pivot_root, while the host's /proc is in
-// the namespace: in a user namespace (step 19) the kernel allows a new proc only then.
-void mount_proc(const std::string& rootfs) {
-  const std::string proc = rootfs + "/proc";
-  common::check(::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                "mount", proc);
+// nothing in /proc needs them, as in every distribution's fstab. In our own mount
+// namespace the host never sees it, and it goes with the namespace, however we end.
+void mount_proc() {
+  common::check(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+                "mount", "proc on /proc");
 }
 
 // Our new mount namespace is a copy of the host's. systemd marks mounts "shared", and
@@ -327,9 +326,9 @@ int container_init(void* arg) try {
   set_hostname();
   make_mounts_private();
   bind_rootfs(command_line.rootfs);
-  mount_proc(command_line.rootfs);
   mount_dev(command_line.rootfs);
   pivot_into(command_line.rootfs);
+  mount_proc();
   clear_environment();
 
   // execvp would replace us and nobody would be left to clean up: run the command as a
