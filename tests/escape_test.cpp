@@ -40,7 +40,7 @@ struct Door {
 
 // proc_sys attacks a sysctl of the container's own IPC namespace: before 36 the namespace
 // is the host's, whose sysctls the host's root alone may write (root inside, before 19).
-const std::vector<Door> kDoors = {{"fd", "15_pivot_root"},
+const std::vector<Door> kDoors = {{"fd", "16_close_fds"},
                                   {"chroot", "15_pivot_root"},
                                   {"environ", "19_user_namespace"},
                                   {"environ", "21_capabilities", true},

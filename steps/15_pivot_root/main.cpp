@@ -1,5 +1,5 @@
-// Step 15: pivot_root instead of chroot, so no path leads out of the container, and no
-// descriptor of the host's either. Needs root. Chapter: steps/15_pivot_root/README.md.
+// Step 15: pivot_root instead of chroot, so no path leads out of the container. Needs
+// root. Chapter: steps/15_pivot_root/README.md.
 
 #include <poll.h>  // poll
 #include <sched.h>  // clone, CLONE_NEW*
@@ -8,7 +8,7 @@
 #include <sys/prctl.h>  // prctl
 #include <sys/syscall.h>  // SYS_pidfd_open
 #include <sys/wait.h>  // waitpid
-#include <unistd.h>  // execvp, sethostname, chdir, rmdir, close_range
+#include <unistd.h>  // execvp, sethostname, chdir, rmdir
 
 #include <cerrno>
 #include <csignal>  // SIGCHLD
@@ -272,12 +272,6 @@ void bind_rootfs(const std::string& rootfs) {
                 "mount", "rootfs on itself");
 }
 
-// Every descriptor the step was started with is ours too, and the command's after us:
-// one of a host directory is a way out (also as /proc/1/fd/N). Keep 0, 1 and 2 only.
-void close_host_descriptors() {
-  common::check(::close_range(3, ~0U, 0), "close_range", "3 and up");
-}
-
 // Die with the step (prctl(2), as bwrap's --die-with-parent); our own process group.
 void die_with_step() {
   common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
@@ -293,7 +287,6 @@ int container_init(void* arg) try {
   // every process of the container counts. "0" moves the writing process (cgroups(7)).
   common::write_file(container.cgroup / "cgroup.procs", "0");
   die_with_step();
-  close_host_descriptors();
   set_hostname();
   make_mounts_private();
   bind_rootfs(command_line.rootfs);
