@@ -722,14 +722,17 @@ PROPERTY_SINCE(Capabilities, 21);
 // --- 23: seccomp -------------------------------------------------------------------------
 
 // Each refused call, made by the attacker's helper with arguments that fail otherwise
-// where it is allowed (EscapeHelper below shows that on the host).
-const std::vector<std::string> kRefusedCalls = {
+// where it is allowed (EscapeHelper below shows that on the host): mounts and namespaces
+// (23 on), then the rest of the list, close to Docker's (24 on).
+const std::vector<std::string> kRefusedCalls = {"mount", "umount2", "pivot_root", "unshare",
+                                                "setns"};
+const std::vector<std::string> kRefusedCallsOfTheList = {
     // clang-format off
-    "mount", "umount2", "pivot_root", "unshare", "setns", "keyctl", "add_key", "request_key",
-    "ptrace", "bpf", "perf_event_open", "open_by_handle_at", "init_module", "finit_module",
-    "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct",
-    "fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount", "mount_setattr",
-    "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+    "keyctl", "add_key", "request_key", "ptrace", "bpf", "perf_event_open", "open_by_handle_at",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
+    "swapon", "swapoff", "acct", "fsopen", "fsconfig", "fsmount", "fspick", "open_tree",
+    "move_mount", "mount_setattr", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "userfaultfd",
     // clang-format on
 };
 // And those refused for their arguments (25 on): a namespace flag, a terminal request, a
@@ -776,19 +779,8 @@ TEST_P(Seccomp, OrdinaryCallsStillPass) {
       << result.describe();
 }
 
-// The same call through x86-64's two other system call ABIs has other numbers, which the
-// filter's list does not hold: x32's numbers are refused, and a 32-bit x86 call is
-// killed by the architecture check.
-TEST_P(Seccomp, CallsThroughX32AreRefused) {
-  support::reread("Pitfalls");
-#if !defined(__x86_64__)
-  GTEST_SKIP() << "x32 is an ABI of x86-64";
-#endif
-  add_escape_helper();
-  const auto x32 = run_in_container({"/escape", "syscall", "keyctl_x32"});
-  EXPECT_EQ(x32.out, "errno=EPERM\n") << x32.describe();
-}
-
+// The same call through x86-64's 32-bit x86 ABI has another number, which the filter's
+// list does not hold: it is killed by the architecture check.
 TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
   support::reread("Pitfalls");
 #if !defined(__x86_64__)
@@ -808,6 +800,31 @@ TEST_P(Seccomp, A32BitCallIsKilledByTheArchitectureCheck) {
   EXPECT_EQ(i386.out, "") << i386.describe();
 }
 PROPERTY_SINCE(Seccomp, 23);
+
+// --- 24: seccomp, the full list ----------------------------------------------------------
+
+using SeccompCalls = StepProperty;
+TEST_P(SeccompCalls, EachCallOfTheListGetsEperm) {
+  support::reread("What changed");
+  add_escape_helper();
+  const auto result = run_in_container({"/bin/sh", "-c", calls_script(kRefusedCallsOfTheList)});
+  std::string expected;
+  for (const std::string& call : kRefusedCallsOfTheList) expected += call + " errno=EPERM\n";
+  EXPECT_EQ(result.out, expected) << result.describe();
+}
+
+// x32 shares x86-64's architecture value, with its own numbers (bit 30 set), which the
+// list does not hold: they are all refused.
+TEST_P(SeccompCalls, CallsThroughX32AreRefused) {
+  support::reread("Pitfalls");
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "x32 is an ABI of x86-64";
+#endif
+  add_escape_helper();
+  const auto x32 = run_in_container({"/escape", "syscall", "keyctl_x32"});
+  EXPECT_EQ(x32.out, "errno=EPERM\n") << x32.describe();
+}
+PROPERTY_SINCE(SeccompCalls, 24);
 
 // --- 25: seccomp, by argument ------------------------------------------------------------
 
@@ -836,6 +853,7 @@ PROPERTY_SINCE(SeccompArguments, 25);
 // EPERM inside is the filter's (or the missing capability's), not the arguments'.
 TEST(EscapeHelper, TheRefusedCallsFailOtherwiseOnTheHost) {
   std::vector<std::string> calls = kRefusedCalls;
+  calls.insert(calls.end(), kRefusedCallsOfTheList.begin(), kRefusedCallsOfTheList.end());
   calls.insert(calls.end(), kRefusedArguments.begin(), kRefusedArguments.end());
   for (const std::string& call : calls) {
     const auto outside = support::run({ESCAPE_PROGRAM, "syscall", call});
