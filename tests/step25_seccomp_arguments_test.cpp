@@ -1,4 +1,4 @@
-// Step 25: the filter refuses calls for their arguments too. Against step 23's code these
+// Step 25: the filter refuses calls for their arguments too. Against step 24's code these
 // calls reach the kernel: a user namespace (no capability needed), typing into the
 // terminal, the hypervisor's sockets, a persona without address randomisation.
 
@@ -39,14 +39,14 @@ TEST_F(Step25SeccompArguments, PipesAndBackgroundJobsStillWork) {
   expect_no_mounts_left();
 }
 
-// Try this 1: `/escape syscall clone_newuser` inside step 23, then step 25.
-TEST_F(Step25SeccompArguments, TryThis1_CloneNewuserPastStep23sFilterNotStep25s) {
+// Try this 1: `/escape syscall clone_newuser` inside step 24, then step 25.
+TEST_F(Step25SeccompArguments, TryThis1_CloneNewuserPastStep24sFilterNotStep25s) {
   support::reread("Try this");
   std::filesystem::copy_file(ESCAPE_PROGRAM, rootfs() / "escape");
   std::filesystem::permissions(rootfs() / "escape", std::filesystem::perms::all);
   const std::vector<std::string> command = {"/escape", "syscall", "clone_newuser"};
-  const auto step23 = run_container_of(TRY_THIS_STEP_23, command);
-  EXPECT_EQ(step23.out, "errno=EINVAL\n") << step23.describe();
+  const auto step24 = run_container_of(TRY_THIS_STEP_24, command);
+  EXPECT_EQ(step24.out, "errno=EINVAL\n") << step24.describe();
   const auto step25 = run_container(command);
   EXPECT_EQ(step25.out, "errno=EPERM\n") << step25.describe();
 }
