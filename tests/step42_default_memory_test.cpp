@@ -54,7 +54,7 @@ TEST_F(Step42DefaultMemory, TryThis1_TheMemoryHogIsKilledAt512MiB) {
   if (const std::string why = support::no_cgroup_for("memory", "42"); !why.empty())
     GTEST_SKIP() << why;
   copy_attacker();
-  const auto result = run_container({"/escape", "memory_hog"});
+  const auto result = run_container({"/escape", "memory_hog"}, {}, 120s);  // slow in UML
   EXPECT_NE(result.out.find("blocked memory_hog: killed"), std::string::npos) << result.describe();
   EXPECT_NE(result.err.find("killed: memory limit of 536870912 bytes reached"), std::string::npos)
       << result.describe();
