@@ -1,10 +1,12 @@
 #include "common/files.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -80,6 +82,44 @@ bool found_in_path(const std::string& name) {
     if (::stat(candidate.c_str(), &info) == 0) return true;
   }
   return false;
+}
+
+namespace {
+
+// One byte of data (a stream socket's message must carry some) and room for one
+// descriptor in the ancillary data (cmsg(3)).
+struct OneFdMessage {
+  char byte = 0;
+  iovec data{&byte, 1};
+  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{nullptr, 0, &data, 1, space, sizeof space, 0};
+};
+
+}  // namespace
+
+void send_fd(int sock, int fd, std::string_view what) {
+  OneFdMessage message;
+  cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
+  rights->cmsg_level = SOL_SOCKET;
+  rights->cmsg_type = SCM_RIGHTS;
+  rights->cmsg_len = CMSG_LEN(sizeof fd);
+  std::memcpy(CMSG_DATA(rights), &fd, sizeof fd);
+  if (::sendmsg(sock, &message.header, MSG_NOSIGNAL) == -1)
+    throw SyscallError(errno, "sendmsg", what);
+}
+
+Fd receive_fd(int sock, std::string_view what) {
+  OneFdMessage message;
+  const ssize_t got = ::recvmsg(sock, &message.header, MSG_CMSG_CLOEXEC);
+  if (got == -1) throw SyscallError(errno, "recvmsg", what);
+  const cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
+  if (got == 0 && rights == nullptr) return Fd();
+  if (rights == nullptr || rights->cmsg_level != SOL_SOCKET || rights->cmsg_type != SCM_RIGHTS ||
+      rights->cmsg_len != CMSG_LEN(sizeof(int)))
+    throw std::runtime_error(std::string(what) + ": the message holds no descriptor");
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(rights), sizeof fd);
+  return Fd(fd);
 }
 
 }  // namespace common

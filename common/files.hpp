@@ -68,4 +68,20 @@ class Fd {
 /// SyscallError when a call fails, std::runtime_error when it is another folder.
 Fd open_as_checked(const std::string& path, int checked);
 
+/// \brief Sends a copy of the descriptor \p fd over the Unix socket \p sock, as
+/// SCM_RIGHTS ancillary data with one byte (unix(7)): the receiver gets a new descriptor
+/// of the same open file, as runc hands a terminal to the caller of `--console-socket`.
+/// Throws SyscallError when sendmsg(2) fails.
+/// \param sock a connected Unix socket (a socketpair(2) end).
+/// \param fd the descriptor to send; still ours after.
+/// \param what what it is, for the error message.
+void send_fd(int sock, int fd, std::string_view what);
+
+/// \brief Receives a descriptor sent by send_fd() over \p sock, close-on-exec. An empty
+/// Fd if the other end was closed without sending one (end of file). Throws SyscallError
+/// when recvmsg(2) fails, std::runtime_error when the message holds no descriptor.
+/// \param sock a connected Unix socket.
+/// \param what what it is, for the error message.
+Fd receive_fd(int sock, std::string_view what);
+
 }  // namespace common

@@ -1,9 +1,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
+#include <utility>
 
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -234,6 +237,74 @@ TEST(FilesystemType, NamesProcAndSaysWhatAnIdmappedMountNeeds) {
   const std::string type = common::filesystem_type("/dev/shm");
   if (type == "tmpfs") {
     EXPECT_EQ(common::idmap_support("/dev/shm"), "on tmpfs (idmapped mounts from Linux 6.3)");
+  }
+}
+
+// --- send_fd, receive_fd ----------------------------------------------------------------
+
+class SocketPair : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends_), 0)
+        << std::strerror(errno);
+  }
+  void TearDown() override {
+    for (const int end : ends_)
+      if (end != -1) ::close(end);
+  }
+  int ends_[2] = {-1, -1};
+};
+
+TEST_F(SocketPair, TheReceivedDescriptorIsTheSameOpenFileAndClosedOnExec) {
+  const common::Fd sent(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  ASSERT_NE(sent.get(), -1) << std::strerror(errno);
+  common::send_fd(ends_[1], sent.get(), "a file");
+  const common::Fd received = common::receive_fd(ends_[0], "a file");
+  ASSERT_NE(received.get(), -1);
+  EXPECT_NE(received.get(), sent.get());
+  struct stat a {
+  }, b{};
+  ASSERT_EQ(::fstat(sent.get(), &a), 0);
+  ASSERT_EQ(::fstat(received.get(), &b), 0);
+  EXPECT_EQ(a.st_dev, b.st_dev);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_EQ(::fcntl(received.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  // One open file, two descriptors: a seek through one moves the other.
+  ASSERT_EQ(::lseek(sent.get(), 7, SEEK_SET), 7);
+  EXPECT_EQ(::lseek(received.get(), 0, SEEK_CUR), 7);
+}
+
+TEST_F(SocketPair, AClosedEndGivesNoDescriptor) {
+  ::close(std::exchange(ends_[1], -1));
+  EXPECT_EQ(common::receive_fd(ends_[0], "a terminal").get(), -1);
+}
+
+TEST_F(SocketPair, AMessageWithoutADescriptorIsAnError) {
+  ASSERT_EQ(::write(ends_[1], "x", 1), 1);
+  try {
+    common::receive_fd(ends_[0], "a terminal");
+    FAIL() << "a byte alone was taken for a descriptor";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("a terminal: the message holds no descriptor"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(SendFd, AFailureNamesTheCallAndWhat) {
+  try {
+    common::send_fd(-1, 0, "a terminal");
+    FAIL() << "sendmsg on -1 succeeded";
+  } catch (const common::SyscallError& error) {
+    EXPECT_NE(std::string(error.what()).find("sendmsg(a terminal)"), std::string::npos)
+        << error.what();
+  }
+  try {
+    common::receive_fd(-1, "a terminal");
+    FAIL() << "recvmsg on -1 succeeded";
+  } catch (const common::SyscallError& error) {
+    EXPECT_NE(std::string(error.what()).find("recvmsg(a terminal)"), std::string::npos)
+        << error.what();
   }
 }
 

@@ -1,7 +1,7 @@
 // The attacker's side of Part 2: tests/escape/escape.cpp, copied into a container's
 // rootfs, tries each way out that the course knows of, in every step from 10 on. Each
 // door must be open in the steps before the one whose chapter closes it, and shut from
-// that step on: the door tables of chapters 21, 31, 36, 37, 38 and 42 are these tests.
+// that step on: the door tables of chapters 21, 31, 36, 37, 38, 42 and 43 are these tests.
 
 #include <arpa/inet.h>
 #include <mqueue.h>
@@ -57,7 +57,9 @@ const std::vector<Door> kDoors = {{"fd", "16_close_fds"},
                                   {"interrupts", "38_masked_proc", true},
                                   {"proc_sys", "38_masked_proc", false, "36_ipc_namespace"},
                                   {"proc_sys", "38_masked_proc", true, "36_ipc_namespace"},
-                                  {"memory_hog", "42_default_memory"}};
+                                  {"memory_hog", "42_default_memory"},
+                                  {"terminal", "43_own_terminal"},
+                                  {"terminal", "43_own_terminal", true}};
 
 // Every step with every door, but a rootless door before step 20 (which first runs
 // without root), and a door before the step that brings what it attacks.
@@ -177,9 +179,15 @@ class Escape : public support::ContainerTest,
     argv.insert(argv.end(), args.begin(), args.end());
     support::ProcessOptions options{.extra_env = {"SECRET_TOKEN=hunter2"}};
     if (rootless) options.as_user = 65534;
+    // The terminal door needs one: the step is started on a terminal of the test's, as
+    // from a terminal window, whose size the test reads after.
+    options.terminal = args.front() == "terminal";
+    support::Subprocess process(argv, options);
     // 600 MiB touched a page at a time, and reclaim before the OOM kill: slow in a
     // User-mode Linux guest (make test-hosts), where each page fault costs the host a trap.
-    return support::run(argv, args.front() == "memory_hog" ? 120s : 20s, options);
+    auto result = process.wait(args.front() == "memory_hog" ? 120s : 20s);
+    if (options.terminal) host_terminal_ = process.terminal_size();
+    return result;
   }
 
   std::vector<std::string> arguments(const std::string& door) const {
@@ -197,6 +205,7 @@ class Escape : public support::ContainerTest,
   support::TempDir secret_dir_;
   LoopbackService service_;
   std::optional<HostIpc> host_ipc_;
+  std::pair<int, int> host_terminal_;  // the terminal's rows and columns after the attempt
 };
 
 TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
@@ -212,6 +221,12 @@ TEST_P(Escape, DoorIsOpenBeforeItsStepAndShutFromItOn) {
   } else {
     EXPECT_NE(result.out.find("blocked " + door.name), std::string::npos)
         << "step " << step << " lets the attacker out through '" << door.name << "'\n"
+        << result.describe();
+  }
+  // The host's side of the terminal door: its size, 24x80 unless the attacker changed it.
+  if (door.name == "terminal") {
+    EXPECT_EQ(host_terminal_, (should_escape ? std::pair{11, 33} : std::pair{24, 80}))
+        << "the test's terminal, after step " << step << "\n"
         << result.describe();
   }
   // Before step 14, what the attacker mounts lands in the host's (this test's) mount table.

@@ -1183,4 +1183,22 @@ TEST_P(DefaultMemoryLimit, WithoutMemoryTheContainersCgroupHas512MiB) {
 }
 PROPERTY_SINCE(DefaultMemoryLimit, 42);
 
+// --- 43: a terminal of its own ------------------------------------------------------------
+
+// On a terminal, the container's is the first of its own devpts, root and rootless, and
+// what the command does to it leaves the step's terminal (24 rows, 80 columns) as it was.
+using OwnTerminal = StepProperty;
+TEST_P(OwnTerminal, TheContainersTerminalIsItsOwn) {
+  support::reread("Goal");
+  for (const std::optional<uid_t> user : {std::optional<uid_t>(), std::optional<uid_t>(65534)}) {
+    support::Subprocess process(container({"/bin/sh", "-c", "tty; stty rows 11 cols 33"}),
+                                {.as_user = user, .terminal = true});
+    const auto result = process.wait(10s);
+    EXPECT_NE(result.out.find("/dev/pts/0\r"), std::string::npos) << result.describe();
+    EXPECT_EQ(result.exit_code, 0) << result.describe();
+    EXPECT_EQ(process.terminal_size(), (std::pair{24, 80})) << result.describe();
+  }
+}
+PROPERTY_SINCE(OwnTerminal, 43);
+
 }  // namespace

@@ -31,6 +31,7 @@
 //                             sleep until killed
 //   escape securebits         print securebits=N (prctl PR_GET_SECUREBITS)
 //   escape memory_hog         allocate and touch 600 MiB in 1 MiB pieces, in a child
+//   escape terminal           resize the host's terminal, if the container holds it, to 11x33
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -256,6 +257,31 @@ int door_proc_sys() {
   return escaped("proc_sys", std::string("wrote ") + path);
 }
 
+// The host's terminal, if the container holds one: a terminal on fd 0, 1 or 2 that is not
+// of the container's own devpts (another file system: stat(2)'s st_dev; /dev/tty would
+// not tell, being a node of its own). Resized (TIOCSWINSZ) to 11 by 33, it shows on the
+// host, as would a terminal left raw (tcsetattr) or, where the filter lets it, typed input
+// (TIOCSTI).
+int door_terminal() {
+  struct stat own {};
+  const bool has_pts = ::stat("/dev/pts/ptmx", &own) == 0;
+  std::string seen;
+  for (const int fd : {0, 1, 2}) {
+    struct stat info {};
+    if (!::isatty(fd) || ::fstat(fd, &info) == -1) continue;
+    const char* name = ::ttyname(fd);
+    seen += std::string(" ") + (name != nullptr ? name : "?");
+    if (has_pts && info.st_dev == own.st_dev) continue;  // the container's own
+    winsize size{};
+    size.ws_row = 11;
+    size.ws_col = 33;
+    if (::ioctl(fd, TIOCSWINSZ, &size) == 0)
+      return escaped("terminal", "resized the host's terminal" + seen + " to 11x33");
+  }
+  return blocked("terminal",
+                 "no terminal of the host's; terminals:" + (seen.empty() ? " none" : seen));
+}
+
 // IPC objects that outlive their maker unless removed: a System V shared memory segment
 // (1 MiB), message queue and semaphore set, and a POSIX message queue.
 int make_ipc(key_t key, const char* name, bool wait) {
@@ -457,6 +483,7 @@ int main(int argc, char* argv[]) {
   if (door == "interrupts") return door_find("interrupts", "/proc/interrupts", "CPU0");
   if (door == "proc_sys") return door_proc_sys();
   if (door == "memory_hog") return door_memory_hog();
+  if (door == "terminal") return door_terminal();
   if (door == "make_ipc" && (argc == 4 || argc == 5))
     return make_ipc(static_cast<key_t>(std::strtol(argv[2], nullptr, 0)), argv[3],
                     argc == 5 && std::string(argv[4]) == "wait");

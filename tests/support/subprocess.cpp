@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -130,6 +131,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
     common::check(::grantpt(terminal_fd_), "grantpt");
     common::check(::unlockpt(terminal_fd_), "unlockpt");
     terminal = ::ptsname(terminal_fd_);
+    resize_terminal(24, 80);  // a new pseudo-terminal is 0 by 0; a window has a size
   }
   std::fflush(nullptr);  // or the child would repeat our buffered output
   pid_ = common::check(::fork(), "fork", argv[0]);
@@ -166,6 +168,19 @@ void Subprocess::type(std::string_view text) const {
   if (terminal_fd_ == -1) throw std::logic_error("Subprocess::type: the program has no terminal");
   if (!text.empty())
     common::check(::write(terminal_fd_, text.data(), text.size()), "write", "terminal");
+}
+
+std::pair<int, int> Subprocess::terminal_size() const {
+  winsize size{};
+  common::check(::ioctl(terminal_fd_, TIOCGWINSZ, &size), "ioctl", "TIOCGWINSZ");
+  return {size.ws_row, size.ws_col};
+}
+
+void Subprocess::resize_terminal(int rows, int columns) const {
+  winsize size{};
+  size.ws_row = static_cast<unsigned short>(rows);
+  size.ws_col = static_cast<unsigned short>(columns);
+  common::check(::ioctl(terminal_fd_, TIOCSWINSZ, &size), "ioctl", "TIOCSWINSZ");
 }
 
 Subprocess::~Subprocess() {

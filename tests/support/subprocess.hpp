@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace support {
@@ -75,6 +76,11 @@ class Subprocess {
   void signal(int signal_number) const;
   /// \brief Types \p text on its terminal (ProcessOptions::terminal); "\x03" is Ctrl-C.
   void type(std::string_view text) const;
+  /// \brief Its terminal's size, {rows, columns} (TIOCGWINSZ; ProcessOptions::terminal).
+  std::pair<int, int> terminal_size() const;
+  /// \brief Resizes its terminal, as a terminal window does (TIOCSWINSZ): the kernel then
+  /// sends SIGWINCH to the terminal's foreground process group (tty_ioctl(4)).
+  void resize_terminal(int rows, int columns) const;
   /// \brief Reads its output until \p needle shows in stdout or stderr, or \p timeout passes.
   /// \return whether the text appeared.
   bool wait_for_output(std::string_view needle, std::chrono::milliseconds timeout);
