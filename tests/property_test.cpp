@@ -1201,4 +1201,23 @@ TEST_P(OwnTerminal, TheContainersTerminalIsItsOwn) {
 }
 PROPERTY_SINCE(OwnTerminal, 43);
 
+// --- 44: the step's terminal raw, the container's sized ----------------------------------
+
+// The container's terminal has the step's size (the test's: 24 by 80), and a typed line is
+// echoed once, by the container's terminal alone: the step's is raw while it relays.
+using RawTerminal = StepProperty;
+TEST_P(RawTerminal, TheContainersTerminalHasTheSizeAndEchoesOnce) {
+  support::reread("Goal");
+  support::Subprocess process(
+      container({"/bin/sh", "-c", "stty size; echo ready; read line; echo got-$line"}),
+      {.terminal = true});
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  process.type("typed\n");
+  const auto result = process.wait(10s);
+  EXPECT_NE(result.out.find("24 80\r\n"), std::string::npos) << result.describe();
+  EXPECT_NE(result.out.find("\ntyped\r\ngot-typed\r\n"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+PROPERTY_SINCE(RawTerminal, 44);
+
 }  // namespace
