@@ -244,14 +244,52 @@ made_yet() {  # waits for mutation $1's mutant; true if it was made
 }
 echo "mutants: ${#judged[@]} to judge here"
 
-for i in ${judged[@]+"${judged[@]}"}; do
-  made_yet "$i" || continue  # an error of the list, reported below
-  [ -x "$(binary_of "$i")" ] || { list_error "${lines[i]}" "[${steps[i]}] no mutant at $(binary_of "$i")"; continue; }
+# Two mutants are judged at a time (the tests are safe side by side, as under ctest -j):
+# judging is mostly waiting for containers. Each leaves its line in judged.N; the lines
+# are printed, in the list's order, as soon as those before them are.
+rm -f "$build"/mutants/judged.*
+judge_into_file() {  # mutation $1
+  local began line
   began=$(date +%s)
-  line=$(report "$i" "$(judge "$i")" $(($(date +%s) - began)))
-  echo "$line"
-  count "$line"
+  line=$(report "$1" "$(judge "$1")" $(($(date +%s) - began)))
+  echo "$line" >"$build/mutants/judged.$1.part"
+  mv "$build/mutants/judged.$1.part" "$build/mutants/judged.$1"
+}
+printed=0 judging=()  # judged[] up to printed are out; the pids being judged
+print_judged() {  # prints the lines ready in order
+  while [ "$printed" -lt "${#judged[@]}" ]; do
+    local i=${judged[printed]}
+    [ -e "$build/mutants/judged.$i" ] || [ -e "$build/mutants/skipped.$i" ] || return 0
+    if [ -e "$build/mutants/judged.$i" ]; then
+      line=$(cat "$build/mutants/judged.$i")
+      echo "$line"
+      count "$line"
+    fi
+    printed=$((printed + 1))
+  done
+}
+for i in ${judged[@]+"${judged[@]}"}; do
+  if ! made_yet "$i"; then  # an error of the list, reported below
+    : >"$build/mutants/skipped.$i"
+  elif [ ! -x "$(binary_of "$i")" ]; then
+    list_error "${lines[i]}" "[${steps[i]}] no mutant at $(binary_of "$i")"
+    : >"$build/mutants/skipped.$i"
+  else
+    judge_into_file "$i" &
+    judging+=($!)
+  fi
+  while :; do
+    running=()
+    for pid in ${judging[@]+"${judging[@]}"}; do kill -0 "$pid" 2>/dev/null && running+=("$pid"); done
+    judging=(${running[@]+"${running[@]}"})
+    print_judged
+    [ "${#judging[@]}" -lt 2 ] && break
+    sleep 0.2
+  done
 done
+for pid in ${judging[@]+"${judging[@]}"}; do wait "$pid"; done
+print_judged
+rm -f "$build"/mutants/judged.* "$build"/mutants/skipped.*
 [ -n "$maker" ] && wait "$maker"
 for i in ${made[@]+"${made[@]}"}; do
   [ -s "$build/mutants/why.$i" ] && list_error "${lines[i]}" "[${steps[i]}] $(cat "$build/mutants/why.$i")"
