@@ -106,9 +106,10 @@ run: check-step deps $(BUILD)/CMakeCache.txt rootfs leftover-mounts
 	@cmake --build --preset $(PRESET) --target step$(STEP_DIR) -j $$(nproc)
 	$(BIN)/step$(STEP_DIR) $(value CMD)
 
-# ctest lists skipped tests without their reasons: tests/skipped.sh prints those.
+# ctest lists skipped tests without their reasons: tests/skipped.sh prints those. As many
+# tests at a time as CPUs: they are safe side by side, and mostly wait for containers.
 test: build rootfs leftover-mounts
-	@status=0; ctest --preset $(PRESET) $(if $(STEP_GIVEN),-L '^step$(STEP)$$') || status=$$?; \
+	@status=0; ctest --preset $(PRESET) -j $$(nproc) $(if $(STEP_GIVEN),-L '^step$(STEP)$$') || status=$$?; \
 	sh tests/skipped.sh $(BUILD); exit $$status
 
 # Each layout in a User-mode Linux guest that shares this machine's files (tests/hosts/).
