@@ -1,7 +1,6 @@
 #include "common/rootfs.hpp"
 
 #include <linux/magic.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 
@@ -68,6 +68,25 @@ void require_rootfs(const std::string& dir, const std::string& command,
   }
 }
 
+namespace {
+
+// The name /etc/passwd gives `uid` (passwd(5)), or its number: read by hand, not with
+// getpwuid(3), whose NSS modules a statically linked step (the release build) cannot load.
+std::string user_name(uid_t uid) {
+  std::ifstream passwd("/etc/passwd");
+  for (std::string line; std::getline(passwd, line);) {
+    const auto name_end = line.find(':');
+    const auto uid_at = line.find(':', name_end == std::string::npos ? line.size() : name_end + 1);
+    if (uid_at == std::string::npos) continue;
+    const auto uid_end = line.find(':', uid_at + 1);
+    if (line.substr(uid_at + 1, uid_end - uid_at - 1) == std::to_string(uid))
+      return line.substr(0, name_end);
+  }
+  return std::to_string(uid);
+}
+
+}  // namespace
+
 void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid) {
   std::error_code error;
   const std::filesystem::path full = std::filesystem::canonical(dir, error);
@@ -80,15 +99,12 @@ void require_reachable_by(const std::string& dir, uid_t uid, gid_t gid) {
     // The owner's bits, else the group's, else everyone else's (path_resolution(7)).
     const mode_t search = info.st_uid == uid ? S_IXUSR : info.st_gid == gid ? S_IXGRP : S_IXOTH;
     if ((info.st_mode & search) != 0) continue;
-    const passwd* owner = ::getpwuid(info.st_uid);
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
     throw RootfsError("rootfs " + dir + ": the container's root, uid " + std::to_string(uid) +
                       " on the host, may not pass through " + folder.native() + " (mode " + mode +
-                      ", owner " +
-                      (owner != nullptr ? owner->pw_name : std::to_string(info.st_uid)) +
-                      "); let others pass (chmod o+x " + folder.native() +
-                      "), or copy the rootfs out (sudo cp -a " + dir +
+                      ", owner " + user_name(info.st_uid) + "); let others pass (chmod o+x " +
+                      folder.native() + "), or copy the rootfs out (sudo cp -a " + dir +
                       " /var/tmp/rootfs) and pass --rootfs /var/tmp/rootfs");
   }
 }

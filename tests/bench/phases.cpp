@@ -88,7 +88,8 @@ struct Phase {
 // The last step's order of work (main, then PID 1's container_init, then the command's
 // become_command). A phase whose call a step does not make is folded into the one before.
 constexpr Phase kPhases[] = {
-    {"exec of the step, ld.so and its shared objects, static init", "execve", "", false},
+    {"exec of the step, its start-up (ld.so, if linked dynamically), static init", "execve", "",
+     false},
     {"command line, rootfs checks (main's first call: sigprocmask)", "rt_sigprocmask", "SIG_BLOCK",
      false},
     {"cgroups made: mkdir, limits", "mkdir", "/sys/fs/cgroup", false},
@@ -299,7 +300,8 @@ std::string phase_breakdown(const std::vector<std::string>& argv, int runs, cons
        << "- the janitor's fork: " << (janitor.empty() ? "none" : janitor) << "\n"
        << "- mkdir of each cgroup: " << list(made) << "\n"
        << "- each write of \"0\" to cgroup.procs: " << list(joins) << "\n"
-       << "- what ld.so opens before main: " << list(objects) << "\n";
+       << "- what ld.so opens before main: "
+       << (objects.empty() ? "nothing (the step is linked statically)" : list(objects)) << "\n";
   return page.str();
 }
 
