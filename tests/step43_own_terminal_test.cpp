@@ -3,7 +3,9 @@
 // the command writes to the test's terminal itself (tty names the host's), and what it does
 // to that terminal (its size, its modes) stays done after it.
 
+#include <csignal>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/step_test.hpp"
@@ -12,6 +14,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using Step43OwnTerminal = support::ContainerTest;
+
+int count(const std::string& text, const std::string& word) {
+  int found = 0;
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++found;
+  return found;
+}
 
 // The container's terminal is the first of its own devpts: /dev/pts/0, whatever the
 // number of the test's (the host's) terminal.
@@ -25,7 +33,7 @@ TEST_F(Step43OwnTerminal, OnATerminalTheContainerHasOneOfItsOwn) {
 // What the command does to its terminal is done to the container's: the test's terminal
 // keeps its size (24 rows, 80 columns).
 TEST_F(Step43OwnTerminal, TheHostsTerminalKeepsItsSize) {
-  support::reread("The problem");
+  support::reread("Goal");
   support::Subprocess process(container({"stty", "rows", "11", "cols", "33"}), {.terminal = true});
   const auto result = process.wait(10s);
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -84,6 +92,71 @@ TEST_F(Step43OwnTerminal, RootlessTheContainerHasOneOfItsOwnToo) {
   const auto result = run_container({"tty"}, {.as_user = 65534, .terminal = true});
   EXPECT_NE(result.out.find("/dev/pts/0\r"), std::string::npos) << result.describe();
   EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+// Try this 1: a line typed is echoed twice, by the test's terminal ("hi\r\n") and by the
+// container's, whose echo passes the test's too ("hi\r\r\n", as does "got hi").
+TEST_F(Step43OwnTerminal, TryThis1_ATypedLineIsEchoedTwice) {
+  support::reread("Try this");
+  support::Subprocess process(container({"sh", "-c", "read line; echo \"got $line\""}),
+                              {.terminal = true});
+  ASSERT_TRUE(process.wait_for_output("container started", 10s)) << process.so_far().describe();
+  process.type("hi\r");  // what Enter types
+  const auto result = process.wait(10s);
+  EXPECT_NE(result.out.find("\nhi\r\n"), std::string::npos) << result.describe();
+  EXPECT_EQ(count(result.out, "hi\r\r\n"), 2) << "the container's echo and got hi\n"
+                                              << result.describe();
+  EXPECT_NE(result.out.find("got hi\r\r\n"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+// Try this 2: Ctrl-C is the test's terminal's SIGINT for the step, which passes it to PID 1,
+// PID 1 to the shell alone: the shell hears it when its sleep ends, as in step 11. In step
+// 42 the terminal signals the command's group, sleep included: at once (step 12).
+TEST_F(Step43OwnTerminal, TryThis2_GotIntOnlyWhenSleepEndsButAtOnceInStep42) {
+  support::reread("Try this");
+  const std::vector<std::string> command{"sh", "-c",
+                                         "trap \"echo got INT\" INT; echo ready; "
+                                         "while :; do sleep 10; done"};
+  support::Subprocess process(container(command), {.terminal = true});
+  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  std::this_thread::sleep_for(500ms);  // the shell starts its sleep
+  process.type("\x03");
+  EXPECT_FALSE(process.wait_for_output("got INT", 2s)) << "got INT at once\n"
+                                                       << process.so_far().describe();
+  EXPECT_TRUE(process.wait_for_output("got INT", 12s)) << "no got INT when sleep ended\n"
+                                                       << process.so_far().describe();
+  process.signal(SIGTERM);
+  const auto result = process.wait(10s);
+  EXPECT_EQ(count(result.out, "got INT"), 1) << result.describe();
+  EXPECT_EQ(result.exit_code, 143) << result.describe();
+  expect_nothing_left_running(result);
+
+  support::Subprocess step42(container_of(TRY_THIS_STEP_42, command), {.terminal = true});
+  ASSERT_TRUE(step42.wait_for_output("ready", 10s)) << step42.so_far().describe();
+  std::this_thread::sleep_for(500ms);
+  step42.type("\x03");
+  EXPECT_TRUE(step42.wait_for_output("got INT", 3s)) << "step 42 too was late\n"
+                                                     << step42.so_far().describe();
+  step42.signal(SIGTERM);
+  step42.wait(10s);
+  expect_no_mounts_left();  // and TearDown checks that no cgroup is left
+}
+
+// Try this 3: stdin a terminal, stdout a pipe: the container gets a terminal all the same,
+// whose ONLCR turns "\n" into "\r\n" (od -c shows "\r  \n"). Step 42's echo writes the pipe.
+TEST_F(Step43OwnTerminal, TryThis3_APipeGetsCarriageReturnsButNotInStep42) {
+  support::reread("Try this");
+  for (const auto& [step_program, want] :
+       {std::pair<std::string, std::string>{program(), "h   i  \\r  \\n"},
+        {TRY_THIS_STEP_42, "h   i  \\n"}}) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", "\"$@\" | od -c", "sh"};
+    for (const std::string& arg : container_of(step_program, {"echo", "hi"})) argv.push_back(arg);
+    const auto result = support::run(argv, 20s, {.terminal = true});
+    EXPECT_NE(result.out.find(want), std::string::npos) << step_program << "\n"
+                                                        << result.describe();
+    EXPECT_EQ(result.exit_code, 0) << result.describe();
+  }
 }
 
 }  // namespace
