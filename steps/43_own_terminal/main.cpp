@@ -1036,9 +1036,9 @@ bool copy_some(int from, int to) {
 }
 
 // What is typed goes to the container's terminal, what it writes comes back, until its
-// last process has closed its side: read(2) of the master then fails with EIO (pty(7)).
-// Where our input ends first (or fails: EIO in the terminal's background), the container's
-// terminal gets Ctrl-D, its end of input (VEOF, termios(3)).
+// last process has closed its side: read(2) of the master then fails with EIO (Linux's pty
+// driver; pty(7) does not say so). Where our input ends first (or fails: EIO in the
+// terminal's background, read(2)), the container's terminal gets Ctrl-D (VEOF, termios(3)).
 void relay_terminal(int master) {
   pollfd ends[] = {{STDIN_FILENO, POLLIN, 0}, {master, POLLIN, 0}};
   while (::poll(ends, 2, -1) > 0) {
