@@ -3,6 +3,7 @@
 // the command writes to the test's terminal itself (tty names the host's), and what it does
 // to that terminal (its size, its modes) stays done after it.
 
+#include <algorithm>
 #include <csignal>
 #include <string>
 #include <thread>
@@ -41,7 +42,8 @@ TEST_F(Step43OwnTerminal, TheHostsTerminalKeepsItsSize) {
 }
 
 // The relay ends when the container does, after the last of its output: nothing is lost
-// (the step waits for its relay), and the command's status is the step's.
+// (the step waits for its relay), and the command's status is the step's. The lines pass
+// both terminals ("\r\r\n"), not the test's alone as in step 42.
 TEST_F(Step43OwnTerminal, EveryLineComesThroughAndTheStatusToo) {
   support::reread("What changed");
   const auto result =
@@ -49,8 +51,25 @@ TEST_F(Step43OwnTerminal, EveryLineComesThroughAndTheStatusToo) {
                      "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo line-$i; done; "
                      "exit 7"},
                     {.terminal = true});
-  EXPECT_NE(result.out.find("line-3000\r"), std::string::npos) << result.describe();
+  EXPECT_NE(result.out.find("line-3000\r\r\n"), std::string::npos) << result.describe();
   EXPECT_EQ(result.exit_code, 7) << result.describe();
+}
+
+// Output still in the container's terminal when its last process has ended is copied all
+// the same. The test reads its terminal only after 2 s: about 12 KB of the 20000 bytes fit
+// in it and in the relay's buffer, the rest waits in the container's terminal, and the
+// container ends. The step waits for its relay, which copies the rest once the test reads.
+TEST_F(Step43OwnTerminal, OutputLeftInTheTerminalReachesALateReader) {
+  support::reread("What changed");
+  support::Subprocess process(
+      container({"/bin/sh", "-c", "head -c 20000 /dev/zero | tr '\\0' x; echo"}),
+      {.terminal = true});
+  std::this_thread::sleep_for(2s);
+  const auto result = process.wait(10s);
+  EXPECT_NE(result.out.find(std::string(20000, 'x') + "\r\r\n"), std::string::npos)
+      << "output lost: " << std::count(result.out.begin(), result.out.end(), 'x') << " x's came\n"
+      << result.err;
+  EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
 // A command that cannot start: PID 1 has sent the terminal, the child fails, and the
@@ -139,7 +158,7 @@ TEST_F(Step43OwnTerminal, TryThis2_GotIntOnlyWhenSleepEndsButAtOnceInStep42) {
   EXPECT_TRUE(step42.wait_for_output("got INT", 3s)) << "step 42 too was late\n"
                                                      << step42.so_far().describe();
   step42.signal(SIGTERM);
-  step42.wait(10s);
+  EXPECT_EQ(step42.wait(10s).exit_code, 143) << step42.so_far().describe();
   expect_no_mounts_left();  // and TearDown checks that no cgroup is left
 }
 
