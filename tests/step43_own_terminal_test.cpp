@@ -178,4 +178,17 @@ TEST_F(Step43OwnTerminal, TryThis3_APipeGetsCarriageReturnsButNotInStep42) {
   }
 }
 
+// Output into a pipe whose reader ends (`| head -2`): as from a pipe of its own, the
+// container's writer gets SIGPIPE (the step, its relay's write failing, signals it through
+// the terminal), and the container ends instead of filling its terminal forever.
+TEST_F(Step43OwnTerminal, StillAReaderThatEndsEndsTheWriter) {
+  support::reread("Pitfalls");
+  std::vector<std::string> argv = {"/bin/sh", "-c", "\"$@\" | head -n 2; echo ended", "sh"};
+  for (const std::string& arg : container({"yes"})) argv.push_back(arg);
+  const auto result = support::run(argv, 20s, {.terminal = true});
+  EXPECT_NE(result.out.find("y\r\r\ny\r\r\nended"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+}
+
 }  // namespace

@@ -1026,27 +1026,35 @@ void idmap_rootfs(const common::Fd& tree, const std::string& rootfs, pid_t pid) 
                 "mount_setattr", "MOUNT_ATTR_IDMAP " + common::idmap_support(rootfs));
 }
 
-// Copies what `from` has to `to`: false at its end, or when either fails.
-bool copy_some(int from, int to) {
+// Reads what `from` has and writes it to `to` while `to` takes it: the count read, 0 at
+// its end, -1 when the read fails. A write that fails sets `to` to -1: later reads are dropped.
+ssize_t copy_some(int from, int& to) {
   char buffer[4096];
   const ssize_t got = ::read(from, buffer, sizeof buffer);
-  for (ssize_t done = 0, wrote = 0; done < got; done += wrote)
-    if ((wrote = ::write(to, buffer + done, got - done)) <= 0) return false;
-  return got > 0;
+  for (ssize_t done = 0, wrote = 0; to != -1 && done < got; done += wrote)
+    if ((wrote = ::write(to, buffer + done, got - done)) <= 0) to = -1;
+  return got;
 }
 
 // What is typed goes to the container's terminal, what it writes comes back, until its
 // last process has closed its side: read(2) of the master then fails with EIO (Linux's pty
 // driver; pty(7) does not say so). Where our input ends first (or fails: EIO in the
 // terminal's background, read(2)), the container's terminal gets Ctrl-D (VEOF, termios(3)).
+// Where our output goes away (`| head` has ended), its foreground group (tcgetpgrp(3) of
+// the master, numbered in our PID namespace) gets SIGPIPE, as from a pipe of its own, and
+// what it writes is dropped.
 void relay_terminal(int master) {
   pollfd ends[] = {{STDIN_FILENO, POLLIN, 0}, {master, POLLIN, 0}};
+  int to_container = master, to_us = STDOUT_FILENO;
   while (::poll(ends, 2, -1) > 0) {
-    if (ends[0].revents != 0 && !copy_some(STDIN_FILENO, master)) {
+    if (ends[0].revents != 0 && copy_some(STDIN_FILENO, to_container) <= 0) {
       ends[0].fd = -1;  // poll(2) skips it
       if (::write(master, "\x04", 1) != 1) return;
     }
-    if (ends[1].revents != 0 && !copy_some(master, STDOUT_FILENO)) return;
+    const bool had_output = to_us != -1;
+    if (ends[1].revents != 0 && copy_some(master, to_us) <= 0) return;
+    const pid_t group = had_output && to_us == -1 ? ::tcgetpgrp(master) : -1;
+    if (group > 0) ::kill(-group, SIGPIPE);  // not -(-1): kill(1, ...) is the host's init
   }
 }
 

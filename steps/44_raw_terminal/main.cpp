@@ -445,6 +445,7 @@ struct Container {
   std::vector<int> cgroups = {};  // the cgroup.procs of its cgroups, if it joins any
   bool terminal = false;  // the step's stdin, stdout or stderr is a terminal: we get our own
   int console[2] = {-1, -1};  // a socket pair: PID 1 sends its terminal's master side
+  winsize window = {};  // the step's terminal's size, for the container's
   int go_ahead[2] = {-1, -1};  // a pipe: a byte once the step has written our id maps
   int rootfs_tree = -1;  // run by root: a copy of the rootfs's mount, idmapped by the step
   char* host_strings[2] = {};  // the step's argv and environment: where they begin and end
@@ -607,16 +608,16 @@ int become_command(void* arg) try {
   return common::report_failure(error);
 }
 
-// The container's terminal takes the size of the step's (TIOCGWINSZ, TIOCSWINSZ,
-// tty_ioctl(4)): at the start, and after each SIGWINCH, which the kernel sends to the
-// foreground group of a terminal whose size changed, as then to the container's.
-void copy_window_size(int master) {
+// The size of the step's terminal (TIOCGWINSZ, tty_ioctl(4)): of the first of stdin,
+// stdout and stderr that is one. PID 1 gives it to the container's terminal before the
+// command starts (as runc's process.consoleSize); after each SIGWINCH, which the kernel
+// sends to the foreground group of a terminal whose size changed, the step gives it again
+// (TIOCSWINSZ), and the kernel signals the container's foreground group in turn.
+winsize window_size() {
   winsize size{};
-  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
-    if (::ioctl(fd, TIOCGWINSZ, &size) == -1) continue;  // not a terminal
-    common::check(::ioctl(master, TIOCSWINSZ, &size), "ioctl", "TIOCSWINSZ");
-    return;
-  }
+  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+    if (::ioctl(fd, TIOCGWINSZ, &size) == 0) break;
+  return size;
 }
 
 // An init's wait loop. Every process orphaned in the namespace is re-parented to PID 1
@@ -633,9 +634,10 @@ int reap_until(pid_t child, int terminal = -1) {
     if (ended > 0) continue;
     siginfo_t info{};
     const int signal_number = common::check(::sigwaitinfo(&kAllSignals, &info), "sigwaitinfo");
-    if (signal_number == SIGWINCH && terminal != -1)
-      copy_window_size(terminal);
-    else if (signal_number != SIGCHLD && info.si_pid != ::getpid())
+    if (signal_number == SIGWINCH && terminal != -1) {
+      const winsize size = window_size();
+      common::check(::ioctl(terminal, TIOCSWINSZ, &size), "ioctl", "TIOCSWINSZ");
+    } else if (signal_number != SIGCHLD && info.si_pid != ::getpid())
       ::kill(child, signal_number);
   }
 }
@@ -797,6 +799,7 @@ void open_terminal(const Container& container) {
   const common::Fd slave(
       common::check(::ioctl(master.get(), TIOCGPTPEER, O_RDWR), "ioctl", "TIOCGPTPEER"));
   common::check(::ioctl(slave.get(), TIOCSCTTY, 0), "ioctl", "TIOCSCTTY");
+  common::check(::ioctl(slave.get(), TIOCSWINSZ, &container.window), "ioctl", "TIOCSWINSZ");
   for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
     common::check(::dup2(slave.get(), fd), "dup2", "terminal");
   common::send_fd(container.console[1], master.get(), "terminal");
@@ -1043,27 +1046,35 @@ void idmap_rootfs(const common::Fd& tree, const std::string& rootfs, pid_t pid) 
                 "mount_setattr", "MOUNT_ATTR_IDMAP " + common::idmap_support(rootfs));
 }
 
-// Copies what `from` has to `to`: false at its end, or when either fails.
-bool copy_some(int from, int to) {
+// Reads what `from` has and writes it to `to` while `to` takes it: the count read, 0 at
+// its end, -1 when the read fails. A write that fails sets `to` to -1: later reads are dropped.
+ssize_t copy_some(int from, int& to) {
   char buffer[4096];
   const ssize_t got = ::read(from, buffer, sizeof buffer);
-  for (ssize_t done = 0, wrote = 0; done < got; done += wrote)
-    if ((wrote = ::write(to, buffer + done, got - done)) <= 0) return false;
-  return got > 0;
+  for (ssize_t done = 0, wrote = 0; to != -1 && done < got; done += wrote)
+    if ((wrote = ::write(to, buffer + done, got - done)) <= 0) to = -1;
+  return got;
 }
 
 // What is typed goes to the container's terminal, what it writes comes back, until its
-// last process has closed its side: read(2) of the master then fails with EIO (pty(7)).
-// Where our input ends first (or fails: EIO in the terminal's background), the container's
-// terminal gets Ctrl-D, its end of input (VEOF, termios(3)).
+// last process has closed its side: read(2) of the master then fails with EIO (Linux's pty
+// driver; pty(7) does not say so). Where our input ends first (or fails: EIO in the
+// terminal's background, read(2)), the container's terminal gets Ctrl-D (VEOF, termios(3)).
+// Where our output goes away (`| head` has ended), its foreground group (tcgetpgrp(3) of
+// the master, numbered in our PID namespace) gets SIGPIPE, as from a pipe of its own, and
+// what it writes is dropped.
 void relay_terminal(int master) {
   pollfd ends[] = {{STDIN_FILENO, POLLIN, 0}, {master, POLLIN, 0}};
+  int to_container = master, to_us = STDOUT_FILENO;
   while (::poll(ends, 2, -1) > 0) {
-    if (ends[0].revents != 0 && !copy_some(STDIN_FILENO, master)) {
+    if (ends[0].revents != 0 && copy_some(STDIN_FILENO, to_container) <= 0) {
       ends[0].fd = -1;  // poll(2) skips it
       if (::write(master, "\x04", 1) != 1) return;
     }
-    if (ends[1].revents != 0 && !copy_some(master, STDOUT_FILENO)) return;
+    const bool had_output = to_us != -1;
+    if (ends[1].revents != 0 && copy_some(master, to_us) <= 0) return;
+    const pid_t group = had_output && to_us == -1 ? ::tcgetpgrp(master) : -1;
+    if (group > 0) ::kill(-group, SIGPIPE);  // not -(-1): kill(1, ...) is the host's init
   }
 }
 
@@ -1177,6 +1188,7 @@ int main(int argc, char* argv[]) try {
   Container container{.command_line = command_line, .kept = {kept[0].get(), kept[1].get()}};
   if (cgroups.empty()) container.process_limit = static_cast<rlim_t>(command_line.pids_max);
   container.terminal = ::isatty(STDIN_FILENO) || ::isatty(STDOUT_FILENO) || ::isatty(STDERR_FILENO);
+  container.window = window_size();
   common::check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, container.console),
                 "socketpair", "terminal");
   // The host's end is made in the host's network namespace: that needs root.
@@ -1203,7 +1215,6 @@ int main(int argc, char* argv[]) try {
       container.terminal ? common::receive_fd(container.console[0], "terminal") : common::Fd();
   const RawTerminal raw(terminal.get() != -1);  // set back after the relay's last output
   std::jthread relay;  // joined when main returns, once the container's side is closed
-  if (terminal.get() != -1) copy_window_size(terminal.get());
   if (terminal.get() != -1) relay = std::jthread(relay_terminal, terminal.get());
   return reap_until(pid, terminal.get());  // then ~Cgroup removes the cgroups
 } catch (const std::exception& error) {
