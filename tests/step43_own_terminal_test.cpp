@@ -1,6 +1,6 @@
 // Step 43: PID 1 in a session of its own, and on a terminal a pseudo-terminal of the
 // container's own devpts, relayed by the step. Against step 42's code these fail: there
-// the command writes to the test's terminal itself (tty names the host's), and what it does
+// the command writes to the test's terminal itself (tty finds no name for it), and what it does
 // to that terminal (its size, its modes) stays done after it.
 
 #include <algorithm>
@@ -188,6 +188,32 @@ TEST_F(Step43OwnTerminal, StillAReaderThatEndsEndsTheWriter) {
   const auto result = support::run(argv, 20s, {.terminal = true});
   EXPECT_NE(result.out.find("y\r\r\ny\r\r\nended"), std::string::npos) << result.describe();
   EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+}
+
+// Input whose last line has no newline: the relay ends it with two Ctrl-D, the first of
+// which hands the line over, the second is the end of input (termios(3), VEOF).
+TEST_F(Step43OwnTerminal, StillInputWithoutAFinalNewlineComesThroughAndEnds) {
+  support::reread("What changed");
+  std::vector<std::string> argv = {"/bin/sh", "-c", "printf typed | \"$@\"", "sh"};
+  for (const std::string& arg : container({"/bin/sh", "-c", "cat; echo; echo got-end"}))
+    argv.push_back(arg);
+  const auto result = support::run(argv, 20s, {.terminal = true});
+  EXPECT_NE(result.out.find("got-end"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+}
+
+// A command that writes much and never reads the much it is given: its terminal's input
+// fills up, and the relay's input waits, but never its output, which the command needs
+// to end (one thread each way).
+TEST_F(Step43OwnTerminal, StillACommandThatReadsNoneOfItsInputEnds) {
+  support::reread("What changed");
+  std::vector<std::string> argv = {"/bin/sh", "-c", "seq 30000 | \"$@\" >/dev/null; echo ended $?",
+                                   "sh"};
+  for (const std::string& arg : container({"seq", "30000"})) argv.push_back(arg);
+  const auto result = support::run(argv, 30s, {.terminal = true});
+  EXPECT_NE(result.out.find("ended 0"), std::string::npos) << result.describe();
   expect_nothing_left_running(result);
 }
 

@@ -608,7 +608,7 @@ int become_command(void* arg) try {
   return common::report_failure(error);
 }
 
-// The size of the step's terminal (TIOCGWINSZ, tty_ioctl(4)): of the first of stdin,
+// The size of the step's terminal (TIOCGWINSZ, ioctl_tty(2)): of the first of stdin,
 // stdout and stderr that is one. PID 1 gives it to the container's terminal before the
 // command starts (as runc's process.consoleSize); after each SIGWINCH, which the kernel
 // sends to the foreground group of a terminal whose size changed, the step gives it again
@@ -779,7 +779,7 @@ void close_host_descriptors() {
   common::check(::close_range(3, ~0U, 0), "close_range", "3 and up");
 }
 
-// Die with the step (prctl(2), as bwrap's --die-with-parent); a session: open_terminal.
+// Die with the step (prctl(2), as bwrap's --die-with-parent); no setpgid: setsid(2) would fail.
 // After setresuid: a change of credentials clears the parent-death signal.
 void die_with_step() {
   common::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
@@ -1056,24 +1056,26 @@ ssize_t copy_some(int from, int& to) {
   return got;
 }
 
-// What is typed goes to the container's terminal, what it writes comes back, until its
-// last process has closed its side: read(2) of the master then fails with EIO (Linux's pty
-// driver; pty(7) does not say so). Where our input ends first (or fails: EIO in the
-// terminal's background, read(2)), the container's terminal gets Ctrl-D (VEOF, termios(3)).
-// Where our output goes away (`| head` has ended), its foreground group (tcgetpgrp(3) of
-// the master, numbered in our PID namespace) gets SIGPIPE, as from a pipe of its own, and
-// what it writes is dropped.
-void relay_terminal(int master) {
-  pollfd ends[] = {{STDIN_FILENO, POLLIN, 0}, {master, POLLIN, 0}};
-  int to_container = master, to_us = STDOUT_FILENO;
-  while (::poll(ends, 2, -1) > 0) {
-    if (ends[0].revents != 0 && copy_some(STDIN_FILENO, to_container) <= 0) {
-      ends[0].fd = -1;  // poll(2) skips it
-      if (::write(master, "\x04", 1) != 1) return;
-    }
-    const bool had_output = to_us != -1;
-    if (ends[1].revents != 0 && copy_some(master, to_us) <= 0) return;
-    const pid_t group = had_output && to_us == -1 ? ::tcgetpgrp(master) : -1;
+// What is typed goes to the container's terminal, in a thread of its own: a container that
+// does not read must not stop its output. At the end of our input (or EIO: in the
+// terminal's background, read(2)), Ctrl-D twice (VEOF, termios(3)): the first ends a line
+// left without a newline, the next is the end of input. False if the container's side
+// was closed first (nobody is left to tell).
+bool relay_input(common::Fd master) {
+  int to = master.get();
+  while (copy_some(STDIN_FILENO, to) > 0 && to != -1) {
+  }
+  return to != -1 && ::write(to, "\x04\x04", 2) == 2;
+}
+
+// What the container writes comes back, until its last process has closed its side:
+// read(2) of the master then fails with EIO (Linux's pty driver; pty(7) does not say so).
+// Where our output goes away (`| head` has ended), its foreground group (TIOCGPGRP on the
+// master, drivers/tty/tty_jobctrl.c; numbered in our PID namespace) gets SIGPIPE, as from
+// a pipe of its own, and what it writes is dropped.
+void relay_output(int master) {
+  for (int to = STDOUT_FILENO, had = to; copy_some(master, to) > 0; had = to) {
+    const pid_t group = had != -1 && to == -1 ? ::tcgetpgrp(master) : -1;
     if (group > 0) ::kill(-group, SIGPIPE);  // not -(-1): kill(1, ...) is the host's init
   }
 }
@@ -1215,7 +1217,11 @@ int main(int argc, char* argv[]) try {
       container.terminal ? common::receive_fd(container.console[0], "terminal") : common::Fd();
   const RawTerminal raw(terminal.get() != -1);  // set back after the relay's last output
   std::jthread relay;  // joined when main returns, once the container's side is closed
-  if (terminal.get() != -1) relay = std::jthread(relay_terminal, terminal.get());
+  if (terminal.get() != -1) {
+    const int input = common::check(::dup(terminal.get()), "dup", "terminal");
+    std::thread(relay_input, common::Fd(input)).detach();  // it may wait for a key to the end
+    relay = std::jthread(relay_output, terminal.get());
+  }
   return reap_until(pid, terminal.get());  // then ~Cgroup removes the cgroups
 } catch (const std::exception& error) {
   return common::report_failure(error);

@@ -79,7 +79,7 @@ class Subprocess {
   /// \brief Its terminal's size, {rows, columns} (TIOCGWINSZ; ProcessOptions::terminal).
   std::pair<int, int> terminal_size() const;
   /// \brief Resizes its terminal, as a terminal window does (TIOCSWINSZ): the kernel then
-  /// sends SIGWINCH to the terminal's foreground process group (tty_ioctl(4)).
+  /// sends SIGWINCH to the terminal's foreground process group (ioctl_tty(2)).
   void resize_terminal(int rows, int columns) const;
   /// \brief Reads its output until \p needle shows in stdout or stderr, or \p timeout passes.
   /// \return whether the text appeared.
