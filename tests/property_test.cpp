@@ -1211,7 +1211,8 @@ TEST_P(RawTerminal, TheContainersTerminalHasTheSizeAndEchoesOnce) {
   support::Subprocess process(
       container({"/bin/sh", "-c", "stty size; echo ready; read line; echo got-$line"}),
       {.terminal = true});
-  ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
+  // The whole line: busybox's echo may write its newline apart, after the echo of "typed".
+  ASSERT_TRUE(process.wait_for_output("ready\r\n", 10s)) << process.so_far().describe();
   process.type("typed\n");
   const auto result = process.wait(10s);
   EXPECT_NE(result.out.find("24 80\r\n"), std::string::npos) << result.describe();
