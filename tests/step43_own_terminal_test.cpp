@@ -119,7 +119,8 @@ TEST_F(Step43OwnTerminal, TryThis1_ATypedLineIsEchoedTwice) {
   support::reread("Try this");
   support::Subprocess process(container({"sh", "-c", "read line; echo \"got $line\""}),
                               {.terminal = true});
-  ASSERT_TRUE(process.wait_for_output("container started", 10s)) << process.so_far().describe();
+  // The log line's end too: its newline may come in a write of its own, after an echo.
+  ASSERT_TRUE(process.wait_for_output("PID namespace\r\n", 10s)) << process.so_far().describe();
   process.type("hi\r");  // what Enter types
   const auto result = process.wait(10s);
   EXPECT_NE(result.out.find("\nhi\r\n"), std::string::npos) << result.describe();
