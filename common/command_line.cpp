@@ -153,7 +153,7 @@ void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
       } catch (const UsageError& error) {
         throw UsageError(std::string(name) + " " + error.what());  // "--cpus wants ..."
       }
-      if (option != all.begin()) result.given_options.emplace_back(name);
+      result.given_options.emplace_back(name);
     } else if (word.starts_with("-") && word != "-") {
       throw UsageError("unknown option '" + std::string(word) + "'");
     } else {
@@ -162,7 +162,8 @@ void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
   }
   result.rootfs = rootfs;
   result.command.assign(words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
-  if (result.command.empty()) result.command = {"/bin/sh"};
+  result.command_given = !result.command.empty();
+  if (!result.command_given) result.command = {"/bin/sh"};
 }
 
 std::string usage(std::string_view program, const std::vector<Option>& options) {

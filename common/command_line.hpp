@@ -65,9 +65,11 @@ struct CommandLine {
   std::string rootfs;
   /// The command and its arguments; `/bin/sh` when none is given.
   std::vector<std::string> command;
+  /// A command was given: `command` is not the default.
+  bool command_given = false;
   /// `--help` or `-h` was given.
   bool help = false;
-  /// The step's own options that were given, by name ("--pids-max"), in order.
+  /// The options that were given, by name ("--pids-max", "--rootfs"), in order.
   std::vector<std::string> given_options;
 
   /// \brief Whether the step's option \p name ("--pids-max") was given.

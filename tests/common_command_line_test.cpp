@@ -46,6 +46,13 @@ TEST(ParseArguments, DefaultsToShellAndBuiltRootfs) {
   EXPECT_TRUE(parsed.given_options.empty());
 }
 
+TEST(ParseArguments, SaysWhetherACommandWasGiven) {
+  EXPECT_FALSE(parse_arguments({}).command_given) << "the default shell";
+  EXPECT_FALSE(parse_arguments({"--rootfs", "/r"}).command_given);
+  EXPECT_TRUE(parse_arguments({"/bin/sh"}).command_given) << "even the default's name";
+  EXPECT_TRUE(parse_arguments({"--", "ls"}).command_given);
+}
+
 TEST(ParseArguments, CommandKeepsItsOwnOptions) {
   const auto parsed = parse_arguments({"sh", "-c", "echo --rootfs"});
   EXPECT_EQ(parsed.command, (Words{"sh", "-c", "echo --rootfs"}));
@@ -122,7 +129,7 @@ TEST(ParseArguments, GivenNamesTheOptionsGiven) {
   EXPECT_TRUE(parsed.given("--count")) << "given, though with the default's value";
   EXPECT_TRUE(parsed.given("--flag"));
   EXPECT_FALSE(parsed.given("--bytes"));
-  EXPECT_FALSE(parsed.given("--rootfs")) << "only the step's own options";
+  EXPECT_TRUE(parsed.given("--rootfs")) << "the common options too";
   EXPECT_TRUE(parsed.given({"--bytes", "--flag"}));
   EXPECT_FALSE(parsed.given({"--bytes", "--cpus"}));
 }

@@ -30,6 +30,7 @@
 
 #include "common/cgroup.hpp"
 #include "common/files.hpp"
+#include "tests/support/bundle_test.hpp"
 #include "tests/support/step_test.hpp"
 #include "tests/support/steps.hpp"
 
@@ -1220,5 +1221,44 @@ TEST_P(RawTerminal, TheContainersTerminalHasTheSizeAndEchoesOnce) {
   EXPECT_EQ(result.exit_code, 0) << result.describe();
 }
 PROPERTY_SINCE(RawTerminal, 44);
+
+// --- 45: an OCI bundle --------------------------------------------------------------------
+
+// The rootfs and the command are the bundle's, root and rootless; a setting of the spec the
+// step does not honour (hooks: it runs none) is refused before anything is made.
+using Bundle = StepProperty;
+TEST_P(Bundle, RunsTheBundlesCommandAndRefusesWhatItCannotHonour) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  std::ofstream(rootfs() / "etc/bundle-test") << "the test's copy\n";
+  for (const std::optional<uid_t> user : {std::optional<uid_t>(), std::optional<uid_t>(65534)}) {
+    support::write_config(bundle, R"(["/bin/sh", "-c", "cat /etc/bundle-test; exit 3"])");
+    const auto result = support::run(step({"--bundle", bundle}), 20s, {.as_user = user});
+    EXPECT_EQ(result.out, "the test's copy\n") << result.describe();
+    EXPECT_EQ(result.exit_code, 3) << result.describe();
+    support::write_config(bundle, R"(["true"])", R"("hooks": {},)");
+    const auto refused = support::run(step({"--bundle", bundle}), 20s, {.as_user = user});
+    EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+    EXPECT_NE(refused.err.find("config.json: hooks: not supported"), std::string::npos)
+        << refused.describe();
+  }
+}
+PROPERTY_SINCE(Bundle, 45);
+
+// --- 46: the bundle's process settings ---------------------------------------------------
+
+// The environment, the working folder, the hostname and the terminal are the bundle's.
+using BundleProcess = StepProperty;
+TEST_P(BundleProcess, RunsWithTheBundlesEnvironmentFolderHostnameAndTerminal) {
+  support::reread("Goal");
+  support::write_config(rootfs().parent_path(),
+                        R"(["/bin/sh", "-c", "echo $GREETING; pwd; hostname; tty"],
+                        "env": ["GREETING=hi"], "cwd": "/tmp", "terminal": true)",
+                        R"("hostname": "boxed",)");
+  const auto result = support::run(step({"--bundle", rootfs().parent_path()}), 20s);
+  EXPECT_EQ(result.out, "hi\r\n/tmp\r\nboxed\r\n/dev/pts/0\r\n") << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+PROPERTY_SINCE(BundleProcess, 46);
 
 }  // namespace

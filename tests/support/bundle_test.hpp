@@ -1,0 +1,71 @@
+#pragma once
+/// \file
+/// \brief A fixture for the tests of the steps that read an OCI bundle (Part 3): the bundle
+/// is the folder of the test's rootfs copy, with root.path "rootfs", relative to it.
+/// Header-only, as step_test.hpp.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/step_test.hpp"
+
+namespace support {
+
+/// \brief Writes \p text as the config.json of the bundle \p bundle.
+inline void write_config_text(const std::filesystem::path& bundle, const std::string& text) {
+  std::ofstream(bundle / "config.json") << text;
+}
+
+/// \brief Writes into \p bundle a config.json that runs \p process: the JSON of process.args
+/// and of the process's keys after it ("cwd" is "/" unless it has one; "user" is root's), in
+/// root.path "rootfs", with \p more (top-level members, each ending with a comma) before
+/// "process".
+inline void write_config(const std::filesystem::path& bundle, const std::string& process,
+                         const std::string& more = "") {
+  const bool has_cwd = process.find("\"cwd\"") != std::string::npos;
+  write_config_text(bundle, "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, " +
+                                more + "\"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, " +
+                                (has_cwd ? "" : "\"cwd\": \"/\", ") + "\"args\": " + process +
+                                "}}\n");
+}
+
+/// \brief A test of a step that runs a bundle (`--bundle DIR`).
+class BundleTest : public ContainerTest {
+ protected:
+  /// \brief The bundle: the folder that holds this test's rootfs copy.
+  std::filesystem::path bundle() const { return rootfs().parent_path(); }
+  /// \brief support::write_config_text() into bundle().
+  void write_config_text(const std::string& text) const {
+    support::write_config_text(bundle(), text);
+  }
+  /// \brief support::write_config() into bundle().
+  void write_config(const std::string& process, const std::string& more = "") const {
+    support::write_config(bundle(), process, more);
+  }
+  /// \brief Runs the step with `--bundle <bundle()>` followed by \p more.
+  ProcessResult run_bundle(const std::vector<std::string>& more = {},
+                           const ProcessOptions& options = {}) const {
+    std::vector<std::string> args = {"--bundle", bundle().native()};
+    args.insert(args.end(), more.begin(), more.end());
+    ProcessResult result = run_step(args, options);
+    expect_nothing_left_running(result);
+    return result;
+  }
+  /// \brief The bundle is refused before anything is made: exit 125 and one line on
+  /// stderr, holding \p what (the file, the key and the reason).
+  void expect_refused(const std::string& what) const {
+    const ProcessResult result = run_bundle();
+    EXPECT_EQ(result.exit_code, 125) << result.describe();
+    EXPECT_NE(result.err.find(what), std::string::npos) << result.describe();
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.describe();
+    EXPECT_EQ(result.err.find("container started"), std::string::npos) << result.describe();
+    expect_no_mounts_left();
+  }
+};
+
+}  // namespace support
