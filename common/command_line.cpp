@@ -118,7 +118,8 @@ bool CommandLine::given(std::initializer_list<std::string_view> names) const {
 const char* default_rootfs() noexcept { return CONTAINER_DEFAULT_ROOTFS; }
 
 void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
-                     const std::vector<Option>& options) {
+                     const std::vector<Option>& options,
+                     const std::vector<std::string_view>& verbs) {
   std::string rootfs = default_rootfs();
   std::vector<Option> all = {{"--rootfs DIR", "", folder(rootfs)}};
   all.insert(all.end(), options.begin(), options.end());
@@ -156,6 +157,10 @@ void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
       result.given_options.emplace_back(name);
     } else if (word.starts_with("-") && word != "-") {
       throw UsageError("unknown option '" + std::string(word) + "'");
+    } else if (!result.verb.empty()) {
+      result.operands.emplace_back(word);
+    } else if (std::find(verbs.begin(), verbs.end(), word) != verbs.end()) {
+      result.verb = word;
     } else {
       break;  // the command starts here
     }
@@ -166,10 +171,17 @@ void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
   if (!result.command_given) result.command = {"/bin/sh"};
 }
 
-std::string usage(std::string_view program, const std::vector<Option>& options) {
+std::string usage(std::string_view program, const std::vector<Option>& options,
+                  const std::vector<std::string_view>& verbs) {
   std::string text = "usage: " + std::string(program) + " [--rootfs DIR]";
   for (const Option& option : options) text += " [" + std::string(option.name) + "]";
   text += " [--] [CMD [ARG...]]\n";
+  if (!verbs.empty()) {  // "   or: step47 [OPTIONS] create|start [OPTIONS] ID"
+    text += "   or: " + std::string(program) + " [OPTIONS] ";
+    for (const std::string_view verb : verbs) text += std::string(verb) + "|";
+    text.back() = ' ';
+    text += "[OPTIONS] ID (a word of these is a verb, not CMD: give it after --)\n";
+  }
   text += "Runs CMD (default: /bin/sh) in the container this step builds.\n";
   // One line an option, its help in a column: "  --pids-max N   most processes..."
   auto line = [&text](std::string_view name, const std::string& help) {
@@ -192,12 +204,13 @@ std::string usage(std::string_view program, const std::vector<Option>& options) 
 }
 
 void parse_command_line(int argc, char* argv[], CommandLine& result,
-                        const std::vector<Option>& options) {
+                        const std::vector<Option>& options,
+                        const std::vector<std::string_view>& verbs) {
   std::vector<std::string> words(argv + (argc > 0 ? 1 : 0), argv + argc);
   try {
-    parse_arguments(words, result, options);
+    parse_arguments(words, result, options, verbs);
     if (result.help) {
-      std::fputs(usage(program_name(), options).c_str(), stdout);
+      std::fputs(usage(program_name(), options, verbs).c_str(), stdout);
       std::exit(EXIT_SUCCESS);
     }
   } catch (const UsageError& error) {

@@ -67,6 +67,12 @@ struct CommandLine {
   std::vector<std::string> command;
   /// A command was given: `command` is not the default.
   bool command_given = false;
+  /// The verb given instead of a command, one of the step's `verbs()` (an OCI runtime's
+  /// `create`, `start`...); empty: run the command.
+  std::string verb;
+  /// The words after the verb that are not options: the container's ID, and the signal of
+  /// `kill`.
+  std::vector<std::string> operands;
   /// `--help` or `-h` was given.
   bool help = false;
   /// The options that were given, by name ("--pids-max", "--rootfs"), in order.
@@ -78,6 +84,8 @@ struct CommandLine {
   bool given(std::initializer_list<std::string_view> names) const;
   /// \brief The step's own options: none. A step's `CommandLine` hides this with its list.
   std::vector<Option> options() { return {}; }
+  /// \brief The step's verbs: none. A step that is an OCI runtime hides this with its list.
+  std::vector<std::string_view> verbs() { return {}; }
 };
 
 /// \brief A command line that cannot be understood; what() says why.
@@ -93,26 +101,31 @@ const char* default_rootfs() noexcept;
 ///
 /// Options come first; the first word that is not an option, or everything after
 /// `--`, is the command. `--rootfs DIR` and `--rootfs=DIR` are both accepted, and so is
-/// each of \p options that takes a value.
+/// each of \p options that takes a value. If that first word is one of \p verbs, it is the
+/// verb instead, as in `runc --root DIR create --bundle DIR ID`: options may follow it, and
+/// the other words are its operands.
 /// \param words the arguments, without `argv[0]`.
 /// \param result where they go: the rootfs and command, and the step's options through
 ///   their setters (which \p options usually bind to fields of \p result).
 /// \param options the step's own options.
+/// \param verbs the step's verbs.
 void parse_arguments(const std::vector<std::string>& words, CommandLine& result,
-                     const std::vector<Option>& options);
+                     const std::vector<Option>& options,
+                     const std::vector<std::string_view>& verbs = {});
 
 /// \brief parse_arguments() for a step's `CommandLine`, with its `options()`.
 template <class StepCommandLine = CommandLine>
 StepCommandLine parse_arguments(const std::vector<std::string>& words) {
   StepCommandLine result;
-  parse_arguments(words, result, result.options());
+  parse_arguments(words, result, result.options(), result.verbs());
   return result;
 }
 
 /// \brief The usage text for \p program, ending with a newline.
 /// \param program the name to show, such as `step07`.
 /// \param options the step's own options.
-std::string usage(std::string_view program, const std::vector<Option>& options = {});
+std::string usage(std::string_view program, const std::vector<Option>& options = {},
+                  const std::vector<std::string_view>& verbs = {});
 
 /// \brief parse_arguments() for `main`: prints usage and exits 0 on `--help`; on a
 /// usage error prints the error and "(try --help)" in one line on stderr and exits
@@ -122,14 +135,15 @@ std::string usage(std::string_view program, const std::vector<Option>& options =
 /// \param result where the command line goes.
 /// \param options the step's own options.
 void parse_command_line(int argc, char* argv[], CommandLine& result,
-                        const std::vector<Option>& options);
+                        const std::vector<Option>& options,
+                        const std::vector<std::string_view>& verbs = {});
 
 /// \brief parse_command_line() for a step's `CommandLine`, with its `options()`: steps 01
 /// to 09 use common::CommandLine, which has none.
 template <class StepCommandLine = CommandLine>
 StepCommandLine parse_command_line(int argc, char* argv[]) {
   StepCommandLine result;
-  parse_command_line(argc, argv, result, result.options());
+  parse_command_line(argc, argv, result, result.options(), result.verbs());
   return result;
 }
 

@@ -46,6 +46,37 @@ TEST(ParseArguments, DefaultsToShellAndBuiltRootfs) {
   EXPECT_TRUE(parsed.given_options.empty());
 }
 
+TEST(ParseArguments, AVerbTakesOptionsAfterItAndOperands) {
+  common::CommandLine parsed;
+  std::string bundle;
+  common::parse_arguments({"--rootfs", "/r", "create", "--bundle", "/b", "box"}, parsed,
+                          {{"--bundle DIR", "", common::folder(bundle)}}, {"create", "start"});
+  EXPECT_EQ(parsed.verb, "create");
+  EXPECT_EQ(bundle, "/b");
+  EXPECT_EQ(parsed.operands, Words{"box"});
+  EXPECT_FALSE(parsed.command_given);
+}
+
+TEST(ParseArguments, AVerbAfterDashDashIsTheCommand) {
+  common::CommandLine parsed;
+  common::parse_arguments({"--", "start", "x"}, parsed, {}, {"create", "start"});
+  EXPECT_EQ(parsed.verb, "");
+  EXPECT_EQ(parsed.command, (Words{"start", "x"}));
+}
+
+TEST(ParseArguments, AnUnknownWordIsTheCommandWhenThereAreVerbs) {
+  common::CommandLine parsed;
+  common::parse_arguments({"ls", "start"}, parsed, {}, {"create", "start"});
+  EXPECT_EQ(parsed.verb, "");
+  EXPECT_EQ(parsed.command, (Words{"ls", "start"}));
+}
+
+TEST(Usage, NamesTheVerbs) {
+  const std::string text = common::usage("step47", {}, {"create", "start"});
+  EXPECT_NE(text.find("   or: step47 [OPTIONS] create|start [OPTIONS] ID"), std::string::npos)
+      << text;
+}
+
 TEST(ParseArguments, SaysWhetherACommandWasGiven) {
   EXPECT_FALSE(parse_arguments({}).command_given) << "the default shell";
   EXPECT_FALSE(parse_arguments({"--rootfs", "/r"}).command_given);

@@ -1261,4 +1261,51 @@ TEST_P(BundleProcess, RunsWithTheBundlesEnvironmentFolderHostnameAndTerminal) {
 }
 PROPERTY_SINCE(BundleProcess, 46);
 
+// --- 47: detached -------------------------------------------------------------------------
+
+// With --detach the step ends while the container runs; once it ends, nothing is left.
+using Detach = StepProperty;
+TEST_P(Detach, TheStepEndsTheContainerGoesOnAndLeavesNothing) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  support::write_config(bundle, R"(["/bin/sh", "-c", "sleep 0.5; echo done"])");
+  const auto result = support::run_into_file(
+      step({"--detach", "--pid-file", bundle / "pid", "--bundle", bundle}), bundle / "out");
+  EXPECT_EQ(result.exit_code, 0) << support::wait_for_text(bundle / "out", "", 0ms);
+  pid_t pid = -1;
+  std::ifstream(bundle / "pid") >> pid;
+  ASSERT_GT(pid, 0);
+  const fs::path pids = support::cgroup_of(pid, "pids");
+  EXPECT_NE(support::wait_for_text(bundle / "out", "done\n", 10s).find("done\n"),
+            std::string::npos);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+}
+PROPERTY_SINCE(Detach, 47);
+
+// --- 48: create and start -----------------------------------------------------------------
+
+// create leaves PID 1 waiting; start runs the command, and leaves no folder in --root.
+using CreateStart = StepProperty;
+TEST_P(CreateStart, CreateWaitsStartRuns) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  const std::string root = (bundle / "state").native();
+  support::write_config(bundle, R"(["/bin/sh", "-c", "echo ran"])");
+  const auto created = support::run_into_file(
+      step({"--root", root, "create", "--pid-file", bundle / "pid", "--bundle", bundle, "box"}),
+      bundle / "out");
+  EXPECT_EQ(created.exit_code, 0) << support::wait_for_text(bundle / "out", "", 0ms);
+  pid_t pid = -1;
+  std::ifstream(bundle / "pid") >> pid;
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(support::wait_for_text(bundle / "out", "", 0ms).find("ran\n"), std::string::npos);
+  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
+  EXPECT_NE(support::wait_for_text(bundle / "out", "ran\n", 10s).find("ran\n"), std::string::npos);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_FALSE(fs::exists(root + "/box"));
+}
+PROPERTY_SINCE(CreateStart, 48);
+
 }  // namespace

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/step_test.hpp"
@@ -32,6 +34,41 @@ inline void write_config(const std::filesystem::path& bundle, const std::string&
                                 more + "\"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, " +
                                 (has_cwd ? "" : "\"cwd\": \"/\", ") + "\"args\": " + process +
                                 "}}\n");
+}
+
+/// \brief Runs \p argv with stdin from /dev/null and stdout and stderr into the file \p out,
+/// as a detached container's step must be run: the container keeps its step's stdout and
+/// stderr after the step ends, so a reader of a pipe would wait for the container.
+inline ProcessResult run_into_file(const std::vector<std::string>& argv,
+                                   const std::filesystem::path& out,
+                                   const ProcessOptions& options = {}) {
+  std::vector<std::string> shell = {"/bin/sh", "-c", "exec \"$@\" >\"$0\" 2>&1 </dev/null",
+                                    out.native()};
+  shell.insert(shell.end(), argv.begin(), argv.end());
+  return run(shell, std::chrono::seconds(20), options);
+}
+
+/// \brief The contents of \p file once they hold \p text, or after \p limit as they are.
+inline std::string wait_for_text(const std::filesystem::path& file, const std::string& text,
+                                 std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    std::ifstream in(file);
+    const std::string contents{std::istreambuf_iterator<char>(in), {}};
+    if (contents.find(text) != std::string::npos || std::chrono::steady_clock::now() > deadline)
+      return contents;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+/// \brief Whether \p path is gone within \p limit (a cgroup folder a janitor removes).
+inline bool gone_within(const std::filesystem::path& path, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::filesystem::exists(path)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 /// \brief A test of a step that runs a bundle (`--bundle DIR`).

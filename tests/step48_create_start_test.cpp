@@ -1,0 +1,120 @@
+// Step 48: `create ID` sets the container up and leaves PID 1 waiting, `start ID` lets it
+// run the command. Against step 47's code these fail: `create` is taken for a command.
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/bundle_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+class Step48CreateStart : public support::BundleTest {
+ protected:
+  std::filesystem::path out() const { return bundle() / "out"; }
+  std::filesystem::path pid_file() const { return bundle() / "pid"; }
+  std::filesystem::path state() const { return bundle() / "state"; }
+  support::ProcessResult create(const std::string& id) const {
+    return support::run_into_file(
+        step({"--root", state(), "create", "--pid-file", pid_file(), "--bundle", bundle(), id}),
+        out());
+  }
+  support::ProcessResult start(const std::string& id) const {
+    return run_step({"--root", state().native(), "start", id});
+  }
+  pid_t pid1() const {
+    pid_t pid = -1;
+    std::ifstream(pid_file()) >> pid;
+    return pid;
+  }
+  std::string output() const { return support::wait_for_text(out(), "", 0ms); }
+};
+
+// After create, PID 1 runs and the command has not started; start starts it, once.
+TEST_F(Step48CreateStart, CreateWaitsAndStartRunsTheCommand) {
+  support::reread("Goal");
+  write_config(R"(["/bin/sh", "-c", "echo the-command-ran; exit 4"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  ASSERT_GT(pid, 0) << "no PID in the pid file";
+  EXPECT_EQ(::kill(pid, 0), 0) << "PID 1 is not running after create";
+  EXPECT_TRUE(std::filesystem::exists(state() / "box" / "exec.fifo"));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(output().find("the-command-ran"), std::string::npos) << "it ran before start";
+  const auto started = start("box");
+  EXPECT_EQ(started.exit_code, 0) << started.describe();
+  EXPECT_NE(support::wait_for_text(out(), "the-command-ran\n", 10s).find("the-command-ran\n"),
+            std::string::npos)
+      << output();
+  EXPECT_FALSE(std::filesystem::exists(state() / "box")) << "start leaves the folder";
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  const auto again = start("box");
+  EXPECT_EQ(again.exit_code, 125) << again.describe();
+}
+
+// Two containers may not share an ID: the second create is refused, the first stays.
+TEST_F(Step48CreateStart, AnIdInUseIsRefused) {
+  support::reread("What changed");
+  write_config(R"(["true"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  const auto second = create("box");
+  EXPECT_EQ(second.exit_code, 125);
+  EXPECT_NE(output().find("File exists"), std::string::npos) << output();
+  EXPECT_EQ(start("box").exit_code, 0);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+}
+
+// An ID is a name in --root, not a path out of it.
+TEST_F(Step48CreateStart, AnIdThatIsAPathIsRefused) {
+  support::reread("Pitfalls");
+  write_config(R"(["true"])");
+  for (const std::string id : {"../box", "a/b", "..", ""}) {
+    EXPECT_EQ(create(id).exit_code, 125) << id;
+    EXPECT_NE(output().find("give one ID, a name without '/'"), std::string::npos) << output();
+  }
+  EXPECT_FALSE(std::filesystem::exists(bundle() / "box"));
+}
+
+// A create that fails (PID 1 cannot set a hostname over 64 bytes) leaves no folder.
+TEST_F(Step48CreateStart, AFailedCreateLeavesNothing) {
+  support::reread("What changed");
+  write_config(R"(["true"])", "\"hostname\": \"" + std::string(70, 'h') + "\",");
+  EXPECT_EQ(create("box").exit_code, 125) << output();
+  EXPECT_NE(output().find("sethostname"), std::string::npos) << "PID 1 failed: " << output();
+  EXPECT_TRUE(std::filesystem::exists(state())) << "create made --root";
+  EXPECT_FALSE(std::filesystem::exists(state() / "box")) << output();
+}
+
+// Killed while created, PID 1's janitor removes its cgroups; start then finds nothing.
+TEST_F(Step48CreateStart, ACreatedContainerKilledLeavesNoCgroup) {
+  support::reread("Pitfalls");
+  write_config(R"(["true"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  ASSERT_GT(pid, 0);
+  const std::filesystem::path pids = support::cgroup_of(pid, "pids");
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+  std::filesystem::remove_all(state() / "box");  // the folder: `delete`'s, from a later step
+}
+
+// --detach still runs the container at once.
+TEST_F(Step48CreateStart, StillDetachRunsAtOnce) {
+  support::reread("Goal");
+  write_config(R"(["/bin/sh", "-c", "echo ran"])");
+  const auto result = support::run_into_file(
+      step({"--detach", "--pid-file", pid_file(), "--bundle", bundle()}), out());
+  EXPECT_EQ(result.exit_code, 0) << output();
+  EXPECT_NE(support::wait_for_text(out(), "ran\n", 10s).find("ran\n"), std::string::npos);
+  EXPECT_TRUE(support::reaped_within(pid1(), 5s));
+}
+
+}  // namespace
