@@ -21,24 +21,6 @@ std::string unicode_name(char32_t point) {
   return name;
 }
 
-// \p text in double quotes, with quotes, backslashes and control characters escaped as JSON
-// writes them: a hostile key cannot break the error message it appears in.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out.append(1, '\\').append(1, c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04X", static_cast<unsigned>(c));
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 // The length of the UTF-8 sequence that starts at text[at], or 0 if it is not a valid one
 // (RFC 3629 section 4): the second byte's range rules out overlong forms (E0, F0), the
 // UTF-16 surrogates U+D800 to U+DFFF (ED) and anything above U+10FFFF (F4).
@@ -97,7 +79,7 @@ const char* describe(Kind kind) {
 std::string member_path(const std::string& path, std::string_view key) {
   const bool word = !key.empty() && std::all_of(key.begin(), key.end(),
                                                 [](char c) { return is_word(c) || c == '_'; });
-  if (!word) return path + "[" + quoted(key) + "]";
+  if (!word) return path + "[" + quote(key) + "]";
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
@@ -302,7 +284,7 @@ class Parser {
       if (peek() != '"') fail("expected a key in double quotes, found " + found());
       const std::size_t key_at = pos_;
       std::string key = parse_string();
-      if (!keys.insert(key).second) fail_at(key_at, "duplicate key " + quoted(key));
+      if (!keys.insert(key).second) fail_at(key_at, "duplicate key " + quote(key));
       skip_whitespace();
       if (peek() != ':') fail("expected ':' after the key, found " + found());
       ++pos_;
@@ -369,7 +351,7 @@ Field Field::child(const Member& member) const {
 void Field::only(std::initializer_list<std::string_view> known) const {
   for (const Member& member : expect(Kind::object).members) {
     if (std::find(known.begin(), known.end(), member.key) == known.end())
-      fail("unknown key " + quoted(member.key));
+      fail("unknown key " + quote(member.key));
   }
 }
 
@@ -431,6 +413,22 @@ const Value& Field::expect(Kind kind) const {
   if (value_->kind != kind)
     fail(std::string("expected ") + describe(kind) + ", found " + describe(value_->kind));
   return *value_;
+}
+
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.append(1, '\\').append(1, c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04X", static_cast<unsigned>(c));
+      out += escape;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace common::json

@@ -65,6 +65,11 @@ struct Member {
   Value value;
 };
 
+/// \brief \p text as a JSON string: in double quotes, with quotes, backslashes and control
+/// characters escaped (RFC 8259 section 7), for a runtime that writes JSON (its `state`) or
+/// an error message naming a hostile key. Other bytes go as they are: \p text is UTF-8.
+std::string quote(std::string_view text);
+
 /// \brief Parses \p text, which must be one JSON value and nothing else but whitespace.
 /// Throws Error naming the line and column (both from 1, the column in characters) and
 /// the reason, e.g. `2:5: leading zero in a number`.

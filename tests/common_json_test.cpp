@@ -318,6 +318,13 @@ const std::vector<Malformed> kMalformed = {
     {"column counts characters", "[\"é\", x]", "1:7: expected a value, found 'x'"},
 };
 
+TEST(Json, QuoteWritesAStringThatParsesBack) {
+  const std::string text = std::string("a \"b\" \\ c\n\x01 d\0e", 14);
+  EXPECT_EQ(common::json::quote("say \"hi\"\n"), R"("say \"hi\"\u000A")");
+  const common::json::Value value = common::json::parse(common::json::quote(text));
+  EXPECT_EQ(common::json::Field(value).string(), text);
+}
+
 TEST(Json, MalformedInputIsRefusedWithWhereAndWhy) {
   ASSERT_GE(kMalformed.size(), 30u);
   for (const Malformed& input : kMalformed)

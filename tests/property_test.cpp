@@ -1285,7 +1285,7 @@ PROPERTY_SINCE(Detach, 47);
 
 // --- 48: create and start -----------------------------------------------------------------
 
-// create leaves PID 1 waiting; start runs the command, and leaves no folder in --root.
+// create leaves PID 1 waiting; start runs the command, once.
 using CreateStart = StepProperty;
 TEST_P(CreateStart, CreateWaitsStartRuns) {
   support::reread("Goal");
@@ -1304,8 +1304,67 @@ TEST_P(CreateStart, CreateWaitsStartRuns) {
   EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
   EXPECT_NE(support::wait_for_text(bundle / "out", "ran\n", 10s).find("ran\n"), std::string::npos);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
-  EXPECT_FALSE(fs::exists(root + "/box"));
+  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 125) << "started twice";
 }
 PROPERTY_SINCE(CreateStart, 48);
+
+// --- 49: state ----------------------------------------------------------------------------
+
+// state says created, then running (with PID 1's PID), then stopped.
+using State = StepProperty;
+TEST_P(State, CreatedRunningStopped) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  const std::string root = (bundle / "state").native();
+  support::write_config(bundle, R"(["/bin/sh", "-c", "echo ready; sleep 0.5"])");
+  ASSERT_EQ(support::run_into_file(step({"--root", root, "create", "--pid-file", bundle / "pid",
+                                         "--bundle", bundle, "box"}),
+                                   bundle / "out")
+                .exit_code,
+            0);
+  pid_t pid = -1;
+  std::ifstream(bundle / "pid") >> pid;
+  const auto status = [&] { return support::run(step({"--root", root, "state", "box"})).out; };
+  EXPECT_NE(status().find("\"status\": \"created\", \"pid\": " + std::to_string(pid)),
+            std::string::npos);
+  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
+  support::wait_for_text(bundle / "out", "ready", 10s);
+  EXPECT_NE(status().find("\"status\": \"running\""), std::string::npos);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_NE(status().find("\"status\": \"stopped\""), std::string::npos);
+  fs::remove_all(root);
+}
+PROPERTY_SINCE(State, 49);
+
+// --- 50: kill and delete ------------------------------------------------------------------
+
+// kill passes a signal on to the command; delete --force kills and removes the rest.
+using KillDelete = StepProperty;
+TEST_P(KillDelete, KillReachesTheCommandDeleteForceLeavesNothing) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  const std::string root = (bundle / "state").native();
+  support::write_config(
+      bundle,
+      R"(["/bin/sh", "-c", "trap 'echo got-USR1' USR1; echo ready; while :; do sleep 0.1; done"])");
+  ASSERT_EQ(support::run_into_file(step({"--root", root, "create", "--pid-file", bundle / "pid",
+                                         "--bundle", bundle, "box"}),
+                                   bundle / "out")
+                .exit_code,
+            0);
+  pid_t pid = -1;
+  std::ifstream(bundle / "pid") >> pid;
+  const fs::path pids = support::cgroup_of(pid, "pids");
+  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
+  support::wait_for_text(bundle / "out", "ready\n", 10s);
+  EXPECT_EQ(support::run(step({"--root", root, "kill", "box", "USR1"})).exit_code, 0);
+  EXPECT_NE(support::wait_for_text(bundle / "out", "got-USR1", 10s).find("got-USR1"),
+            std::string::npos);
+  EXPECT_EQ(support::run(step({"--root", root, "delete", "--force", "box"})).exit_code, 0);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_FALSE(fs::exists(root + "/box"));
+  EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+}
+PROPERTY_SINCE(KillDelete, 50);
 
 }  // namespace

@@ -15,25 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class Step48CreateStart : public support::BundleTest {
+class Step48CreateStart : public support::RuntimeTest {
  protected:
-  std::filesystem::path out() const { return bundle() / "out"; }
-  std::filesystem::path pid_file() const { return bundle() / "pid"; }
-  std::filesystem::path state() const { return bundle() / "state"; }
-  support::ProcessResult create(const std::string& id) const {
-    return support::run_into_file(
-        step({"--root", state(), "create", "--pid-file", pid_file(), "--bundle", bundle(), id}),
-        out());
-  }
-  support::ProcessResult start(const std::string& id) const {
-    return run_step({"--root", state().native(), "start", id});
-  }
-  pid_t pid1() const {
-    pid_t pid = -1;
-    std::ifstream(pid_file()) >> pid;
-    return pid;
-  }
-  std::string output() const { return support::wait_for_text(out(), "", 0ms); }
+  support::ProcessResult start(const std::string& id) const { return runtime({"start", id}); }
 };
 
 // After create, PID 1 runs and the command has not started; start starts it, once.

@@ -105,4 +105,36 @@ class BundleTest : public ContainerTest {
   }
 };
 
+/// \brief A test of a step that is a runtime (`create`, `start`...): its containers' folders
+/// in state(), the output of each container in out().
+class RuntimeTest : public BundleTest {
+ protected:
+  /// \brief Where the container's stdout and stderr go (the test's pipes would wait for it).
+  std::filesystem::path out() const { return bundle() / "out"; }
+  /// \brief The `--pid-file` of create().
+  std::filesystem::path pid_file() const { return bundle() / "pid"; }
+  /// \brief The runtime's `--root`.
+  std::filesystem::path state() const { return bundle() / "state"; }
+  /// \brief `create --pid-file pid_file() --bundle bundle() ID`, its output into out().
+  ProcessResult create(const std::string& id) const {
+    return run_into_file(
+        step({"--root", state(), "create", "--pid-file", pid_file(), "--bundle", bundle(), id}),
+        out());
+  }
+  /// \brief The runtime with `--root state()` and \p args, such as {"start", "box"}.
+  ProcessResult runtime(const std::vector<std::string>& args) const {
+    std::vector<std::string> all = {"--root", state().native()};
+    all.insert(all.end(), args.begin(), args.end());
+    return run_step(all);
+  }
+  /// \brief The PID create() wrote in pid_file(), or -1.
+  pid_t pid1() const {
+    pid_t pid = -1;
+    std::ifstream(pid_file()) >> pid;
+    return pid;
+  }
+  /// \brief What the containers wrote to out() so far.
+  std::string output() const { return wait_for_text(out(), "", std::chrono::milliseconds(0)); }
+};
+
 }  // namespace support

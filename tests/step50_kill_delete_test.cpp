@@ -1,0 +1,99 @@
+// Step 50: `kill ID [SIGNAL]` signals the container, `delete ID` removes what is left of a
+// stopped one, and `delete --force ID` kills it first. Against step 49's code these fail:
+// `kill` and `delete` are taken for commands.
+
+#include <filesystem>
+#include <string>
+
+#include "tests/support/bundle_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Step50KillDelete = support::RuntimeTest;
+
+// TERM by name, passed on by PID 1 to the command, whose trap runs; then delete removes
+// the stopped container's folder and its cgroups are gone.
+TEST_F(Step50KillDelete, KillTermReachesTheCommandAndDeleteLeavesNothing) {
+  support::reread("Goal");
+  write_config(
+      R"(["/bin/sh", "-c", "trap 'echo got-TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  const std::filesystem::path pids = support::cgroup_of(pid, "pids");
+  ASSERT_EQ(runtime({"start", "box"}).exit_code, 0);
+  ASSERT_NE(support::wait_for_text(out(), "ready\n", 10s).find("ready\n"), std::string::npos);
+  const auto killed = runtime({"kill", "box", "SIGTERM"});
+  EXPECT_EQ(killed.exit_code, 0) << killed.describe();
+  EXPECT_NE(support::wait_for_text(out(), "got-TERM", 10s).find("got-TERM"), std::string::npos)
+      << output();
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  const auto deleted = runtime({"delete", "box"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.describe();
+  EXPECT_FALSE(std::filesystem::exists(state() / "box"));
+  EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+}
+
+// Signals by number, as podman sends them: 9 ends a created container.
+TEST_F(Step50KillDelete, KillByNumber) {
+  support::reread("What changed");
+  write_config(R"(["true"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  EXPECT_EQ(runtime({"kill", "box", "9"}).exit_code, 0);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"stopped\""), std::string::npos);
+  EXPECT_EQ(runtime({"kill", "box", "9"}).exit_code, 125) << "a stopped container has no process";
+  EXPECT_EQ(runtime({"delete", "box"}).exit_code, 0);
+}
+
+// delete refuses a container that runs; --force kills it first and waits for its end.
+TEST_F(Step50KillDelete, DeleteForceKillsFirst) {
+  support::reread("What changed");
+  write_config(R"(["sleep", "60"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  const std::filesystem::path pids = support::cgroup_of(pid, "pids");
+  ASSERT_EQ(runtime({"start", "box"}).exit_code, 0);
+  const auto refused = runtime({"delete", "box"});
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  EXPECT_NE(refused.err.find("running: use --force"), std::string::npos) << refused.describe();
+  EXPECT_EQ(runtime({"delete", "--force", "box"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(state() / "box"));
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+}
+
+// delete --force of a container that is not there succeeds (as runc's): podman's cleanup
+// may come after a failed create.
+TEST_F(Step50KillDelete, DeleteForceOfNoContainerSucceeds) {
+  support::reread("Pitfalls");
+  EXPECT_EQ(runtime({"delete", "--force", "nobox"}).exit_code, 0);
+  EXPECT_EQ(runtime({"delete", "nobox"}).exit_code, 125);
+}
+
+TEST_F(Step50KillDelete, AnUnknownSignalIsRefused) {
+  support::reread("Pitfalls");
+  write_config(R"(["true"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  const auto result = runtime({"kill", "box", "NOSUCH"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("kill: not a signal: NOSUCH"), std::string::npos) << result.describe();
+  EXPECT_EQ(runtime({"delete", "--force", "box"}).exit_code, 0);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+}
+
+// state still tells created from running from stopped.
+TEST_F(Step50KillDelete, StillStateSaysCreated) {
+  support::reread("Goal");
+  write_config(R"(["true"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"created\""), std::string::npos);
+  ::kill(pid, SIGKILL);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  std::filesystem::remove_all(state() / "box");  // step 49 has no delete
+}
+
+}  // namespace
