@@ -73,4 +73,49 @@ TEST_F(Step46BundleProcess, StillAKeyOfTheSpecItDoesNotHonourIsRefused) {
   expect_refused("config.json: mounts: not supported by this step");
 }
 
+// Try this 1: "terminal": false gives the command no terminal through pipes, but on the
+// step's terminal one all the same, of the container's own devpts (the host's would have
+// no name there: "not a tty"); true gives one through pipes too, whose lines end in \r\n.
+TEST_F(Step46BundleProcess, TryThis1_FalseOnATerminalStillGivesOneOfItsOwn) {
+  support::reread("Pitfalls");
+  write_config(R"(["tty"], "terminal": false)");
+  const auto piped = run_bundle();
+  EXPECT_EQ(piped.out, "not a tty\n") << piped.describe();
+  const auto on_terminal = run_bundle({}, {.terminal = true});
+  EXPECT_NE(on_terminal.out.find("/dev/pts/0\r\n"), std::string::npos) << on_terminal.describe();
+  EXPECT_EQ(on_terminal.exit_code, 0) << on_terminal.describe();
+  write_config(R"(["tty"], "terminal": true)");
+  const auto asked = run_bundle();
+  EXPECT_EQ(asked.out, "/dev/pts/0\r\n") << asked.describe();
+  EXPECT_EQ(asked.exit_code, 0) << asked.describe();
+}
+
+// Try this 2: the bundle's env is the whole environment, no PATH or TERM of the step's
+// added; execvp finds env in /usr/bin by its default search path all the same.
+TEST_F(Step46BundleProcess, TryThis2_TheBundlesEnvReplacesTheStepsOwn) {
+  support::reread("What changed");
+  write_config(R"(["env"], "env": ["GREETING=hello"])");
+  const auto result = run_bundle();
+  EXPECT_EQ(result.out, "GREETING=hello\n") << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+// Try this 3: the reader takes a hostname of any length; the kernel takes 64 bytes
+// (HOST_NAME_MAX), and says so to PID 1, after the container has started.
+TEST_F(Step46BundleProcess, TryThis3_AHostnameOf65BytesFailsOnlyInPid1) {
+  support::reread("Pitfalls");
+  const std::string name(65, 'a');
+  write_config(R"(["hostname"])", R"("hostname": ")" + name + R"(",)");
+  const auto result = run_bundle();
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_NE(result.err.find("container started"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("sethostname(" + name + "): Invalid argument"), std::string::npos)
+      << result.describe();
+  expect_no_mounts_left();
+  write_config(R"(["hostname"])", R"("hostname": ")" + name.substr(1) + R"(",)");
+  const auto fits = run_bundle();
+  EXPECT_EQ(fits.out, name.substr(1) + "\n") << fits.describe();
+  EXPECT_EQ(fits.exit_code, 0) << fits.describe();
+}
+
 }  // namespace
