@@ -1,8 +1,13 @@
 // The test harness itself: a test that cannot fail is a defect, and so is a harness
 // that hides a hang or an orphan.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 #include "tests/support/environment.hpp"
 #include "tests/support/subprocess.hpp"
@@ -67,6 +72,43 @@ TEST(Orphans, AnAbandonedChildIsCounted) {
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(support::reap_orphans(2s), 1);
   EXPECT_EQ(support::reap_orphans(), 0);
+}
+
+// Ends like a step with threads (43 on) killed with the shell that started it: its main
+// thread first, then its other thread 500 ms later; only then is its child, a janitor,
+// re-parented to the test. The janitor writes to \p done when its work is done, 300 ms later.
+[[noreturn]] void end_like_a_killed_step(int done) {
+  if (::fork() == 0) {
+    std::this_thread::sleep_for(800ms);
+    ::_exit(::write(done, "1", 1) == 1 ? 0 : 1);
+  }
+  std::thread([] {
+    std::this_thread::sleep_for(500ms);
+    ::_exit(0);
+  }).detach();
+  ::syscall(SYS_exit, 0);  // this thread only (exit(2)): a zombie while the other runs
+  ::_exit(0);
+}
+
+// Such a step shows as a zombie while its last thread ends, its janitor not yet ours: a
+// kill_orphans() that stopped waiting then killed the janitor before it had removed the
+// step's cgroups (a mutant of step 43 killed at its test's timeout left two behind).
+TEST(Orphans, AJanitorThatComesLateGetsToFinish) {
+  support::become_subreaper();
+  int done[2];
+  ASSERT_EQ(::pipe2(done, O_CLOEXEC | O_NONBLOCK), 0);
+  const pid_t shell = ::fork();  // `sh -c "step | cat"`, killed
+  if (shell == 0) {
+    if (::fork() == 0) end_like_a_killed_step(done[1]);
+    ::_exit(0);
+  }
+  ::close(done[1]);
+  ::waitpid(shell, nullptr, 0);
+  EXPECT_EQ(support::kill_orphans(), 0);
+  char byte = 0;
+  EXPECT_EQ(::read(done[0], &byte, 1), 1) << "kill_orphans() did not wait for the janitor";
+  support::reap_orphans(2s);  // the janitor, if kill_orphans() left it running
+  ::close(done[0]);
 }
 
 TEST(TempDir, IsRemovedWithWhatIsMountedInIt) {

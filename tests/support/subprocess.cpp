@@ -308,17 +308,29 @@ std::vector<std::pair<pid_t, char>> orphans_of_ours() {
 
 int kill_orphans() {
   // A helper a step starts outside its container (step 13's janitor) ends right after the
-  // step: give such processes a moment before calling them left behind.
-  const auto running = [] {
-    int count = 0;
-    for (const auto& [pid, state] : orphans_of_ours()) count += state != 'Z';
-    return count;
-  };
-  for (int i = 0; i < 50 && running() > 0; ++i) std::this_thread::sleep_for(20ms);
-  const int left = running();
-  for (const auto& [pid, state] : orphans_of_ours()) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
+  // step: give such processes a moment before calling them left behind. It may come late:
+  // a step with threads, killed with the shell that started it, is a zombie once its main
+  // thread has ended, and hands us its children only when its last thread has, after which
+  // wait(2) can reap it. So reap zombies as they come and wait until none is left: a
+  // moment with no orphan running is no end.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (auto orphans = orphans_of_ours();
+       !orphans.empty() && std::chrono::steady_clock::now() < deadline;
+       orphans = orphans_of_ours()) {
+    for (const auto& [pid, state] : orphans)
+      if (state == 'Z') ::waitpid(pid, nullptr, WNOHANG);
+    std::this_thread::sleep_for(20ms);
+  }
+  // Then kill what is left, and in turn what those hand over as they end.
+  int left = 0;
+  for (int round = 0; round < 10; ++round) {
+    const auto orphans = orphans_of_ours();
+    if (orphans.empty()) break;
+    for (const auto& [pid, state] : orphans) {
+      left += state != 'Z';
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
   }
   return left;
 }

@@ -111,7 +111,9 @@ ProcessResult run(const std::vector<std::string>& argv, std::chrono::millisecond
 const std::vector<pid_t>& started_pids();
 
 /// \brief Kills (SIGKILL) and reaps every process re-parented to this one (see
-/// become_subreaper()): what a program under test left running after it ended.
+/// become_subreaper()): what a program under test left running after it ended. Those
+/// that end within 5 seconds (a step's janitor) are reaped and do not count, also those
+/// handed over late by an orphan still ending.
 /// \return how many of them were still running (zombies only reaped do not count).
 int kill_orphans();
 
