@@ -111,6 +111,7 @@ void send_fd(int sock, int fd, std::string_view what) {
 Fd receive_fd(int sock, std::string_view what) {
   OneFdMessage message;
   const ssize_t got = ::recvmsg(sock, &message.header, MSG_CMSG_CLOEXEC);
+  if (got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Fd();  // none sent yet
   if (got == -1) throw SyscallError(errno, "recvmsg", what);
   const cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
   if (got == 0 && rights == nullptr) return Fd();

@@ -78,7 +78,8 @@ Fd open_as_checked(const std::string& path, int checked);
 void send_fd(int sock, int fd, std::string_view what);
 
 /// \brief Receives a descriptor sent by send_fd() over \p sock, close-on-exec. An empty
-/// Fd if the other end was closed without sending one (end of file). Throws SyscallError
+/// Fd if the other end was closed without sending one (end of file), or if \p sock is
+/// non-blocking and none has been sent (EAGAIN). Throws SyscallError
 /// when recvmsg(2) fails, std::runtime_error when the message holds no descriptor.
 /// \param sock a connected Unix socket.
 /// \param what what it is, for the error message.

@@ -282,6 +282,12 @@ TEST_F(SocketPair, AClosedEndGivesNoDescriptor) {
   EXPECT_EQ(common::receive_fd(ends_[0], "a terminal").get(), -1);
 }
 
+// Non-blocking, with the other end still open: none sent yet is no descriptor, at once.
+TEST_F(SocketPair, NonBlockingNoneSentGivesNoDescriptor) {
+  ASSERT_EQ(::fcntl(ends_[0], F_SETFL, O_NONBLOCK), 0) << std::strerror(errno);
+  EXPECT_EQ(common::receive_fd(ends_[0], "PID 1").get(), -1);
+}
+
 TEST_F(SocketPair, AMessageWithoutADescriptorIsAnError) {
   ASSERT_EQ(::write(ends_[1], "x", 1), 1);
   try {

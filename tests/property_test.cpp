@@ -12,7 +12,9 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1366,5 +1368,34 @@ TEST_P(KillDelete, KillReachesTheCommandDeleteForceLeavesNothing) {
   EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
 }
 PROPERTY_SINCE(KillDelete, 50);
+
+// --- 51: the console socket ---------------------------------------------------------------
+
+// create with process.terminal sends the container's terminal to --console-socket.
+using ConsoleSocket = StepProperty;
+TEST_P(ConsoleSocket, CreateSendsTheTerminal) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  const std::string root = (bundle / "state").native();
+  const fs::path console = bundle / "console.sock";
+  support::write_config(bundle, R"(["tty"], "terminal": true)");
+  const common::Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  console.native().copy(address.sun_path, sizeof address.sun_path - 1);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener.get(), 1), 0);
+  ASSERT_EQ(support::run_into_file(step({"--root", root, "create", "--console-socket", console,
+                                         "--pid-file", bundle / "pid", "--bundle", bundle, "box"}),
+                                   bundle / "out")
+                .exit_code,
+            0)
+      << support::wait_for_text(bundle / "out", "", 0ms);
+  const common::Fd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  const common::Fd master = common::receive_fd(connection.get(), "terminal");
+  EXPECT_NE(master.get(), -1);
+  EXPECT_EQ(support::run(step({"--root", root, "delete", "--force", "box"})).exit_code, 0);
+}
+PROPERTY_SINCE(ConsoleSocket, 51);
 
 }  // namespace

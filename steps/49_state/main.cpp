@@ -371,7 +371,7 @@ class Cgroup {
 // miss it; both sides call setpgid(2), so it is in place before either goes on) for the step to
 // end, on a pidfd (pidfd_open(2)), then kills what is left in the cgroups and removes them. After a
 // normal end it finds them gone, and ends.
-void start_janitor(const std::list<Cgroup>& cgroups, const int (&handover)[2]) {
+void start_janitor(const std::list<Cgroup>& cgroups, int handover) {
   const common::Fd step(
       static_cast<int>(common::check(::syscall(SYS_pidfd_open, ::getpid(), 0), "pidfd_open")));
   const pid_t janitor = common::check(::fork(), "fork", "janitor");
@@ -379,10 +379,10 @@ void start_janitor(const std::list<Cgroup>& cgroups, const int (&handover)[2]) {
   if (janitor > 0) return;
   pollfd step_ended{step.get(), POLLIN, 0};
   ::poll(&step_ended, 1, -1);
-  // After --detach the step has ended and PID 1 goes on: the step sent us PID 1's pidfd.
-  ::close(handover[1]);
+  // After --detach PID 1 goes on: the step sent us its pidfd before it ended, to wait on
+  // too. Else the socket, non-blocking, says at once that there is none (EAGAIN).
   try {
-    const common::Fd pid1 = common::receive_fd(handover[0], "PID 1");
+    const common::Fd pid1 = common::receive_fd(handover, "PID 1");
     pollfd pid1_ended{pid1.get(), POLLIN, 0};
     if (pid1.get() != -1) ::poll(&pid1_ended, 1, -1);
   } catch (const std::exception& error) {
@@ -942,7 +942,7 @@ void become_root(const int (&go_ahead)[2]) {
 // its limits but without one of its own, and PID 1 limits its processes with RLIMIT_NPROC
 // instead (limit_processes): say so in one line. As root, or for a memory or CPU limit
 // asked for, that is an error: a limit is never dropped.
-std::list<Cgroup> make_cgroups(const CommandLine& command_line, const int (&janitor)[2]) {
+std::list<Cgroup> make_cgroups(const CommandLine& command_line, int janitor) {
   std::vector<std::string> controllers{"pids"};
   if (command_line.memory_max > 0) controllers.push_back("memory");
   if (command_line.cpus > 0) controllers.push_back("cpu");
@@ -970,7 +970,7 @@ std::list<Cgroup> make_cgroups(const CommandLine& command_line, const int (&jani
 // Without --memory, the default limit, where the host gives a memory cgroup: else, on
 // these narrow conditions only, the other limits without it, said in one line. A --memory
 // asked for is refused as before, and pids and cpu never drop for memory's sake.
-std::list<Cgroup> make_limited_cgroups(CommandLine command_line, const int (&janitor)[2]) {
+std::list<Cgroup> make_limited_cgroups(CommandLine command_line, int janitor) {
   std::string why;
   try {
     return make_cgroups(command_line, janitor);
@@ -1434,10 +1434,10 @@ int main(int argc, char* argv[]) try {
   for (const common::Fd& layer : kept)  // new, or already the range's
     if (layer.get() != -1 && first_id != 0)
       common::check(::fchown(layer.get(), first_id, first_id), "fchown", command_line.keep);
-  int janitor[2] = {-1, -1};  // a socket pair: after create, PID 1's pidfd for the janitor
-  common::check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, janitor), "socketpair",
-                "janitor");
-  std::list<Cgroup> cgroups = make_limited_cgroups(command_line, janitor);
+  int janitor[2] = {-1, -1};  // a socket pair: with --detach, PID 1's pidfd for the janitor
+  common::check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, janitor),
+                "socketpair", "janitor");
+  std::list<Cgroup> cgroups = make_limited_cgroups(command_line, janitor[0]);
   Container container{.command_line = command_line, .kept = {kept[0].get(), kept[1].get()}};
   container.detach = detach;
   container.exec_fifo = exec_fifo.get();
