@@ -120,11 +120,18 @@ page() {
         printf "%s", transcript ? "<pre class=\"transcript\">" : "<pre class=\"diagram\">"
         next
       }
-      fenced && /^```/ { fenced = 0; transcript = 0; print "</pre>\n\\endhtmlonly"; next }
+      fenced && /^```/ { fenced = 0; transcript = 0; typing = 0; print "</pre>\n\\endhtmlonly"; next }
+      # Lines after the second prompt of a shell ("> ") right after a command continue it (a
+      # here-document), as tests/support/transcript.cpp reads them: typed too.
       fenced && transcript {
         line = esc($0)
-        if (line ~ /^\$ /) line = "<span class=\"prompt\">$ </span><span class=\"typed\">" substr(line, 3) "</span>"
-        else line = "<span class=\"output\">" line "</span>"
+        if (line ~ /^\$ /) {
+          line = "<span class=\"prompt\">$ </span><span class=\"typed\">" substr(line, 3) "</span>"; typing = 1
+        } else if (typing && (line ~ /^&gt; / || line == "&gt;")) {
+          line = "<span class=\"prompt\">&gt; </span><span class=\"typed\">" substr(line, 6) "</span>"
+        } else {
+          line = "<span class=\"output\">" line "</span>"; typing = 0
+        }
         print line; next
       }
       fenced { print esc($0); next }

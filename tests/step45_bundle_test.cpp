@@ -2,6 +2,8 @@
 // the spec the step does not honour refused. Against step 44's code these fail: it has no
 // --bundle, and refuses the command line (125, unknown option).
 
+#include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,7 @@
 
 namespace {
 
+using namespace std::chrono_literals;
 using Step45Bundle = support::BundleTest;
 
 // The command is process.args, run in root.path (here relative to the bundle), and its
@@ -78,6 +81,17 @@ TEST_F(Step45Bundle, AnotherUserInsideIsRefused) {
   expect_refused("config.json: process.user.uid: only 0, root inside, in this step");
 }
 
+// Of a key it reads, the step takes only the value it would have anyway: another working
+// folder or a read-only root is a value it does not support (config.md, "Valid values").
+TEST_F(Step45Bundle, AnotherWorkingFolderOrAReadOnlyRootIsRefused) {
+  support::reread("Goal");
+  write_config(R"(["true"], "cwd": "/tmp")");
+  expect_refused("config.json: process.cwd: only / in this step");
+  write_config_text(R"({"ociVersion": "1.0.2", "root": {"path": "rootfs", "readonly": true},
+    "process": {"user": {"uid": 0, "gid": 0}, "cwd": "/", "args": ["true"]}})");
+  expect_refused("config.json: root.readonly: not supported by this step");
+}
+
 TEST_F(Step45Bundle, AnotherVersionOfTheSpecIsRefused) {
   support::reread("Concepts");
   write_config_text(R"({"ociVersion": "2.0.0", "root": {"path": "rootfs"},
@@ -109,6 +123,60 @@ TEST_F(Step45Bundle, ACommandOrRootfsBesideTheBundleIsRefused) {
               std::string::npos)
         << result.describe();
   }
+}
+
+// Try this 1: `runc spec`'s starter config. The top level is read first, in the file's order
+// (ociVersion, process, root, hostname...), so hostname is the key refused; with each
+// refused key deleted in turn (by jq), eight more follow, down to process.noNewPrivileges,
+// and then runc's sh runs.
+TEST_F(Step45Bundle, TryThis1_RuncSpecIsRefusedAtHostname) {
+  support::reread("Pitfalls");
+  const auto spec = support::run(support::on_path({"runc", "spec", "--bundle", bundle().native()}));
+  if (spec.exit_code == 127) GTEST_SKIP() << "no runc on this host (apt-get install runc)";
+  ASSERT_EQ(spec.exit_code, 0) << spec.describe();
+  const std::string config = (bundle() / "config.json").native();
+  for (const std::string key :
+       {"hostname", "mounts", "linux", "root.readonly", "process.terminal", "process.env",
+        "process.capabilities", "process.rlimits", "process.noNewPrivileges"}) {
+    expect_refused("config.json: " + key + ": not supported by this step");
+    const auto deleted = support::run(support::on_path(
+        {"sh", "-c", "jq 'del(." + key + ")' \"$0\" >\"$0.new\" && mv \"$0.new\" \"$0\"", config}));
+    if (deleted.exit_code == 127) GTEST_SKIP() << "no jq on this host to delete " << key;
+    ASSERT_EQ(deleted.exit_code, 0) << deleted.describe();
+  }
+  const auto result = run_bundle();  // runc's sh, on the test's input: none
+  EXPECT_NE(result.err.find("container started"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+// Try this 2: an empty process.args is an invalid config, refused before anything is made;
+// a command that is not in the rootfs is a valid one, and fails inside: 127, as in step 03.
+TEST_F(Step45Bundle, TryThis2_NoArgsIsRefusedButAMissingCommandRunsAndFails) {
+  support::reread("Try this");
+  write_config("[]");
+  expect_refused("config.json: process.args: empty: no command to run");
+  write_config(R"(["nosuch"])");
+  const auto result = run_bundle();
+  EXPECT_NE(result.err.find("container started"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("execvp(nosuch): No such file or directory"), std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.exit_code, 127) << result.describe();
+}
+
+// Try this 3: "hostname" off the refused list (TRY_THIS_PROGRAM_3). The bundle's hostname
+// is then an unknown key, ignored with a line: the container runs with the step's own.
+TEST_F(Step45Bundle, TryThis3_HostnameNotRefusedIsDroppedWithALine) {
+  support::reread("Try this");
+  write_config(R"(["hostname"])", R"("hostname": "box",)");
+  const auto result = support::run({TRY_THIS_PROGRAM_3, "--bundle", bundle().native()}, 20s);
+  EXPECT_EQ(result.out, "container\n") << result.describe();
+  EXPECT_NE(result.err.find("config.json: hostname: not a key this step knows, ignored"),
+            std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  expect_nothing_left_running(result);
+  // The step itself refuses it.
+  expect_refused("config.json: hostname: not supported by this step");
 }
 
 }  // namespace

@@ -22,6 +22,15 @@ TEST(Transcript, ParsesOnlyConsoleBlocksOfRunIt) {
   EXPECT_EQ(commands[2].command, "third");
 }
 
+// A here-document, as a shell shows it: its lines after the second prompt "> ".
+TEST(Transcript, LinesAfterTheSecondPromptContinueTheCommand) {
+  const auto commands = support::parse_run_it(
+      "## Run it\n```console\n$ cat <<'EOF'\n> a\n>\n> b\n> EOF\na\n\nb\n> not a command\n```\n");
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].command, "cat <<'EOF'\na\n\nb\nEOF");
+  EXPECT_EQ(commands[0].expected, (Lines{"a", "", "b", "> not a command"}));
+}
+
 TEST(Transcript, ExactLinesMustBeEqual) {
   EXPECT_TRUE(lines_match({"a", "b"}, {"a", "b"}));
   EXPECT_FALSE(lines_match({"a", "b"}, {"a", "c"}));

@@ -68,6 +68,9 @@ std::vector<TranscriptCommand> parse_run_it(std::string_view markdown) {
     if (!in_block) continue;
     if (line.starts_with("$ ")) {
       commands.push_back({line.substr(2), {}});
+    } else if (!commands.empty() && commands.back().expected.empty() &&
+               (line.starts_with("> ") || line == ">")) {
+      commands.back().command += "\n" + (line == ">" ? "" : line.substr(2));
     } else if (!commands.empty()) {
       commands.back().expected.push_back(line);
     }

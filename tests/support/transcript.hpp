@@ -16,6 +16,8 @@ struct TranscriptCommand {
 };
 
 /// \brief The commands of the ```console blocks in the section "## Run it" of \p markdown.
+/// Lines starting with "> " right after a `$ ` line continue its command, as a shell's
+/// second prompt shows them (the body of a here-document, say).
 std::vector<TranscriptCommand> parse_run_it(std::string_view markdown);
 
 /// \brief Whether \p actual matches \p expected line by line. In an expected line, `…`
