@@ -1398,4 +1398,18 @@ TEST_P(ConsoleSocket, CreateSendsTheTerminal) {
 }
 PROPERTY_SINCE(ConsoleSocket, 51);
 
+// --- 52: rlimits --------------------------------------------------------------------------
+
+// The bundle's process.rlimits hold in the container.
+using Rlimits = StepProperty;
+TEST_P(Rlimits, TheBundlesLimitsHold) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  support::write_config(bundle, R"(["/bin/sh", "-c", "ulimit -n; ulimit -Hn"],
+      "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200}])");
+  const auto result = support::run(step({"--bundle", bundle}));
+  EXPECT_EQ(result.out, "100\n200\n") << result.describe();
+}
+PROPERTY_SINCE(Rlimits, 52);
+
 }  // namespace
