@@ -90,6 +90,62 @@ TEST_F(Step48CreateStart, ACreatedContainerKilledLeavesNoCgroup) {
   std::filesystem::remove_all(state() / "box");  // the folder: `delete`'s, from a later step
 }
 
+// Try this 1: cat, a reader of the FIFO, lets PID 1 go as start would: it prints PID 1's
+// byte and the command runs. The folder stays, and a start after it waits 10 s for a
+// byte that never comes.
+TEST_F(Step48CreateStart, TryThis1_CatOnTheFifoLetsPid1Go) {
+  support::reread("Goal");
+  write_config(R"(["echo", "the command runs"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  ASSERT_GT(pid, 0);
+  const auto cat = support::run(support::on_path({"cat", state() / "box" / "exec.fifo"}), 10s);
+  EXPECT_EQ(cat.out, "1") << cat.describe();
+  EXPECT_NE(support::wait_for_text(out(), "the command runs\n", 10s).find("the command runs\n"),
+            std::string::npos)
+      << output();
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_TRUE(std::filesystem::exists(state() / "box"));
+  const auto started = start("box");
+  EXPECT_EQ(started.exit_code, 125) << started.describe();
+  EXPECT_NE(started.err.find("PID 1 did not go on within 10 s"), std::string::npos)
+      << started.describe();
+  std::filesystem::remove_all(state() / "box");  // the folder: `delete`'s, from a later step
+}
+
+// Try this 2: podman's first words, --log-format=json --log FILE, are not the step's yet.
+TEST_F(Step48CreateStart, TryThis2_PodmansLogOptionsAreRefused) {
+  support::reread("Pitfalls");
+  write_config(R"(["true"])");
+  const auto result =
+      run_step({"--root", state().native(), "--log-format=json", "--log",
+                (bundle() / "log").native(), "create", "--bundle", bundle().native(), "box"});
+  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  EXPECT_EQ(result.err, "step48: unknown option '--log-format=json' (try --help)\n")
+      << result.describe();
+  EXPECT_FALSE(std::filesystem::exists(state() / "box"));
+}
+
+// Try this 3: PID 1 killed after create: the janitor removes the cgroups, but the folder
+// stays, and start fails after 10 s, as nothing will ever write to the FIFO.
+TEST_F(Step48CreateStart, TryThis3_APid1KilledBeforeStartLeavesItsFolder) {
+  support::reread("Pitfalls");
+  write_config(R"(["true"])");
+  ASSERT_EQ(create("box").exit_code, 0) << output();
+  const pid_t pid = pid1();
+  ASSERT_GT(pid, 0);
+  const std::filesystem::path pids = support::cgroup_of(pid, "pids");
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+  EXPECT_TRUE(std::filesystem::exists(state() / "box" / "exec.fifo"));
+  const auto started = start("box");
+  EXPECT_EQ(started.exit_code, 125) << started.describe();
+  EXPECT_NE(started.err.find("PID 1 did not go on within 10 s"), std::string::npos)
+      << started.describe();
+  std::filesystem::remove_all(state() / "box");  // the folder: `delete`'s, from a later step
+}
+
 // --detach still runs the container at once.
 TEST_F(Step48CreateStart, StillDetachRunsAtOnce) {
   support::reread("Goal");
