@@ -124,6 +124,8 @@ StepCommandLine parse_arguments(const std::vector<std::string>& words) {
 /// \brief The usage text for \p program, ending with a newline.
 /// \param program the name to show, such as `step07`.
 /// \param options the step's own options.
+/// \param verbs the step's verbs, shown in a second usage line (`[OPTIONS] create|start
+///   [OPTIONS] ID`) if there are any.
 std::string usage(std::string_view program, const std::vector<Option>& options = {},
                   const std::vector<std::string_view>& verbs = {});
 
@@ -134,6 +136,7 @@ std::string usage(std::string_view program, const std::vector<Option>& options =
 /// \param argv as given to `main`.
 /// \param result where the command line goes.
 /// \param options the step's own options.
+/// \param verbs the step's verbs.
 void parse_command_line(int argc, char* argv[], CommandLine& result,
                         const std::vector<Option>& options,
                         const std::vector<std::string_view>& verbs = {});
