@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -109,6 +110,26 @@ TEST_F(Step47Detach, APid1ThatFailsIsTheStepsFailure) {
   EXPECT_EQ(result.exit_code, 125);
   EXPECT_NE(support::wait_for_text(out(), "", 0ms).find("sethostname"), std::string::npos)
       << support::wait_for_text(out(), "", 0ms);
+}
+
+// A failure after PID 1 is set up (a pid file that cannot be written): the step kills PID 1,
+// which no longer dies with it, and leaves nothing, root and rootless (without root here no
+// cgroup, no janitor); TearDown finds no process and no cgroup.
+TEST_F(Step47Detach, AFailureAfterPid1IsSetUpLeavesNothing) {
+  support::reread("Pitfalls");
+  write_config(R"(["sleep", "30"])");
+  for (const std::optional<uid_t> user : {std::optional<uid_t>(), std::optional<uid_t>(65534)}) {
+    std::ofstream(out()).flush();
+    std::filesystem::permissions(out(), std::filesystem::perms::all);
+    const auto result = support::run_into_file(
+        step({"--detach", "--pid-file", "/no/such/folder/pid", "--bundle", bundle()}), out(),
+        {.as_user = user});
+    EXPECT_EQ(result.exit_code, 125);
+    EXPECT_NE(support::wait_for_text(out(), "", 0ms).find("--pid-file: cannot write"),
+              std::string::npos)
+        << support::wait_for_text(out(), "", 0ms);
+    EXPECT_EQ(support::kill_orphans(), 0) << "PID 1 outlived the step";
+  }
 }
 
 // A terminal would lose its relay with the step: refused, and so is the step's own.

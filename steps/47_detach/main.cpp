@@ -1268,7 +1268,7 @@ unsigned reserve_ids(common::Fd& lock, const common::Fd& kept_upper) {
 
 // --detach: the step ends once PID 1 is set up, its PID in --pid-file (as runc's), its pidfd
 // with the janitor, which removes the cgroups when it ends. If PID 1 failed, its status.
-int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, int janitor) {
+int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, int janitor) try {
   char byte = 0;
   common::check(::close(container.created[1]), "close", "created pipe");
   if (common::check(::read(container.created[0], &byte, 1), "read", "created pipe") == 0)
@@ -1281,6 +1281,10 @@ int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, 
   common::send_fd(janitor, pidfd.get(), "PID 1");
   for (Cgroup& cgroup : cgroups) cgroup.keep();
   return 0;
+} catch (...) {  // PID 1 no longer dies with the step: it would run on, alone
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  throw;
 }
 
 // Every step's main has this shape: when a step fails, report_failure prints why as

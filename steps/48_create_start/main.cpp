@@ -1320,7 +1320,7 @@ int start(const CommandLine& command_line) {
 
 // --detach: the step ends once PID 1 is set up, its PID in --pid-file (as runc's), its pidfd
 // with the janitor, which removes the cgroups when it ends. If PID 1 failed, its status.
-int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, int janitor) {
+int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, int janitor) try {
   char byte = 0;
   common::check(::close(container.created[1]), "close", "created pipe");
   if (common::check(::read(container.created[0], &byte, 1), "read", "created pipe") == 0)
@@ -1333,6 +1333,10 @@ int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, 
   common::send_fd(janitor, pidfd.get(), "PID 1");
   for (Cgroup& cgroup : cgroups) cgroup.keep();
   return 0;
+} catch (...) {  // PID 1 no longer dies with the step: it would run on, alone
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  throw;
 }
 
 // Every step's main has this shape: when a step fails, report_failure prints why as

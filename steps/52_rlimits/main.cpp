@@ -1398,7 +1398,7 @@ void send_console(int console, const std::string& path) {
 
 // --detach: the step ends once PID 1 is set up, its PID in --pid-file (as runc's), its pidfd
 // with the janitor, which removes the cgroups when it ends. If PID 1 failed, its status.
-int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, int janitor) {
+int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, int janitor) try {
   char byte = 0;
   common::check(::close(container.created[1]), "close", "created pipe");
   if (common::check(::read(container.created[0], &byte, 1), "read", "created pipe") == 0)
@@ -1412,6 +1412,10 @@ int detached(const Container& container, pid_t pid, std::list<Cgroup>& cgroups, 
   common::send_fd(janitor, pidfd.get(), "PID 1");
   for (Cgroup& cgroup : cgroups) cgroup.keep();
   return 0;
+} catch (...) {  // PID 1 no longer dies with the step: it would run on, alone
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  throw;
 }
 
 // Field 3, the state (Z: a zombie), and field 22, the start time, of /proc/PID/stat
@@ -1588,6 +1592,10 @@ int main(int argc, char* argv[]) try {
   find_host_strings(argc, argv, container.host_strings);
 
   const pid_t pid = start_pid1(container, cgroups, first_id);
+  if (folder && !(std::ofstream(folder->path / "pid")  // for state, kill and delete
+                  << pid << ' ' << state_and_start(pid).second << '\n'
+                  << std::filesystem::absolute(command_line.bundle).native()))
+    throw std::runtime_error("cannot write " + (folder->path / "pid").native());
   common::check(::close(container.console[1]), "close", "terminal");  // PID 1 has its copy
   write_id_maps(pid, first_id);
   if (container.cable) lay_cable(*container.cable, pid);  // before PID 1 sets up its end
@@ -1599,10 +1607,6 @@ int main(int argc, char* argv[]) try {
   common::log("container started: its PID 1 is PID ", pid, " in the step's PID namespace");
   if (detach) {
     const int status = detached(container, pid, cgroups, janitor[1]);
-    if (folder && status == 0)  // for state, kill and delete: who PID 1 is, and its bundle
-      std::ofstream(folder->path / "pid")
-          << pid << ' ' << state_and_start(pid).second << '\n'
-          << std::filesystem::absolute(command_line.bundle).native();
     if (folder) folder->kept = status == 0;  // then `delete` removes it
     return status;
   }
