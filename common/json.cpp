@@ -379,6 +379,17 @@ std::int64_t Field::integer() const {
   return value;
 }
 
+std::uint64_t Field::unsigned_integer() const {
+  const std::string& text = expect(Kind::number).text;
+  if (text.find_first_of(".eE") != std::string::npos) fail(text + " is not an integer");
+  if (text.starts_with("-")) fail(text + " is below 0");
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size())
+    fail(text + " is out of range for an unsigned 64-bit integer");
+  return value;
+}
+
 std::int64_t Field::integer(std::int64_t min, std::int64_t max) const {
   const std::int64_t value = integer();
   if (value < min || value > max) {

@@ -130,6 +130,9 @@ class Field {
   /// without a fraction or exponent (so `1.0` and `1e3` are refused, not rounded). Exact
   /// beyond the 2^53 that RFC 8259 section 6 promises interoperable: 2^63 - 1 reads back.
   std::int64_t integer() const;
+  /// \brief The value of this number, an integer from 0 to 2^64 - 1, as the spec's uint64
+  /// fields (an rlimit's 18446744073709551615 is RLIM_INFINITY): no sign, fraction or exponent.
+  std::uint64_t unsigned_integer() const;
   /// \brief As integer(), and also refused outside [\p min, \p max], such as a uid.
   std::int64_t integer(std::int64_t min, std::int64_t max) const;
   /// \brief The value of this number as the nearest double; throws if out of its range.

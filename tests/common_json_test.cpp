@@ -325,6 +325,26 @@ TEST(Json, QuoteWritesAStringThatParsesBack) {
   EXPECT_EQ(common::json::Field(value).string(), text);
 }
 
+TEST(Json, UnsignedIntegersReachTwoToThe64MinusOne) {
+  const common::json::Value value =
+      common::json::parse(R"([18446744073709551615, 0, -1, 18446744073709551616, 1.5])");
+  const common::json::Field items(value);
+  EXPECT_EQ(items.at(0).unsigned_integer(), 18446744073709551615ULL);
+  EXPECT_EQ(items.at(1).unsigned_integer(), 0U);
+  const auto error_of = [&](std::size_t index) {
+    try {
+      items.at(index).unsigned_integer();
+    } catch (const common::json::Error& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error_of(2), "[2]: -1 is below 0");
+  EXPECT_EQ(error_of(3),
+            "[3]: 18446744073709551616 is out of range for an unsigned 64-bit integer");
+  EXPECT_EQ(error_of(4), "[4]: 1.5 is not an integer");
+}
+
 TEST(Json, MalformedInputIsRefusedWithWhereAndWhy) {
   ASSERT_GE(kMalformed.size(), 30u);
   for (const Malformed& input : kMalformed)

@@ -61,7 +61,7 @@ class Step47Detach : public support::BundleTest {
 // on, and the command's output and status come after.
 TEST_F(Step47Detach, TheStepEndsAndTheContainerGoesOn) {
   support::reread("Goal");
-  write_config(R"(["/bin/sh", "-c", "echo started; sleep 1; echo done"])");
+  write_config(R"(["/bin/sh", "-c", "echo started; sleep 3; echo done"])");
   const auto result = detach();
   EXPECT_EQ(result.exit_code, 0) << support::wait_for_text(out(), "done", 0ms);
   const pid_t pid = pid1();

@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <string>
-#include <thread>
 
 #include "tests/support/bundle_test.hpp"
 
@@ -46,7 +45,9 @@ TEST_F(Step49State, AZombiePid1IsStopped) {
   ASSERT_EQ(create("box").exit_code, 0) << output();
   const pid_t pid = pid1();
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  std::this_thread::sleep_for(300ms);  // not reaped: a zombie, this test's child
+  // Not reaped: a zombie, this test's child; wait (5 s at most) until /proc says so.
+  const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
+  ASSERT_NE(support::wait_for_text(stat, ") Z ", 5s).find(") Z "), std::string::npos);
   EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"stopped\""), std::string::npos);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
 }

@@ -58,7 +58,29 @@ TEST_F(Step52Rlimits, AnUnknownTypeIsRefused) {
 TEST_F(Step52Rlimits, ANegativeLimitIsRefused) {
   support::reread("Concepts");
   write_config(R"(["true"], "rlimits": [{"type": "RLIMIT_NOFILE", "soft": -1, "hard": 1}])");
-  expect_refused("config.json: process.rlimits[0].soft: -1 is out of range");
+  expect_refused("config.json: process.rlimits[0].soft: -1 is below 0");
+}
+
+// config.md: "If rlimits contains duplicated entries with same type, the runtime MUST
+// generate an error."
+TEST_F(Step52Rlimits, ATypeGivenTwiceIsRefused) {
+  support::reread("Concepts");
+  write_config(R"(["true"], "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200},
+      {"type": "RLIMIT_NOFILE", "soft": 50, "hard": 60}])");
+  expect_refused("config.json: process.rlimits[1].type: a second RLIMIT_NOFILE");
+}
+
+// The spec's values are uint64: 18446744073709551615 is RLIM_INFINITY, "unlimited" (the
+// step's own RLIMIT_FSIZE is, on every machine these tests run on).
+TEST_F(Step52Rlimits, UnlimitedIsTwoToThe64MinusOne) {
+  support::reread("Concepts");
+  rlimit ours{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &ours), 0);
+  if (ours.rlim_max != RLIM_INFINITY) GTEST_SKIP() << "this step's RLIMIT_FSIZE has a limit";
+  write_config(R"(["/bin/sh", "-c", "ulimit -f"], "rlimits": [{"type": "RLIMIT_FSIZE",
+      "soft": 18446744073709551615, "hard": 18446744073709551615}])");
+  const auto result = run_bundle();
+  EXPECT_EQ(result.out, "unlimited\n") << result.describe();
 }
 
 // Try this 1: the step takes the limits before it makes anything, so it lives under them

@@ -44,7 +44,6 @@
 #include <initializer_list>
 #include <iostream>  // cout
 #include <iterator>  // begin, end
-#include <limits>  // numeric_limits
 #include <list>
 #include <optional>
 #include <sstream>  // istringstream
@@ -250,12 +249,12 @@ void read_bundle(CommandLine& command_line) try {
   if (const auto rlimits = process.optional("rlimits")) {
     rlimits->each([&](const common::json::Field& limit) {
       honour_only(limit, {"type", "soft", "hard"}, {});
-      const auto to_rlim = [](const common::json::Field& value) {
-        return static_cast<rlim_t>(value.integer(0, std::numeric_limits<std::int64_t>::max()));
-      };
-      if (resource_of(limit.at("type").string()) == -1) limit.at("type").fail("not an RLIMIT_");
+      const std::string& type = limit.at("type").string();
+      if (resource_of(type) == -1) limit.at("type").fail("not an RLIMIT_");
+      for (const auto& [name, taken] : command_line.rlimits)  // config.md: an error
+        if (name == type) limit.at("type").fail("a second " + type);
       command_line.rlimits.push_back(
-          {limit.at("type").string(), {to_rlim(limit.at("soft")), to_rlim(limit.at("hard"))}});
+          {type, {limit.at("soft").unsigned_integer(), limit.at("hard").unsigned_integer()}});
     });
   }
   const common::json::Field user = process.at("user");  // root inside is all this step runs
