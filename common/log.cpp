@@ -3,13 +3,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 namespace common {
 
-std::string_view program_name() noexcept {
+namespace {
+
+// A copy made before main runs: program_invocation_short_name points into argv[0], which a
+// step's PID 1 wipes from step 22 on, and its lines would then start with ": ".
+const std::string kProgramName = [] {
   const std::string_view name = program_invocation_short_name;
-  return name.substr(0, name.find('_'));
-}
+  return std::string(name.substr(0, name.find('_')));
+}();
+
+}  // namespace
+
+std::string_view program_name() noexcept { return kProgramName; }
 
 void log_line(std::string_view message) noexcept {
   std::string line;

@@ -132,6 +132,10 @@ TEST_P(ExitStatus, TheCommandsStatusPassesBackAndAMissingCommandGives127) {
   EXPECT_EQ(run_in_container({"/bin/sh", "-c", "exit 3"}).exit_code, 3);
   const auto missing = run_in_container({"/no/such/command"});
   EXPECT_EQ(missing.exit_code, 127) << missing.describe();
+  // Named by the step, also once PID 1 has wiped its argv (22 on).
+  EXPECT_NE(missing.err.find("step" + step_name().substr(0, 2) + ": execvp(/no/such/command)"),
+            std::string::npos)
+      << missing.describe();
 }
 PROPERTY_SINCE(ExitStatus, 03);
 
