@@ -1296,21 +1296,18 @@ using CreateStart = StepProperty;
 TEST_P(CreateStart, CreateWaitsStartRuns) {
   support::reread("Goal");
   const fs::path bundle = rootfs().parent_path();
-  const std::string root = (bundle / "state").native();
   support::write_config(bundle, R"(["/bin/sh", "-c", "echo ran"])");
-  const auto created = support::run_into_file(
-      step({"--root", root, "create", "--pid-file", bundle / "pid", "--bundle", bundle, "box"}),
-      bundle / "out");
+  const auto created = support::create_in(program(), bundle, "box");
   EXPECT_EQ(created.exit_code, 0) << support::wait_for_text(bundle / "out", "", 0ms);
-  pid_t pid = -1;
-  std::ifstream(bundle / "pid") >> pid;
+  const pid_t pid = support::pid_in(bundle);
   ASSERT_GT(pid, 0);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(support::wait_for_text(bundle / "out", "", 0ms).find("ran\n"), std::string::npos);
-  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"start", "box"}).exit_code, 0);
   EXPECT_NE(support::wait_for_text(bundle / "out", "ran\n", 10s).find("ran\n"), std::string::npos);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
-  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 125) << "started twice";
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"start", "box"}).exit_code, 125)
+      << "started twice";
 }
 PROPERTY_SINCE(CreateStart, 48);
 
@@ -1321,24 +1318,17 @@ using State = StepProperty;
 TEST_P(State, CreatedRunningStopped) {
   support::reread("Goal");
   const fs::path bundle = rootfs().parent_path();
-  const std::string root = (bundle / "state").native();
   support::write_config(bundle, R"(["/bin/sh", "-c", "echo ready; sleep 0.5"])");
-  ASSERT_EQ(support::run_into_file(step({"--root", root, "create", "--pid-file", bundle / "pid",
-                                         "--bundle", bundle, "box"}),
-                                   bundle / "out")
-                .exit_code,
-            0);
-  pid_t pid = -1;
-  std::ifstream(bundle / "pid") >> pid;
-  const auto status = [&] { return support::run(step({"--root", root, "state", "box"})).out; };
+  ASSERT_EQ(support::create_in(program(), bundle, "box").exit_code, 0);
+  const pid_t pid = support::pid_in(bundle);
+  const auto status = [&] { return support::runtime_in(program(), bundle, {"state", "box"}).out; };
   EXPECT_NE(status().find("\"status\": \"created\", \"pid\": " + std::to_string(pid)),
             std::string::npos);
-  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"start", "box"}).exit_code, 0);
   support::wait_for_text(bundle / "out", "ready", 10s);
   EXPECT_NE(status().find("\"status\": \"running\""), std::string::npos);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
   EXPECT_NE(status().find("\"status\": \"stopped\""), std::string::npos);
-  fs::remove_all(root);
 }
 PROPERTY_SINCE(State, 49);
 
@@ -1349,26 +1339,20 @@ using KillDelete = StepProperty;
 TEST_P(KillDelete, KillReachesTheCommandDeleteForceLeavesNothing) {
   support::reread("Goal");
   const fs::path bundle = rootfs().parent_path();
-  const std::string root = (bundle / "state").native();
   support::write_config(
       bundle,
       R"(["/bin/sh", "-c", "trap 'echo got-USR1' USR1; echo ready; while :; do sleep 0.1; done"])");
-  ASSERT_EQ(support::run_into_file(step({"--root", root, "create", "--pid-file", bundle / "pid",
-                                         "--bundle", bundle, "box"}),
-                                   bundle / "out")
-                .exit_code,
-            0);
-  pid_t pid = -1;
-  std::ifstream(bundle / "pid") >> pid;
+  ASSERT_EQ(support::create_in(program(), bundle, "box").exit_code, 0);
+  const pid_t pid = support::pid_in(bundle);
   const fs::path pids = support::cgroup_of(pid, "pids");
-  EXPECT_EQ(support::run(step({"--root", root, "start", "box"})).exit_code, 0);
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"start", "box"}).exit_code, 0);
   support::wait_for_text(bundle / "out", "ready\n", 10s);
-  EXPECT_EQ(support::run(step({"--root", root, "kill", "box", "USR1"})).exit_code, 0);
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"kill", "box", "USR1"}).exit_code, 0);
   EXPECT_NE(support::wait_for_text(bundle / "out", "got-USR1", 10s).find("got-USR1"),
             std::string::npos);
-  EXPECT_EQ(support::run(step({"--root", root, "delete", "--force", "box"})).exit_code, 0);
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"delete", "--force", "box"}).exit_code, 0);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
-  EXPECT_FALSE(fs::exists(root + "/box"));
+  EXPECT_FALSE(fs::exists(bundle / "state" / "box"));
   EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
 }
 PROPERTY_SINCE(KillDelete, 50);
@@ -1380,7 +1364,6 @@ using ConsoleSocket = StepProperty;
 TEST_P(ConsoleSocket, CreateSendsTheTerminal) {
   support::reread("Goal");
   const fs::path bundle = rootfs().parent_path();
-  const std::string root = (bundle / "state").native();
   const fs::path console = bundle / "console.sock";
   support::write_config(bundle, R"(["tty"], "terminal": true)");
   const common::Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -1389,16 +1372,13 @@ TEST_P(ConsoleSocket, CreateSendsTheTerminal) {
   console.native().copy(address.sun_path, sizeof address.sun_path - 1);
   ASSERT_EQ(::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
   ASSERT_EQ(::listen(listener.get(), 1), 0);
-  ASSERT_EQ(support::run_into_file(step({"--root", root, "create", "--console-socket", console,
-                                         "--pid-file", bundle / "pid", "--bundle", bundle, "box"}),
-                                   bundle / "out")
-                .exit_code,
+  ASSERT_EQ(support::create_in(program(), bundle, "box", {"--console-socket", console}).exit_code,
             0)
       << support::wait_for_text(bundle / "out", "", 0ms);
   const common::Fd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   const common::Fd master = common::receive_fd(connection.get(), "terminal");
   EXPECT_NE(master.get(), -1);
-  EXPECT_EQ(support::run(step({"--root", root, "delete", "--force", "box"})).exit_code, 0);
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"delete", "--force", "box"}).exit_code, 0);
 }
 PROPERTY_SINCE(ConsoleSocket, 51);
 

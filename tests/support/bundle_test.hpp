@@ -105,6 +105,33 @@ class BundleTest : public ContainerTest {
   }
 };
 
+/// \brief A runtime step's \p program with `--root BUNDLE/state` and \p args, such as
+/// {"start", "box"}: the containers' folders go in \p bundle.
+inline ProcessResult runtime_in(const std::string& program, const std::filesystem::path& bundle,
+                                const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {program, "--root", (bundle / "state").native()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+/// \brief `create [EXTRA...] --pid-file BUNDLE/pid --bundle BUNDLE ID` by runtime_in(), the
+/// container's output into BUNDLE/out (run_into_file()).
+inline ProcessResult create_in(const std::string& program, const std::filesystem::path& bundle,
+                               const std::string& id, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {program, "--root", (bundle / "state").native(), "create"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(),
+              {"--pid-file", (bundle / "pid").native(), "--bundle", bundle.native(), id});
+  return run_into_file(argv, bundle / "out");
+}
+
+/// \brief The PID create_in() wrote in BUNDLE/pid, or -1.
+inline pid_t pid_in(const std::filesystem::path& bundle) {
+  pid_t pid = -1;
+  std::ifstream(bundle / "pid") >> pid;
+  return pid;
+}
+
 /// \brief A test of a step that is a runtime (`create`, `start`...): its containers' folders
 /// in state(), the output of each container in out().
 class RuntimeTest : public BundleTest {
@@ -115,24 +142,14 @@ class RuntimeTest : public BundleTest {
   std::filesystem::path pid_file() const { return bundle() / "pid"; }
   /// \brief The runtime's `--root`.
   std::filesystem::path state() const { return bundle() / "state"; }
-  /// \brief `create --pid-file pid_file() --bundle bundle() ID`, its output into out().
-  ProcessResult create(const std::string& id) const {
-    return run_into_file(
-        step({"--root", state(), "create", "--pid-file", pid_file(), "--bundle", bundle(), id}),
-        out());
-  }
-  /// \brief The runtime with `--root state()` and \p args, such as {"start", "box"}.
+  /// \brief support::create_in() this test's bundle.
+  ProcessResult create(const std::string& id) const { return create_in(program(), bundle(), id); }
+  /// \brief support::runtime_in() this test's bundle.
   ProcessResult runtime(const std::vector<std::string>& args) const {
-    std::vector<std::string> all = {"--root", state().native()};
-    all.insert(all.end(), args.begin(), args.end());
-    return run_step(all);
+    return runtime_in(program(), bundle(), args);
   }
-  /// \brief The PID create() wrote in pid_file(), or -1.
-  pid_t pid1() const {
-    pid_t pid = -1;
-    std::ifstream(pid_file()) >> pid;
-    return pid;
-  }
+  /// \brief support::pid_in() this test's bundle.
+  pid_t pid1() const { return pid_in(bundle()); }
   /// \brief What the containers wrote to out() so far.
   std::string output() const { return wait_for_text(out(), "", std::chrono::milliseconds(0)); }
 };
