@@ -7,6 +7,7 @@
 
 #include <grp.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
@@ -1375,6 +1376,8 @@ TEST_P(ConsoleSocket, CreateSendsTheTerminal) {
   ASSERT_EQ(support::create_in(program(), bundle, "box", {"--console-socket", console}).exit_code,
             0)
       << support::wait_for_text(bundle / "out", "", 0ms);
+  pollfd connected{listener.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&connected, 1, 1000), 1) << "create ended without connecting";
   const common::Fd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   const common::Fd master = common::receive_fd(connection.get(), "terminal");
   EXPECT_NE(master.get(), -1);

@@ -3,12 +3,18 @@
 // code these fail: it has no --console-socket, and refuses process.terminal with create.
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/error.hpp"
 #include "common/files.hpp"
@@ -61,6 +67,8 @@ TEST_F(Step51ConsoleSocket, TheTerminalGoesToTheSocket) {
   const common::Fd listener = listen_for_console();
   const auto created = create_with_console("box");
   ASSERT_EQ(created.exit_code, 0) << output();
+  pollfd connected{listener.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&connected, 1, 1000), 1) << "create ended without connecting\n" << output();
   const common::Fd connection(
       common::check(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK),
                     "accept4", "console"));
@@ -108,6 +116,101 @@ TEST_F(Step51ConsoleSocket, StillWithoutATerminalTheOutputIsTheSteps) {
   EXPECT_NE(support::wait_for_text(out(), "ran\n", 10s).find("ran\n"), std::string::npos);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
   EXPECT_EQ(runtime({"delete", "box"}).exit_code, 0);
+}
+
+// Whether this host's python3 has socket.recv_fds (3.9 on), which Try this 1 and 2 use.
+bool python_with_recv_fds() {
+  return support::run({"/bin/sh", "-c", "python3 -c 'import socket; socket.recv_fds'"}).exit_code ==
+         0;
+}
+
+// The chapter's listener: python3 running `script`, found on PATH as a reader's shell finds it.
+std::vector<std::string> python(const std::string& script) {
+  return {"/bin/sh", "-c", "exec python3 -c \"$0\"", script};
+}
+
+// Whether `path` is a socket within `limit` (python3 may take a while to start).
+bool socket_within(const std::filesystem::path& path, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!std::filesystem::is_socket(path)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// Try this 1: the chapter's Python listener gets one byte and one descriptor as create
+// ends; after start it reads from that master what `tty` wrote, with the terminal's \r.
+TEST_F(Step51ConsoleSocket, TryThis1_APythonListenerGetsTheByteAndTheMaster) {
+  support::reread("Goal");
+  if (!python_with_recv_fds())
+    GTEST_SKIP() << "no python3 of 3.9 or later on this host (apt-get install python3)";
+  write_config(R"(["tty"], "terminal": true)");
+  support::Subprocess listener(python(
+      "import os, socket; s = socket.socket(socket.AF_UNIX); s.bind(\"" + console().native() +
+      "\"); s.listen(); data, fds, _, _ = socket.recv_fds(s.accept()[0], 10, 1); print(data, "
+      "len(fds), flush=True); print(os.read(fds[0], 100))"));
+  ASSERT_TRUE(socket_within(console(), 10s)) << listener.wait(0s).describe();
+  ASSERT_EQ(create_with_console("box").exit_code, 0) << output();
+  EXPECT_TRUE(listener.wait_for_output("b'\\x00' 1\n", 5s)) << listener.so_far().describe();
+  const pid_t pid = pid1();
+  EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"created\""), std::string::npos);
+  ASSERT_EQ(runtime({"start", "box"}).exit_code, 0);
+  const auto heard = listener.wait(10s);
+  EXPECT_EQ(heard.out, "b'\\x00' 1\nb'/dev/pts/0\\r\\n'\n") << heard.describe();
+  EXPECT_TRUE(support::reaped_within(pid, 5s));
+  EXPECT_EQ(runtime({"delete", "box"}).exit_code, 0);
+}
+
+// Whether SIGHUP waits in `pid`'s shared pending signals (ShdPnd, proc(5)) within `limit`.
+bool hangup_pending_within(pid_t pid, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::uint64_t pending = 0;
+    for (std::string line; std::getline(status, line);)
+      if (line.starts_with("ShdPnd:")) pending = std::stoull(line.substr(7), nullptr, 16);
+    if ((pending & (1U << (SIGHUP - 1))) != 0) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Try this 2: a listener that ends closes the master's last copy: the terminal hangs up,
+// its session leader PID 1 holds the SIGHUP until start, then passes it on, and it ends
+// `sleep 10` at once.
+TEST_F(Step51ConsoleSocket, TryThis2_AClosedMasterHangsUpTheTerminal) {
+  support::reread("Pitfalls");
+  if (!python_with_recv_fds())
+    GTEST_SKIP() << "no python3 of 3.9 or later on this host (apt-get install python3)";
+  write_config(R"(["sleep", "10"], "terminal": true)");
+  support::Subprocess listener(
+      python("import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"" + console().native() +
+             "\"); s.listen(); print(socket.recv_fds(s.accept()[0], 10, 1)[:2])"));
+  ASSERT_TRUE(socket_within(console(), 10s)) << listener.wait(0s).describe();
+  ASSERT_EQ(create_with_console("box").exit_code, 0) << output();
+  const auto heard = listener.wait(10s);
+  EXPECT_NE(heard.out.find("(b'\\x00', ["), std::string::npos) << heard.describe();
+  const pid_t pid = pid1();
+  EXPECT_TRUE(hangup_pending_within(pid, 5s)) << "no SIGHUP waits in PID 1";
+  ASSERT_EQ(runtime({"start", "box"}).exit_code, 0);
+  EXPECT_TRUE(support::reaped_within(pid, 3s)) << "sleep 10 ran on";
+  EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"stopped\""), std::string::npos);
+  EXPECT_EQ(runtime({"delete", "box"}).exit_code, 0);
+}
+
+// Try this 3: a socket file whose listener has gone refuses the connection (unix(7),
+// ECONNREFUSED): create fails and leaves no container.
+TEST_F(Step51ConsoleSocket, TryThis3_AStaleSocketRefuses) {
+  support::reread("Pitfalls");
+  write_config(R"(["tty"], "terminal": true)");
+  { const common::Fd gone = listen_for_console(); }
+  ASSERT_TRUE(std::filesystem::is_socket(console()));
+  EXPECT_EQ(create_with_console("box").exit_code, 125) << output();
+  EXPECT_NE(output().find("connect(" + console().native() + "): Connection refused"),
+            std::string::npos)
+      << output();
+  EXPECT_FALSE(std::filesystem::exists(state() / "box"));
 }
 
 }  // namespace
