@@ -113,7 +113,7 @@ TEST_F(Step50KillDelete, TryThis1_ASignalToACreatedContainerWaitsForStart) {
   ASSERT_EQ(create("box").exit_code, 0) << output();
   const pid_t pid = pid1();
   const auto killed = runtime({"kill", "box"});
-  EXPECT_EQ(killed.exit_code, 0) << killed.describe();
+  ASSERT_EQ(killed.exit_code, 0) << killed.describe();
   std::this_thread::sleep_for(200ms);
   EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"created\""), std::string::npos)
       << "a TERM ended the created container";
@@ -133,7 +133,7 @@ TEST_F(Step50KillDelete, TryThis2_NamesAsSigabbrevSpellsThemNumbersFrom1) {
   const pid_t pid = pid1();
   for (const std::string name : {"term", "IO", "0"}) {
     const auto result = runtime({"kill", "box", name});
-    EXPECT_EQ(result.exit_code, 125) << result.describe();
+    ASSERT_EQ(result.exit_code, 125) << result.describe();
     EXPECT_NE(result.err.find("kill: not a signal: " + name + "\n"), std::string::npos)
         << result.describe();
   }
@@ -171,7 +171,7 @@ TEST_F(Step50KillDelete, TryThis3_KillEndsTheWholeNamespace) {
     std::this_thread::sleep_for(20ms);
   ASSERT_EQ(sleeping.size(), 2U);
   const auto killed = runtime({"kill", "box", "KILL"});
-  EXPECT_EQ(killed.exit_code, 0) << killed.describe();
+  ASSERT_EQ(killed.exit_code, 0) << killed.describe();
   EXPECT_TRUE(support::reaped_within(pid, 5s));
   for (const pid_t sleeper : sleeping)
     EXPECT_TRUE(support::gone_within("/proc/" + std::to_string(sleeper), 5s)) << sleeper;
