@@ -99,7 +99,10 @@ constexpr Phase kPhases[] = {
     {"step: id maps, veth, idmapped rootfs, go-ahead; meanwhile PID 1 joins its cgroups "
      "(cgroup.procs) and waits",
      "clone|clone3", "CLONE_NEWUSER", true},
-    {"PID 1: root inside, die-with-step, hostname, network (lo, eth0, route)", "recvmsg", "", true},
+    // PID 1's first call once the step's go-ahead has come: setgroups, as it becomes root
+    // inside (the go-ahead itself is a read or a recvmsg, and so are the janitor's calls).
+    {"PID 1: root inside, die-with-step, hostname, network (lo, eth0, route)", "setgroups", "",
+     false},
     {"mounts: all private, rootfs, overlay, /proc, /dev, /tmp", "mount", "MS_PRIVATE", false},
     {"pivot_root, old root detached", "pivot_root", "", false},
     {"/proc masked, descriptors closed, environment, clone of the command", "umount2", "\".\"",

@@ -70,7 +70,9 @@ std::vector<TranscriptCommand> parse_run_it(std::string_view markdown) {
       commands.push_back({line.substr(2), {}});
     } else if (!commands.empty() && commands.back().expected.empty() &&
                (line.starts_with("> ") || line == ">")) {
-      commands.back().command += "\n" + (line == ">" ? "" : line.substr(2));
+      // (two appends, not "\n" + substr: GCC 12's -O2 sees a false overlap in the latter)
+      commands.back().command += '\n';
+      if (line != ">") commands.back().command += line.substr(2);
     } else if (!commands.empty()) {
       commands.back().expected.push_back(line);
     }
