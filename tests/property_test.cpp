@@ -1265,6 +1265,13 @@ TEST_P(BundleProcess, RunsWithTheBundlesEnvironmentFolderHostnameAndTerminal) {
   const auto result = support::run(step({"--bundle", rootfs().parent_path()}), 20s);
   EXPECT_EQ(result.out, "hi\r\n/tmp\r\nboxed\r\n/dev/pts/0\r\n") << result.describe();
   EXPECT_EQ(result.exit_code, 0) << result.describe();
+  // A hostname the kernel would refuse is the bundle's error, before anything is made.
+  support::write_config(rootfs().parent_path(), R"(["true"])",
+                        R"("hostname": ")" + std::string(65, 'a') + R"(",)");
+  const auto refused = support::run(step({"--bundle", rootfs().parent_path()}), 20s);
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  EXPECT_NE(refused.err.find("hostname: longer than 64 bytes"), std::string::npos)
+      << refused.describe();
 }
 PROPERTY_SINCE(BundleProcess, 46);
 
@@ -1355,6 +1362,10 @@ TEST_P(KillDelete, KillReachesTheCommandDeleteForceLeavesNothing) {
   EXPECT_TRUE(support::reaped_within(pid, 5s));
   EXPECT_FALSE(fs::exists(bundle / "state" / "box"));
   EXPECT_TRUE(support::gone_within(pids, 5s)) << pids;
+  // A create that ended before it recorded PID 1 left a folder: --force removes it too.
+  fs::create_directories(bundle / "state" / "half");
+  EXPECT_EQ(support::runtime_in(program(), bundle, {"delete", "--force", "half"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(bundle / "state" / "half"));
 }
 PROPERTY_SINCE(KillDelete, 50);
 

@@ -79,6 +79,18 @@ TEST_F(Step50KillDelete, DeleteForceOfNoContainerSucceeds) {
   EXPECT_EQ(runtime({"delete", "nobox"}).exit_code, 125);
 }
 
+// A create killed before it recorded PID 1 leaves a folder with no pid record: --force
+// removes it, so that a cleanup after a failed create (podman's) leaves nothing.
+TEST_F(Step50KillDelete, DeleteForceRemovesAFolderWithoutARecord) {
+  support::reread("What changed");
+  std::filesystem::create_directories(state() / "half");
+  std::ofstream(state() / "half" / "exec.fifo");
+  EXPECT_EQ(runtime({"delete", "half"}).exit_code, 125);
+  EXPECT_TRUE(std::filesystem::exists(state() / "half"));
+  EXPECT_EQ(runtime({"delete", "--force", "half"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(state() / "half"));
+}
+
 TEST_F(Step50KillDelete, AnUnknownSignalIsRefused) {
   support::reread("Pitfalls");
   write_config(R"(["true"])");

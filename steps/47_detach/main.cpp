@@ -30,6 +30,7 @@
 #include <algorithm>  // find, max
 #include <array>
 #include <cerrno>
+#include <climits>  // HOST_NAME_MAX
 #include <cmath>  // lround
 #include <csignal>  // SIGCHLD
 #include <cstddef>  // offsetof
@@ -212,8 +213,10 @@ void read_bundle(CommandLine& command_line) try {
   honour_only(user, {"uid", "gid"}, {"umask", "additionalGids", "username"});
   for (const char* id : {"uid", "gid"})
     if (user.at(id).integer() != 0) user.at(id).fail("only 0, root inside, in this step");
-  if (const auto hostname = config.optional("hostname"))
-    command_line.hostname = c_string(*hostname);
+  if (const auto hostname = config.optional("hostname")) {
+    command_line.hostname = c_string(*hostname);  // sethostname(2) refuses more, in PID 1
+    if (command_line.hostname.size() > HOST_NAME_MAX) hostname->fail("longer than 64 bytes");
+  }
 } catch (const common::json::Error& error) {
   throw std::runtime_error(command_line.bundle + "/config.json: " + error.what());
 }

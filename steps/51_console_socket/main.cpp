@@ -31,6 +31,7 @@
 #include <algorithm>  // find, max
 #include <array>
 #include <cerrno>
+#include <climits>  // HOST_NAME_MAX
 #include <cmath>  // lround
 #include <csignal>  // SIGCHLD
 #include <cstddef>  // offsetof
@@ -223,8 +224,10 @@ void read_bundle(CommandLine& command_line) try {
   honour_only(user, {"uid", "gid"}, {"umask", "additionalGids", "username"});
   for (const char* id : {"uid", "gid"})
     if (user.at(id).integer() != 0) user.at(id).fail("only 0, root inside, in this step");
-  if (const auto hostname = config.optional("hostname"))
-    command_line.hostname = c_string(*hostname);
+  if (const auto hostname = config.optional("hostname")) {
+    command_line.hostname = c_string(*hostname);  // sethostname(2) refuses more, in PID 1
+    if (command_line.hostname.size() > HOST_NAME_MAX) hostname->fail("longer than 64 bytes");
+  }
 } catch (const common::json::Error& error) {
   throw std::runtime_error(command_line.bundle + "/config.json: " + error.what());
 }
@@ -1445,7 +1448,10 @@ int signal_container(const CommandLine& command_line) {
 // janitor); --force kills a created or running one first and waits for its end.
 int delete_container(const CommandLine& command_line) {
   const std::filesystem::path folder = container_folder(command_line);
-  if (command_line.given("--force") && !std::filesystem::exists(folder)) return 0;
+  if (command_line.given("--force") && !std::filesystem::exists(folder / "pid")) {
+    std::filesystem::remove_all(folder);  // none, or a create's that ended before its record
+    return 0;
+  }
   const Pid1 pid1 = find_pid1(folder);
   if (pid1.fd.get() != -1 && !command_line.given("--force"))
     throw std::runtime_error(folder.native() + ": " + status_of(folder, pid1) + ": use --force");
