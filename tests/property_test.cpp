@@ -1410,4 +1410,21 @@ TEST_P(Rlimits, TheBundlesLimitsHold) {
 }
 PROPERTY_SINCE(Rlimits, 52);
 
+// --- 53: capabilities ---------------------------------------------------------------------
+
+// The bundle's bounding set is the command's, root and rootless (proc(5): CapBnd; CAP_KILL
+// is 5, CAP_NET_RAW 13).
+using BundleCapabilities = StepProperty;
+TEST_P(BundleCapabilities, TheBundlesBoundingSetHolds) {
+  support::reread("Goal");
+  const fs::path bundle = rootfs().parent_path();
+  support::write_config(bundle, R"(["/bin/sh", "-c", "grep CapBnd /proc/self/status"],
+      "capabilities": {"bounding": ["CAP_KILL", "CAP_NET_RAW"], "permitted": ["CAP_KILL"]})");
+  for (const std::optional<uid_t> user : {std::optional<uid_t>(), std::optional<uid_t>(65534)}) {
+    const auto result = support::run(step({"--bundle", bundle}), 20s, {.as_user = user});
+    EXPECT_EQ(result.out, "CapBnd:\t0000000000002020\n") << result.describe();
+  }
+}
+PROPERTY_SINCE(BundleCapabilities, 53);
+
 }  // namespace
