@@ -947,6 +947,20 @@ TEST_P(IdmappedRootfs, RootInsideOwnsTheRootfsFiles) {
       run_in_container({"/bin/sh", "-c", "ls -lnd /bin/busybox /etc | awk '{print $3 \":\" $4}'"});
   EXPECT_EQ(result.out, "0:0\n0:0\n") << result.describe();
 }
+
+// A rootfs given through a symbolic link, as a learner's may be: the idmapped mount goes
+// where the link leads, as a bind mount would (move_mount(2), MOVE_MOUNT_T_SYMLINKS).
+TEST_P(IdmappedRootfs, StillARootfsGivenThroughASymlinkWorks) {
+  support::reread("Goal");
+  const fs::path link = rootfs().parent_path() / "rootfs-link";
+  fs::create_directory_symlink(rootfs(), link);
+  for (const std::optional<uid_t> user : {std::optional<uid_t>(), std::optional<uid_t>(65534)}) {
+    const auto result =
+        support::run(step({"--rootfs", link.native(), "/bin/echo", "ok"}), 20s, {.as_user = user});
+    EXPECT_EQ(result.out, "ok\n") << result.describe();
+    EXPECT_EQ(result.exit_code, 0) << result.describe();
+  }
+}
 PROPERTY_SINCE(IdmappedRootfs, 33);
 
 // --- 34: overlay -------------------------------------------------------------------------

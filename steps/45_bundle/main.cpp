@@ -790,13 +790,15 @@ void mask_proc_paths() {
 
 // pivot_root(2) wants the new root to be a mount point: bind-mount the rootfs on itself
 // (MS_REC: with the mounts under it). Or, given the step's idmapped copy of the rootfs
-// (`idmapped`, else -1), attach that mount on it instead (move_mount(2)).
+// (`idmapped`, else -1), attach that mount on it instead (move_mount(2)), following a
+// symbolic link to the rootfs as mount(2) does (MOVE_MOUNT_T_SYMLINKS: else EINVAL).
 void bind_rootfs(const std::string& rootfs, int idmapped) {
   if (idmapped == -1) {
     common::check(::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr),
                   "mount", "rootfs on itself");
   } else {
-    common::check(::move_mount(idmapped, "", AT_FDCWD, rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH),
+    common::check(::move_mount(idmapped, "", AT_FDCWD, rootfs.c_str(),
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS),
                   "move_mount", rootfs);
   }
 }
