@@ -100,6 +100,74 @@ TEST_F(Step53Capabilities, ANameOfTheWrongTypeIsRefused) {
   expect_refused("config.json: process.capabilities.bounding[0]:");
 }
 
+// Try this 1: CAP_SYS_ADMIN in all three sets is the command's, and mount(2) still fails with
+// EPERM, as it does without it: the seccomp filter (step 23; proc(5): Seccomp 2, a filter)
+// refuses the call whatever the capabilities.
+TEST_F(Step53Capabilities, TryThis1_SysAdminDoesNotGetPastSeccomp) {
+  support::reread("Pitfalls");
+  const std::string mount =
+      R"(["sh", "-c", "grep -E 'CapEff|Seccomp:' /proc/self/status; mount -t tmpfs none /mnt"])";
+  write_config(mount + R"(, "capabilities": {"bounding": ["CAP_SYS_ADMIN"],
+      "effective": ["CAP_SYS_ADMIN"], "permitted": ["CAP_SYS_ADMIN"]})");
+  const auto result = run_bundle();
+  EXPECT_EQ(result.out, "CapEff:\t0000000000200000\nSeccomp:\t2\n") << result.describe();
+  EXPECT_NE(result.err.find("\nmount: permission denied (are you root?)\n"), std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.exit_code, 1) << result.describe();
+  write_config(mount);  // Docker's fourteen, without CAP_SYS_ADMIN: the same refusal
+  const auto without = run_bundle();
+  EXPECT_EQ(without.out, "CapEff:\t00000000a80425fb\nSeccomp:\t2\n") << without.describe();
+  EXPECT_NE(without.err.find("\nmount: permission denied (are you root?)\n"), std::string::npos)
+      << without.describe();
+  EXPECT_EQ(without.exit_code, 1) << without.describe();
+}
+
+// Podman's eleven (podman 4.3's default_capabilities): no CAP_NET_RAW, so no raw socket for
+// ping (raw(7)); with Docker's fourteen, which keep it, the same ping gets its answer.
+constexpr const char* kPodmansEleven =
+    R"(["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
+        "CAP_SYS_CHROOT"])";
+
+// Try this 2: podman's sets, ping refused; Docker's (no process.capabilities), ping answered.
+TEST_F(Step53Capabilities, TryThis2_PodmansElevenHaveNoPing) {
+  support::reread("Pitfalls");
+  const std::string eleven = kPodmansEleven;
+  write_config(R"(["ping", "-c1", "127.0.0.1"], "capabilities": {"bounding": )" + eleven +
+               ", \"effective\": " + eleven + ", \"permitted\": " + eleven + "}");
+  const auto result = run_bundle();
+  EXPECT_EQ(result.out, "PING 127.0.0.1 (127.0.0.1): 56 data bytes\n") << result.describe();
+  EXPECT_NE(result.err.find("\nping: permission denied (are you root?)\n"), std::string::npos)
+      << result.describe();
+  EXPECT_EQ(result.exit_code, 1) << result.describe();
+  write_config(R"(["ping", "-c1", "127.0.0.1"])");
+  const auto docker = run_bundle();
+  EXPECT_NE(docker.out.find("1 packets transmitted, 1 packets received"), std::string::npos)
+      << docker.describe();
+  EXPECT_EQ(docker.exit_code, 0) << docker.describe();
+}
+
+// Try this 3: a bounding set alone gives root inside nothing. The step sets no_new_privs, so
+// execve adds nothing to the permitted set (prctl(2)): bounding AND permitted, here empty.
+// With CAP_NET_RAW permitted too, ping gets its answer.
+TEST_F(Step53Capabilities, TryThis3_ABoundingSetAloneGivesNothing) {
+  support::reread("Pitfalls");
+  const std::string ping = R"(["sh", "-c", "grep CapPrm /proc/self/status; ping -c1 127.0.0.1"])";
+  write_config(ping + R"(, "capabilities": {"bounding": ["CAP_NET_RAW"]})");
+  const auto alone = run_bundle();
+  EXPECT_EQ(alone.out.find("CapPrm:\t0000000000000000\n"), 0U) << alone.describe();
+  EXPECT_NE(alone.err.find("\nping: permission denied (are you root?)\n"), std::string::npos)
+      << alone.describe();
+  EXPECT_EQ(alone.exit_code, 1) << alone.describe();
+  write_config(ping +
+               R"(, "capabilities": {"bounding": ["CAP_NET_RAW"], "permitted": ["CAP_NET_RAW"]})");
+  const auto permitted = run_bundle();
+  EXPECT_EQ(permitted.out.find("CapPrm:\t0000000000002000\n"), 0U) << permitted.describe();
+  EXPECT_NE(permitted.out.find("1 packets transmitted, 1 packets received"), std::string::npos)
+      << permitted.describe();
+  EXPECT_EQ(permitted.exit_code, 0) << permitted.describe();
+}
+
 // Still a key of the spec the step does not honour: refused in one line.
 TEST_F(Step53Capabilities, StillNoNewPrivilegesIsRefused) {
   support::reread("Pitfalls");
