@@ -653,7 +653,9 @@ constexpr int kKeptCapabilities[] = {
 // Cuts the bounding set to kKeptCapabilities: after execve(2), root gets the bounding set
 // (capabilities(7), "Transformation of capabilities during execve()"). Clears the
 // inheritable and ambient sets, and sets no_new_privs: no set-user-ID file or file
-// capability can give any back (prctl(2)). A bundle's own sets replace Docker's.
+// capability can give any back (prctl(2)). A bundle's own sets replace Docker's; its
+// permitted set counts too: with no_new_privs, execve grants root nothing it could not
+// have done before (prctl(2), PR_SET_NO_NEW_PRIVS), so only what was already permitted.
 void drop_capabilities(const std::optional<Capabilities>& asked) {
   std::uint64_t kept = 0;  // Docker's, unless the bundle has its own
   for (const int capability : kKeptCapabilities) kept |= std::uint64_t{1} << capability;

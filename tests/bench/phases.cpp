@@ -108,7 +108,7 @@ constexpr Phase kPhases[] = {
     {"/proc masked, descriptors closed, environment, clone of the command", "umount2", "\".\"",
      true},
     {"command: bounding set (a prctl per capability)", "setpgid", "(0, 0", false},
-    {"command: capset, ambient, no_new_privs, seccomp filter", "capget", "", false},
+    {"command: capset, ambient, no_new_privs, seccomp filter", "capget|capset", "", false},
     {"execve /bin/true, its run and exit", "rt_sigprocmask", "SIG_UNBLOCK", false},
     {"teardown: PID 1 reaps, unmounts /proc, exits; the kernel frees the namespaces", "exit_group",
      "", false},
