@@ -176,7 +176,8 @@ TEST_P(PidNamespace, TheCommandIsPid1OrItsChild) {
 // NSpid line (proc(5)) is "N 1", the host's number and then the container's.
 TEST_P(PidNamespace, TheLoggedPidIsTheContainersPid1) {
   support::reread("Run it");
-  support::Subprocess process(in_container({"/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  support::Subprocess process(in_container({"/bin/sh", "-c", "echo ready; exec cat"}),
+                              {.input_open = true});
   const pid_t init = running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const std::string nspid =
@@ -274,7 +275,8 @@ class Cgroups : public StepProperty {
 TEST_P(Cgroups, TheContainerRunsInAPidsCgroupOfItsOwnWithTheLimit) {
   support::reread("Goal");
   support::Subprocess process(
-      in_container({"--pids-max", "7", "/bin/sh", "-c", "echo ready; exec sleep 1"}));
+      in_container({"--pids-max", "7", "/bin/sh", "-c", "echo ready; exec cat"}),
+      {.input_open = true});
   const pid_t init = running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const fs::path cgroup = support::cgroup_of(init, "pids");
@@ -460,8 +462,12 @@ PROPERTY_SINCE(MemoryBesideOtherProcesses, 29);
 using DefaultPidsLimit = Cgroups;
 TEST_P(DefaultPidsLimit, TheDefaultLimitFitsAShellWithJobs) {
   support::reread("Goal");
-  support::Subprocess process(in_container(
-      {"/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; echo ready; wait"}));
+  // Ten jobs, each alive until the test closes the step's stdin (fd 3: a job's own stdin
+  // would be /dev/null, as the shell gives a job of a script).
+  support::Subprocess process(in_container({"/bin/sh", "-c",
+                                            "exec 3<&0; for i in 1 2 3 4 5 6 7 8 9 10; do cat <&3 "
+                                            "& done; echo ready; wait"}),
+                              {.input_open = true});
   const pid_t init = running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const fs::path cgroup = support::cgroup_of(init, "pids");
@@ -566,7 +572,8 @@ TEST_P(Mounts, NothingPropagatesBackFromASharedSubmount) {
   // While the container runs: PID 1 unmounts its /proc as it ends, and an unmount
   // propagates too.
   support::Subprocess process(
-      in_container({"--rootfs", copy.native(), "/bin/sh", "-c", "echo ready; sleep 1"}));
+      in_container({"--rootfs", copy.native(), "/bin/sh", "-c", "echo ready; exec cat"}),
+      {.input_open = true});
   ASSERT_TRUE(process.wait_for_output("ready", 10s)) << process.so_far().describe();
   const auto left = support::mounts_under(copy);
   EXPECT_TRUE(left.empty()) << "the container's mount reached the host: " << left.front();
@@ -635,7 +642,8 @@ PROPERTY_SINCE(Tmp, 18);
 using UserNamespace = StepProperty;
 TEST_P(UserNamespace, RootInsideIsAnUnprivilegedUserOutside) {
   support::reread("Goal");
-  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  support::Subprocess process(container({"/bin/sh", "-c", "echo ready; exec cat"}),
+                              {.input_open = true});
   const pid_t init = running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const std::string status = common::read_file("/proc/" + std::to_string(init) + "/status");
@@ -896,7 +904,8 @@ TEST_P(Limits, MemoryAndCpuLimitsAreWritten) {
   const std::string no_cpu = support::no_cgroup_for("cpu", step_name());
   if (!no_memory.empty() || !no_cpu.empty()) GTEST_SKIP() << no_memory << no_cpu;
   support::Subprocess process(
-      container({"--memory", "16M", "--cpus", "0.5", "/bin/sh", "-c", "echo ready; exec sleep 1"}));
+      container({"--memory", "16M", "--cpus", "0.5", "/bin/sh", "-c", "echo ready; exec cat"}),
+      {.input_open = true});
   const pid_t init = running_init(process);
   ASSERT_GT(init, 0) << process.so_far().describe();
   const fs::path memory = support::cgroup_of(init, "memory");
@@ -1117,8 +1126,9 @@ PROPERTY_SINCE(MaskedProc, 38);
 using IdRanges = StepProperty;
 TEST_P(IdRanges, OneContainersIdsCannotKillAnothersProcesses) {
   support::reread("Goal");
-  const std::vector<std::string> sleeper = {"/bin/sh", "-c", "echo ready; exec sleep 3"};
-  support::Subprocess attacker(container(sleeper)), victim(container(sleeper));
+  const std::vector<std::string> sleeper = {"/bin/sh", "-c", "echo ready; exec cat"};
+  support::Subprocess attacker(container(sleeper), {.input_open = true}),
+      victim(container(sleeper), {.input_open = true});
   const pid_t from = running_init(attacker), to = running_init(victim);
   ASSERT_GT(from, 0) << attacker.so_far().describe();
   ASSERT_GT(to, 0) << victim.so_far().describe();
@@ -1143,9 +1153,10 @@ TEST_P(KeptIds, OneKeptLayersIdsCannotKillAnothersProcesses) {
   place.open_to_everyone();  // the containers' roots, other host uids, pass through
   auto sleeper = [&](const char* layer) {
     return container(
-        {"--keep", (place.path() / layer).native(), "/bin/sh", "-c", "echo ready; exec sleep 3"});
+        {"--keep", (place.path() / layer).native(), "/bin/sh", "-c", "echo ready; exec cat"});
   };
-  support::Subprocess attacker(sleeper("attacker")), victim(sleeper("victim"));
+  support::Subprocess attacker(sleeper("attacker"), {.input_open = true}),
+      victim(sleeper("victim"), {.input_open = true});
   const pid_t from = running_init(attacker), to = running_init(victim);
   ASSERT_GT(from, 0) << attacker.so_far().describe();
   ASSERT_GT(to, 0) << victim.so_far().describe();
@@ -1194,8 +1205,8 @@ TEST_P(DefaultMemoryLimit, WithoutMemoryTheContainersCgroupHas512MiB) {
        {std::pair<std::vector<std::string>, std::string>{{}, "536870912\n"},
         {{"--memory", "64M"}, "67108864\n"}}) {
     std::vector<std::string> args = options;
-    args.insert(args.end(), {"/bin/sh", "-c", "echo ready; exec sleep 1"});
-    support::Subprocess process(container(args));
+    args.insert(args.end(), {"/bin/sh", "-c", "echo ready; exec cat"});
+    support::Subprocess process(container(args), {.input_open = true});
     const pid_t init = running_init(process);
     ASSERT_GT(init, 0) << process.so_far().describe();
     const fs::path memory = support::cgroup_of(init, "memory");

@@ -158,7 +158,11 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
     [[maybe_unused]] const ssize_t written =
         ::write(in[1], options.input.data(), options.input.size());
   }
-  ::close(in[1]);
+  if (options.input_open && !options.terminal) {
+    in_fd_ = in[1];
+  } else {
+    ::close(in[1]);
+  }
   out_fd_ = options.terminal ? common::check(::dup(terminal_fd_), "dup", "terminal") : out[0];
   err_fd_ = err[0];
   if (options.terminal) type(options.input);
@@ -184,6 +188,7 @@ void Subprocess::resize_terminal(int rows, int columns) const {
 }
 
 Subprocess::~Subprocess() {
+  close_input();
   kill_all();
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
@@ -238,7 +243,13 @@ bool Subprocess::wait_for_output(std::string_view needle, std::chrono::milliseco
          result_.err.find(needle) != std::string::npos;
 }
 
+void Subprocess::close_input() noexcept {
+  if (in_fd_ >= 0) ::close(in_fd_);
+  in_fd_ = -1;
+}
+
 ProcessResult Subprocess::wait(std::chrono::milliseconds timeout) {
+  close_input();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!reaped_) {
     pump(std::min(deadline, std::chrono::steady_clock::now() + 50ms));

@@ -37,6 +37,9 @@ struct ProcessOptions {
   std::optional<uid_t> as_user;
   /// Written to the program's stdin, which is then closed.
   std::string input;
+  /// Its stdin a pipe kept open until Subprocess::close_input() or wait(): a command that
+  /// reads it (`exec cat`) runs until the test is done with it, not for a guessed while.
+  bool input_open = false;
   /// Working directory; empty: the test's own.
   std::string cwd;
   /// Its stderr is a pipe nobody reads (as in `prog 2>&1 | true`): a write there gets
@@ -84,7 +87,10 @@ class Subprocess {
   /// \brief Reads its output until \p needle shows in stdout or stderr, or \p timeout passes.
   /// \return whether the text appeared.
   bool wait_for_output(std::string_view needle, std::chrono::milliseconds timeout);
-  /// \brief Waits at most \p timeout for it to end, then kills it; returns what it did.
+  /// \brief Closes its stdin (ProcessOptions::input_open): a reader gets end of file.
+  void close_input() noexcept;
+  /// \brief Closes its stdin, waits at most \p timeout for it to end, then kills it;
+  /// returns what it did.
   ProcessResult wait(std::chrono::milliseconds timeout = 20s);
   /// \brief What it has written so far.
   const ProcessResult& so_far() const noexcept { return result_; }
@@ -98,6 +104,7 @@ class Subprocess {
   int out_fd_ = -1;
   int err_fd_ = -1;
   int terminal_fd_ = -1;  // the pseudo-terminal's master side, with ProcessOptions::terminal
+  int in_fd_ = -1;  // its stdin's writing end, with ProcessOptions::input_open
   bool reaped_ = false;
   ProcessResult result_;
 };
