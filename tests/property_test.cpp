@@ -1452,4 +1452,22 @@ TEST_P(BundleCapabilities, TheBundlesBoundingSetHolds) {
 }
 PROPERTY_SINCE(BundleCapabilities, 53);
 
+// --- 54: umask ----------------------------------------------------------------------------
+
+// The bundle's umask is the command's, root and rootless (63 is 0077).
+using Umask = StepProperty;
+TEST_P(Umask, TheBundlesUmaskIsTheCommands) {
+  support::reread("Goal");
+  support::write_config_text(
+      rootfs().parent_path(),
+      R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"user": {"uid": 0, )"
+      R"("gid": 0, "umask": 63}, "cwd": "/", "args": ["/bin/sh", "-c", "umask"]}})");
+  for (const std::optional<uid_t> user : {std::optional<uid_t>(), std::optional<uid_t>(65534)}) {
+    const auto result =
+        support::run(step({"--bundle", rootfs().parent_path()}), 20s, {.as_user = user});
+    EXPECT_EQ(result.out, "0077\n") << result.describe();
+  }
+}
+PROPERTY_SINCE(Umask, 54);
+
 }  // namespace
