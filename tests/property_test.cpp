@@ -1380,7 +1380,7 @@ TEST_P(KillDelete, KillReachesTheCommandDeleteForceLeavesNothing) {
   const fs::path pids = support::cgroup_of(pid, "pids");
   EXPECT_EQ(support::runtime_in(program(), bundle, {"start", "box"}).exit_code, 0);
   support::wait_for_text(bundle / "out", "ready\n", 10s);
-  EXPECT_EQ(support::runtime_in(program(), bundle, {"kill", "box", "USR1"}).exit_code, 0);
+  ASSERT_EQ(support::runtime_in(program(), bundle, {"kill", "box", "USR1"}).exit_code, 0);
   EXPECT_NE(support::wait_for_text(bundle / "out", "got-USR1", 10s).find("got-USR1"),
             std::string::npos);
   EXPECT_EQ(support::runtime_in(program(), bundle, {"delete", "--force", "box"}).exit_code, 0);

@@ -31,7 +31,7 @@ TEST_F(Step50KillDelete, KillTermReachesTheCommandAndDeleteLeavesNothing) {
   ASSERT_EQ(runtime({"start", "box"}).exit_code, 0);
   ASSERT_NE(support::wait_for_text(out(), "ready\n", 10s).find("ready\n"), std::string::npos);
   const auto killed = runtime({"kill", "box", "SIGTERM"});
-  EXPECT_EQ(killed.exit_code, 0) << killed.describe();
+  ASSERT_EQ(killed.exit_code, 0) << killed.describe();
   EXPECT_NE(support::wait_for_text(out(), "got-TERM", 10s).find("got-TERM"), std::string::npos)
       << output();
   EXPECT_TRUE(support::reaped_within(pid, 5s));
@@ -47,7 +47,7 @@ TEST_F(Step50KillDelete, KillByNumber) {
   write_config(R"(["true"])");
   ASSERT_EQ(create("box").exit_code, 0) << output();
   const pid_t pid = pid1();
-  EXPECT_EQ(runtime({"kill", "box", "9"}).exit_code, 0);
+  ASSERT_EQ(runtime({"kill", "box", "9"}).exit_code, 0);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
   EXPECT_NE(runtime({"state", "box"}).out.find("\"status\": \"stopped\""), std::string::npos);
   EXPECT_EQ(runtime({"kill", "box", "9"}).exit_code, 125) << "a stopped container has no process";
@@ -63,7 +63,7 @@ TEST_F(Step50KillDelete, DeleteForceKillsFirst) {
   const std::filesystem::path pids = support::cgroup_of(pid, "pids");
   ASSERT_EQ(runtime({"start", "box"}).exit_code, 0);
   const auto refused = runtime({"delete", "box"});
-  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  ASSERT_EQ(refused.exit_code, 125) << refused.describe();
   EXPECT_NE(refused.err.find("running: use --force"), std::string::npos) << refused.describe();
   EXPECT_EQ(runtime({"delete", "--force", "box"}).exit_code, 0);
   EXPECT_FALSE(std::filesystem::exists(state() / "box"));
@@ -97,7 +97,7 @@ TEST_F(Step50KillDelete, AnUnknownSignalIsRefused) {
   ASSERT_EQ(create("box").exit_code, 0) << output();
   const pid_t pid = pid1();
   const auto result = runtime({"kill", "box", "NOSUCH"});
-  EXPECT_EQ(result.exit_code, 125) << result.describe();
+  ASSERT_EQ(result.exit_code, 125) << result.describe();
   EXPECT_NE(result.err.find("kill: not a signal: NOSUCH"), std::string::npos) << result.describe();
   EXPECT_EQ(runtime({"delete", "--force", "box"}).exit_code, 0);
   EXPECT_TRUE(support::reaped_within(pid, 5s));
