@@ -16,6 +16,11 @@ namespace {
 using namespace std::chrono_literals;
 using Step43OwnTerminal = support::ContainerTest;
 
+// How long a test waits for a container whose input or output ends: a correct step ends it
+// in about 0.2 s, and one that leaves it waiting for good (no Ctrl-D, no SIGPIPE) fails
+// after this, not after run()'s 20 s.
+constexpr auto kEndsAtOnce = 5s;
+
 int count(const std::string& text, const std::string& word) {
   int found = 0;
   for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++found;
@@ -99,7 +104,7 @@ TEST_F(Step43OwnTerminal, PipedInputComesThroughAndEnds) {
   std::vector<std::string> argv = {"/bin/sh", "-c", "echo typed | \"$@\"", "sh"};
   for (const std::string& arg : container({"/bin/sh", "-c", "cat; echo got-end; tty"}))
     argv.push_back(arg);
-  const auto result = support::run(argv, 20s, {.terminal = true});
+  const auto result = support::run(argv, kEndsAtOnce, {.terminal = true});
   EXPECT_NE(result.out.find("typed\r"), std::string::npos) << result.describe();
   EXPECT_NE(result.out.find("/dev/pts/0\r"), std::string::npos) << result.describe();
   EXPECT_EQ(result.exit_code, 0) << result.describe();
@@ -186,7 +191,7 @@ TEST_F(Step43OwnTerminal, StillAReaderThatEndsEndsTheWriter) {
   support::reread("Pitfalls");
   std::vector<std::string> argv = {"/bin/sh", "-c", "\"$@\" | head -n 2; echo ended", "sh"};
   for (const std::string& arg : container({"yes"})) argv.push_back(arg);
-  const auto result = support::run(argv, 20s, {.terminal = true});
+  const auto result = support::run(argv, kEndsAtOnce, {.terminal = true});
   EXPECT_NE(result.out.find("y\r\r\ny\r\r\nended"), std::string::npos) << result.describe();
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   expect_nothing_left_running(result);
@@ -199,7 +204,7 @@ TEST_F(Step43OwnTerminal, StillInputWithoutAFinalNewlineComesThroughAndEnds) {
   std::vector<std::string> argv = {"/bin/sh", "-c", "printf typed | \"$@\"", "sh"};
   for (const std::string& arg : container({"/bin/sh", "-c", "cat; echo; echo got-end"}))
     argv.push_back(arg);
-  const auto result = support::run(argv, 20s, {.terminal = true});
+  const auto result = support::run(argv, kEndsAtOnce, {.terminal = true});
   EXPECT_NE(result.out.find("got-end"), std::string::npos) << result.describe();
   EXPECT_EQ(result.exit_code, 0) << result.describe();
   expect_nothing_left_running(result);
