@@ -36,7 +36,7 @@ TEST_F(Step48CreateStart, CreateWaitsAndStartRunsTheCommand) {
   EXPECT_NE(support::wait_for_text(out(), "the-command-ran\n", 10s).find("the-command-ran\n"),
             std::string::npos)
       << output();
-  EXPECT_FALSE(std::filesystem::exists(state() / "box")) << "start leaves the folder";
+  ASSERT_FALSE(std::filesystem::exists(state() / "box")) << "start leaves the folder";
   EXPECT_TRUE(support::reaped_within(pid, 5s));
   const auto again = start("box");
   EXPECT_EQ(again.exit_code, 125) << again.describe();
