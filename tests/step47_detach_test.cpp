@@ -101,15 +101,17 @@ TEST_F(Step47Detach, AfterKillMinus9OfPid1NothingIsLeft) {
   EXPECT_TRUE(support::gone_within(pids, 5s)) << pids << " stays after the container";
 }
 
-// PID 1 fails before the command (a hostname over 64 bytes): the step waits for it and
-// its failure is the step's.
-TEST_F(Step47Detach, APid1ThatFailsIsTheStepsFailure) {
+// A bundle the step cannot honour (a hostname over 64 bytes, step 46) fails the detached
+// step before PID 1 exists: exit 125, no PID in --pid-file.
+TEST_F(Step47Detach, ABundleRefusedFailsTheStepBeforePid1) {
   support::reread("What changed");
   write_config(R"(["true"])", "\"hostname\": \"" + std::string(70, 'h') + "\",");
   const auto result = detach();
   EXPECT_EQ(result.exit_code, 125);
-  EXPECT_NE(support::wait_for_text(out(), "", 0ms).find("sethostname"), std::string::npos)
+  EXPECT_NE(support::wait_for_text(out(), "", 0ms).find("hostname: longer than 64 bytes"),
+            std::string::npos)
       << support::wait_for_text(out(), "", 0ms);
+  EXPECT_EQ(support::wait_for_text(out(), "", 0ms).find("container started"), std::string::npos);
 }
 
 // A failure after PID 1 is set up (a pid file that cannot be written): the step kills PID 1,
