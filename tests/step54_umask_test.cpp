@@ -43,4 +43,37 @@ TEST_F(Step54Umask, OneOver0777IsRefused) {
   expect_refused("config.json: process.user.umask: not a mask of permission bits: over 0777");
 }
 
+// Try this 1: podman's 18 is 0022: a new folder 0755, a new file 0644.
+TEST_F(Step54Umask, TryThis1_PodmansEighteenIs0022) {
+  support::reread("Concepts");
+  write_config_text(config_with_umask(
+      R"(["sh", "-c", "umask; mkdir /tmp/d; touch /tmp/f; ls -ld /tmp/d /tmp/f | cut -c1-10"])",
+      "18"));
+  const auto result = run_bundle();
+  EXPECT_EQ(result.out, "0022\ndrwxr-xr-x\n-rw-r--r--\n") << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
+// Try this 2: JSON has no octal. 022 is no JSON number (RFC 8259: no leading zeros), as in
+// step 53; "0022" is a string, refused as one (step 53 refuses the key before its type).
+TEST_F(Step54Umask, TryThis2_OctalIsNotJson) {
+  support::reread("Pitfalls");
+  write_config_text(config_with_umask(R"(["true"])", "022"));
+  expect_refused(": leading zero in a number");
+  write_config_text(config_with_umask(R"(["true"])", R"("0022")"));
+  expect_refused("config.json: process.user.umask: expected a number, found a string");
+}
+
+// Try this 3: the bundle's umask is the command's alone. The overlay's upper folder, the
+// container's /, is made by PID 1 with mkdir 0755 under the caller's umask (0077: 0700);
+// /tmp, a tmpfs mounted with mode=1777, takes no umask.
+TEST_F(Step54Umask, TryThis3_TheContainersRootStillTakesTheCallersUmask) {
+  support::reread("Pitfalls");
+  write_config_text(config_with_umask(R"(["sh", "-c", "umask; ls -ld / /tmp | cut -c1-10"])", "0"));
+  const auto result = support::run(
+      {"/bin/sh", "-c", "umask 077; exec \"$0\" --bundle \"$1\"", program(), bundle().native()});
+  EXPECT_EQ(result.out, "0000\ndrwx------\ndrwxrwxrwt\n") << result.describe();
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+}
+
 }  // namespace
