@@ -42,8 +42,9 @@ page() {
   fi
   [ "$prev" = - ] || diff_html "$steps" "$prev" "$cur" >"$out/$cur.diff.html"
   {
-    # The first line is the title: give it the page's label.
-    head -n 1 "$readme" | sed "s/\$/ {#$(label "$cur")}/"
+    # The first line is the title: give it the page's label. Without its backticks: the
+    # site's tree of pages shows a title's markup as text (<tt>...</tt>).
+    head -n 1 "$readme" | sed -e 's/`//g' -e "s/\$/ {#$(label "$cur")}/"
     echo
     echo "$nav"
     # The chapter, with the real diff shown at the end of "What changed".
